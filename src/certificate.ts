@@ -1,0 +1,264 @@
+import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { BundledFunction } from './private/functions';
+import { addNagSuppressions } from './private/nag';
+
+/**
+ * Options for binding a device certificate to a thing.
+ */
+export interface DeviceCertificateBindOptions {
+  /** The name of the thing the certificate is for. */
+  readonly thingName: string;
+  /**
+   * What happens to resources the certificate creates (the generated certificate's secret).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * What a bound device certificate provides.
+ */
+export interface DeviceCertificateConfig {
+  /**
+   * The ARN of the certificate the thing and the device policy are attached to.
+   * @default - no certificate (DeviceCertificate.none()): nothing is attached
+   */
+  readonly certificateArn?: string;
+  /**
+   * The certificate id.
+   * @default - unknown (certificate given by ARN) or no certificate
+   */
+  readonly certificateId?: string;
+  /**
+   * The secret that holds the certificate PEM and its private key (generated certificates only).
+   * @default - no secret
+   */
+  readonly secret?: secretsmanager.ISecret;
+}
+
+/**
+ * Options for `DeviceCertificate.generated()`.
+ */
+export interface GeneratedCertificateOptions {
+  /**
+   * Description of the Secrets Manager secret that receives the certificate and its private key.
+   * @default - a description naming the thing
+   */
+  readonly secretDescription?: string;
+}
+
+/**
+ * The X.509 certificate a device uses to connect to AWS IoT Core over mutual TLS.
+ *
+ * - `fromCsr(csrPem)`: AWS IoT signs your certificate signing request; the private key never leaves the
+ *   device. Recommended for production fleets.
+ * - `fromCertificateArn(arn)`: a certificate that already exists in AWS IoT.
+ * - `generated()` (the default): AWS IoT creates a key pair and certificate at deploy time; the certificate
+ *   PEM and private key go to a Secrets Manager secret only (never to the template, the custom-resource
+ *   response or logs). Convenient for getting started and for test devices.
+ * - `none()`: no certificate; attach one yourself later.
+ */
+export abstract class DeviceCertificate {
+  /**
+   * A certificate that AWS IoT issues from your certificate signing request (PEM).
+   * The private key stays on the device.
+   */
+  public static fromCsr(csrPem: string): DeviceCertificate {
+    if (!Token.isUnresolved(csrPem)) {
+      const trimmed = csrPem.trim();
+      if (!/^-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+-----END (NEW )?CERTIFICATE REQUEST-----$/.test(trimmed)) {
+        throw new Error('DeviceCertificate.fromCsr: the argument is not a PEM certificate signing request; pass the text between and including "-----BEGIN CERTIFICATE REQUEST-----" and "-----END CERTIFICATE REQUEST-----" (e.g. from `openssl req -new -key device.key`).');
+      }
+    }
+    return new CsrCertificate(csrPem);
+  }
+
+  /**
+   * A certificate that already exists in AWS IoT, by ARN (`arn:<partition>:iot:<region>:<account>:cert/<id>`).
+   */
+  public static fromCertificateArn(certificateArn: string): DeviceCertificate {
+    if (!Token.isUnresolved(certificateArn) && !/^arn:aws[a-zA-Z-]*:iot:[a-z0-9-]+:\d{12}:cert\/[0-9a-f]{64}$/.test(certificateArn)) {
+      throw new Error(`DeviceCertificate.fromCertificateArn: "${certificateArn}" is not an AWS IoT certificate ARN; pass one like arn:aws:iot:<region>:<account>:cert/<64 hex characters>.`);
+    }
+    return new ArnCertificate(certificateArn);
+  }
+
+  /**
+   * A key pair and certificate created by AWS IoT at deploy time (CreateKeysAndCertificate), stored in a
+   * Secrets Manager secret as JSON `{certificateId, certificateArn, certificatePem, privateKey, publicKey}`.
+   * On delete the certificate is detached, set INACTIVE and deleted.
+   */
+  public static generated(options: GeneratedCertificateOptions = {}): DeviceCertificate {
+    return new GeneratedCertificate(options);
+  }
+
+  /** No certificate: the thing and the device policy are created, nothing is attached. */
+  public static none(): DeviceCertificate {
+    return new NoCertificate();
+  }
+
+  /** How the certificate is obtained: `csr`, `arn`, `generated` or `none`. */
+  public abstract readonly mode: string;
+
+  /** Creates what the certificate needs in the scope and returns its ARN. */
+  public abstract bind(scope: Construct, options: DeviceCertificateBindOptions): DeviceCertificateConfig;
+}
+
+class CsrCertificate extends DeviceCertificate {
+  public readonly mode = 'csr';
+  constructor(private readonly csrPem: string) {
+    super();
+  }
+  public bind(scope: Construct): DeviceCertificateConfig {
+    const certificate = new iot.CfnCertificate(scope, 'Certificate', {
+      certificateSigningRequest: this.csrPem,
+      status: 'ACTIVE',
+    });
+    return { certificateArn: certificate.attrArn, certificateId: certificate.attrId };
+  }
+}
+
+class ArnCertificate extends DeviceCertificate {
+  public readonly mode = 'arn';
+  constructor(private readonly certificateArn: string) {
+    super();
+  }
+  public bind(): DeviceCertificateConfig {
+    return { certificateArn: this.certificateArn };
+  }
+}
+
+class NoCertificate extends DeviceCertificate {
+  public readonly mode = 'none';
+  public bind(): DeviceCertificateConfig {
+    return {};
+  }
+}
+
+class GeneratedCertificate extends DeviceCertificate {
+  public readonly mode = 'generated';
+  constructor(private readonly options: GeneratedCertificateOptions) {
+    super();
+  }
+  public bind(scope: Construct, options: DeviceCertificateBindOptions): DeviceCertificateConfig {
+    const secret = new secretsmanager.Secret(scope, 'CertificateSecret', {
+      description: this.options.secretDescription ?? `AWS IoT device certificate and private key for thing ${options.thingName} (written by the certificate provider)`,
+      removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    addNagSuppressions(secret, [
+      { id: 'AwsSolutions-SMG4', reason: 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.' },
+    ]);
+    const provider = CertificateProvider.getOrCreate(scope);
+    provider.grantWrite(secret);
+    const resource = new CustomResource(scope, 'Certificate', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::IotDeviceCertificate',
+      properties: { SecretArn: secret.secretArn, ThingName: options.thingName },
+    });
+    return {
+      certificateArn: resource.getAttString('CertificateArn'),
+      certificateId: resource.getAttString('CertificateId'),
+      secret,
+    };
+  }
+}
+
+/**
+ * The per-stack custom-resource provider behind `DeviceCertificate.generated()`.
+ */
+class CertificateProvider extends Construct {
+  public static getOrCreate(scope: Construct): CertificateProvider {
+    const stack = Stack.of(scope);
+    const id = 'IotCoreFirehosePipelineCertificateProvider';
+    return (stack.node.tryFindChild(id) as CertificateProvider | undefined) ?? new CertificateProvider(stack, id);
+  }
+
+  public readonly serviceToken: string;
+  private readonly handler: BundledFunction;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.handler = new BundledFunction(this, 'OnEvent', {
+      asset: 'certificate-provider',
+      description: 'Creates AWS IoT device certificates (private key to Secrets Manager only) and cleans them up on delete',
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+    });
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iot:CreateKeysAndCertificate'],
+      resources: ['*'],
+    }));
+    const certArns = stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' });
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: [
+        'iot:DescribeCertificate',
+        'iot:UpdateCertificate',
+        'iot:DeleteCertificate',
+        'iot:ListPrincipalThings',
+        'iot:DetachThingPrincipal',
+        'iot:ListAttachedPolicies',
+        'iot:DetachPolicy',
+      ],
+      resources: [certArns],
+    }));
+    // DetachThingPrincipal and DetachPolicy are authorized on the thing and the policy too.
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iot:DetachThingPrincipal', 'iot:DetachPolicy'],
+      resources: [
+        stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }),
+        stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' }),
+      ],
+    }));
+
+    const frameworkLogGroup = new logs.LogGroup(this, 'FrameworkLogGroup', {
+      retention: logs.RetentionDays.ONE_YEAR,
+    });
+    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Custom-resource framework for AWS IoT device certificates',
+    });
+    frameworkRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [frameworkLogGroup.logGroupArn],
+    }));
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.handler.function,
+      logGroup: frameworkLogGroup,
+      frameworkOnEventRole: frameworkRole,
+    });
+    this.serviceToken = provider.serviceToken;
+
+    addNagSuppressions(this, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'CreateKeysAndCertificate supports no resource-level permission; the other IoT actions act on certificates, things and policies whose ids are only known at deploy time, within this account and region.',
+        appliesTo: [
+          'Resource::*',
+          { regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:(cert|thing|policy)\\/\\*$/g' },
+        ],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'The framework may invoke the onEvent handler and its versions (granted by the aws-cdk-lib Provider framework).',
+        appliesTo: [{ regex: '/^Resource::<.*OnEventFunction.*\\.Arn>:\\*$/g' }],
+      },
+      { id: 'AwsSolutions-L1', reason: 'The provider framework function\'s runtime is chosen by aws-cdk-lib\'s custom-resources Provider.' },
+    ], true);
+  }
+
+  /** Lets the handler store a certificate in this secret (PutSecretValue only). */
+  public grantWrite(secret: secretsmanager.ISecret): void {
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:PutSecretValue'],
+      resources: [secret.secretArn],
+    }));
+  }
+}

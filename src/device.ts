@@ -1,0 +1,77 @@
+import { Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DeviceCertificate } from './certificate';
+import { validateThingName } from './private/validation';
+
+/**
+ * Properties of an `IotDevice`.
+ */
+export interface IotDeviceProps {
+  /**
+   * The thing name, also the MQTT client id the device must connect with.
+   * @default - derived from the construct path: unique per stack, valid for AWS IoT (at most 128 characters)
+   */
+  readonly thingName?: string;
+  /**
+   * The device's certificate.
+   * @default DeviceCertificate.generated()
+   */
+  readonly certificate?: DeviceCertificate;
+  /**
+   * The name of the IoT policy to attach to the certificate.
+   */
+  readonly policyName: string;
+  /**
+   * What happens to resources the certificate creates (the generated certificate's secret).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One device: an IoT thing, its certificate, and the attachments of the certificate to the thing and to
+ * the device policy.
+ */
+export class IotDevice extends Construct {
+  /** The IoT thing. */
+  public readonly thing: iot.CfnThing;
+  /** The thing name (the client id the device connects with). */
+  public readonly thingName: string;
+  /** How the certificate was obtained: `csr`, `arn`, `generated` or `none`. */
+  public readonly certificateMode: string;
+  /** The certificate ARN, unless the certificate mode is `none`. */
+  public readonly certificateArn?: string;
+  /** The secret with the certificate and private key (generated certificates only). */
+  public readonly certificateSecret?: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: IotDeviceProps) {
+    super(scope, id);
+    this.thingName = props.thingName ?? Names.uniqueResourceName(this, {
+      maxLength: 128,
+      separator: '-',
+      allowedSpecialCharacters: '_-',
+    });
+    validateThingName(this, this.thingName);
+
+    this.thing = new iot.CfnThing(this, 'Thing', { thingName: this.thingName });
+
+    const certificate = props.certificate ?? DeviceCertificate.generated();
+    this.certificateMode = certificate.mode;
+    const config = certificate.bind(this, { thingName: this.thingName, removalPolicy: props.removalPolicy });
+    this.certificateArn = config.certificateArn;
+    this.certificateSecret = config.secret;
+
+    if (config.certificateArn) {
+      new iot.CfnThingPrincipalAttachment(this, 'ThingPrincipalAttachment', {
+        thingName: this.thing.ref,
+        principal: config.certificateArn,
+      });
+      new iot.CfnPolicyPrincipalAttachment(this, 'PolicyPrincipalAttachment', {
+        policyName: props.policyName,
+        principal: config.certificateArn,
+      });
+    }
+  }
+}

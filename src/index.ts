@@ -1,0 +1,4 @@
+export * from './pipeline';
+export * from './parser';
+export * from './certificate';
+export * from './device';

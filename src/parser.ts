@@ -1,0 +1,331 @@
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BundledFunction } from './private/functions';
+import { invalid, validateMebibytes, validateSeconds } from './private/validation';
+
+/**
+ * How Firehose invokes the parser: its processor parameters. They are always emitted explicitly, because
+ * the service defaults have drifted over time.
+ */
+export interface ParserProcessingOptions {
+  /**
+   * How long Firehose buffers incoming data before invoking the parser (0–900 seconds).
+   * @default Duration.seconds(60)
+   */
+  readonly bufferInterval?: Duration;
+  /**
+   * How much data Firehose buffers before invoking the parser (0.2–3 MiB; Lambda's synchronous payload
+   * limit is 6 MB for request and response).
+   * @default Size.mebibytes(1)
+   */
+  readonly bufferSize?: Size;
+  /**
+   * How often Firehose retries a failed invocation before writing the batch under
+   * `<errorOutputPrefix>processing-failed/` (0–300).
+   * @default 3
+   */
+  readonly retries?: number;
+}
+
+/**
+ * Options for `Parser.fromFunction()`.
+ */
+export interface FunctionParserOptions extends ParserProcessingOptions {
+  /**
+   * The extension of the objects Firehose writes (before the compression suffix), e.g. `.json` or `.csv`.
+   * Must start with a dot.
+   * @default - no extension of the parser's own: Firehose's default naming (the compression suffix, e.g. `.gz`)
+   */
+  readonly fileExtension?: string;
+}
+
+/**
+ * Options for the JSON Lines output of the reference parser.
+ */
+export interface JsonLinesOptions {
+  /**
+   * Name of the field that receives the record's Firehose arrival time (epoch milliseconds).
+   * Set to the empty string to leave it out.
+   * @default 'arrival_timestamp'
+   */
+  readonly arrivalTimestampField?: string;
+  /**
+   * Field names for the topic levels after the base topic: `['device']` turns topic
+   * `telemetry/sensor-7` into `"device": "sensor-7"`.
+   * @default - no topic fields (the `topic` field itself is always kept)
+   */
+  readonly topicSegmentFields?: string[];
+}
+
+/**
+ * Options for the CSV output of the reference parser.
+ */
+export interface CsvOptions {
+  /**
+   * The columns, in order: field names or dotted paths (`reading.temperature`). No header row is written
+   * (Firehose concatenates the output of many invocations into one object); the column order is this list.
+   */
+  readonly columns: string[];
+}
+
+/**
+ * The output format of the reference parser.
+ */
+export abstract class ParsedFormat {
+  /** One JSON object per line (`.json` objects): the message, its topic and the fields chosen in options. */
+  public static jsonLines(options: JsonLinesOptions = {}): ParsedFormat {
+    return new ConcreteFormat('jsonl', '.json', options);
+  }
+
+  /** RFC 4180 CSV (`.csv` objects), formula-injection safe, with the given columns. */
+  public static csv(options: CsvOptions): ParsedFormat {
+    if (!options.columns || options.columns.length === 0) {
+      throw new Error('ParsedFormat.csv: give at least one column in `columns`, e.g. { columns: ["topic", "temperature"] }.');
+    }
+    const seen = new Set<string>();
+    for (const column of options.columns) {
+      if (Token.isUnresolved(column)) {
+        throw new Error('ParsedFormat.csv: column names must be known at synth time (no tokens).');
+      }
+      if (!/^[^.\s](?:[^.]*[^.\s])?(?:\.[^.\s](?:[^.]*[^.\s])?)*$/.test(column)) {
+        throw new Error(`ParsedFormat.csv: "${column}" is not a field name or dotted path; use names like "temperature" or "reading.temperature".`);
+      }
+      if (seen.has(column)) {
+        throw new Error(`ParsedFormat.csv: column "${column}" appears twice; list each column once.`);
+      }
+      seen.add(column);
+    }
+    return new ConcreteFormat('csv', '.csv', { columns: options.columns });
+  }
+
+  /** The format's name as the reference parser reads it (`PARSER_FORMAT`). */
+  public abstract readonly name: string;
+  /** The file extension of the objects (before the compression suffix). */
+  public abstract readonly extension: string;
+  /** The format's options as JSON (`PARSER_OPTIONS`). */
+  public abstract readonly optionsJson: string;
+}
+
+class ConcreteFormat extends ParsedFormat {
+  public readonly optionsJson: string;
+  constructor(public readonly name: string, public readonly extension: string, options: object) {
+    super();
+    this.optionsJson = JSON.stringify(options);
+  }
+}
+
+/**
+ * Options for `ParserDelivery.direct()`.
+ */
+export interface DirectDeliveryOptions {
+  /**
+   * Key prefix in the parsed bucket under which the parser writes its objects.
+   * @default 'direct/'
+   */
+  readonly prefix?: string;
+}
+
+/**
+ * Where the reference parser's output goes.
+ */
+export abstract class ParserDelivery {
+  /** The parser answers `Ok` with the parsed data and Firehose writes it to the parsed bucket (default). */
+  public static firehose(): ParserDelivery {
+    return new ConcreteDelivery('firehose');
+  }
+
+  /**
+   * The parser writes one gzipped object per invocation into the parsed bucket itself (with a key derived
+   * from the batch, so a retry overwrites instead of duplicating) and answers `Dropped` only after the
+   * write succeeded; if the write fails the invocation fails and Firehose retries it.
+   */
+  public static direct(options: DirectDeliveryOptions = {}): ParserDelivery {
+    const prefix = options.prefix ?? 'direct/';
+    if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.includes('*') || prefix.includes('!{'))) {
+      throw new Error(`ParserDelivery.direct: prefix "${prefix}" must be a plain S3 key prefix (no leading "/", "*" or Firehose expressions), e.g. "direct/".`);
+    }
+    return new ConcreteDelivery('direct', prefix);
+  }
+
+  /** `firehose` or `direct`. */
+  public abstract readonly mode: string;
+  /** The key prefix of direct mode. */
+  public abstract readonly prefix?: string;
+}
+
+class ConcreteDelivery extends ParserDelivery {
+  constructor(public readonly mode: string, public readonly prefix?: string) {
+    super();
+  }
+}
+
+/**
+ * Options for `Parser.reference()`.
+ */
+export interface ReferenceParserOptions extends ParserProcessingOptions {
+  /**
+   * The output format.
+   * @default ParsedFormat.jsonLines()
+   */
+  readonly format?: ParsedFormat;
+  /**
+   * Where the output goes.
+   * @default ParserDelivery.firehose()
+   */
+  readonly delivery?: ParserDelivery;
+  /**
+   * Memory of the parser function in MiB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the parser function (Firehose allows at most 5 minutes).
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Options that the pipeline passes to `IParser.bind()`.
+ */
+export interface ParserBindOptions {
+  /** The bucket that receives parsed data. */
+  readonly parsedBucket: s3.IBucket;
+  /** Retention of log groups the parser creates. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * What happens to resources the parser creates when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * What a bound parser gives the pipeline.
+ */
+export interface ParserConfig {
+  /** The Lambda function Firehose invokes with the transformation contract. */
+  readonly parserFunction: lambda.IFunction;
+  /** Processor parameter BufferIntervalInSeconds. */
+  readonly bufferInterval: Duration;
+  /** Processor parameter BufferSizeInMBs. */
+  readonly bufferSize: Size;
+  /** Processor parameter NumberOfRetries. */
+  readonly retries: number;
+  /**
+   * The file extension of the objects Firehose writes, before the compression suffix.
+   * @default - Firehose's default naming
+   */
+  readonly fileExtension?: string;
+}
+
+/**
+ * A parser: the Lambda function that turns the raw IoT messages in a Firehose batch into parsed data.
+ * Implement it to plug in your own (like aws-kinesisfirehose's `IDataProcessor`), or use `Parser`.
+ */
+export interface IParser {
+  /** Creates what the parser needs in the scope and tells the pipeline how to invoke it. */
+  bind(scope: Construct, options: ParserBindOptions): ParserConfig;
+}
+
+/**
+ * The parsers that come with the library.
+ */
+export abstract class Parser {
+  /**
+   * The reference parser (bundled with the library): decodes every record, parses the IoT rule's JSON,
+   * writes JSON Lines or CSV, and answers `ProcessingFailed` for a record it cannot parse.
+   */
+  public static reference(options: ReferenceParserOptions = {}): IParser {
+    return new ReferenceParser(options);
+  }
+
+  /** Your own Lambda function, which must implement the Firehose data-transformation contract. */
+  public static fromFunction(parserFunction: lambda.IFunction, options: FunctionParserOptions = {}): IParser {
+    return new FunctionParser(parserFunction, options);
+  }
+}
+
+/** Resolves and validates the processor parameters. */
+function processingDefaults(scope: Construct, options: ParserProcessingOptions): { bufferInterval: Duration; bufferSize: Size; retries: number } {
+  const bufferInterval = options.bufferInterval ?? Duration.seconds(60);
+  const bufferSize = options.bufferSize ?? Size.mebibytes(1);
+  const retries = options.retries ?? 3;
+  validateSeconds(scope, 'parser bufferInterval', bufferInterval, 0, 900);
+  validateMebibytes(scope, 'parser bufferSize', bufferSize, 0.2, 3);
+  if (!Token.isUnresolved(retries) && (!Number.isInteger(retries) || retries < 0 || retries > 300)) {
+    invalid(scope, 'parser retries', `${retries} is out of range; Firehose accepts a whole number from 0 to 300.`);
+  }
+  return { bufferInterval, bufferSize, retries };
+}
+
+function validateExtension(scope: Construct, extension: string | undefined): void {
+  if (extension !== undefined && !Token.isUnresolved(extension) && !/^\.[0-9a-z!\-_.*'()]{1,127}$/.test(extension)) {
+    invalid(scope, 'fileExtension', `"${extension}" is not a Firehose file extension; start with "." and use only 0-9 a-z ! - _ . * ' ( ), e.g. ".json".`);
+  }
+}
+
+class FunctionParser implements IParser {
+  constructor(private readonly parserFunction: lambda.IFunction, private readonly options: FunctionParserOptions) {}
+
+  public bind(scope: Construct): ParserConfig {
+    validateExtension(scope, this.options.fileExtension);
+    return {
+      parserFunction: this.parserFunction,
+      ...processingDefaults(scope, this.options),
+      fileExtension: this.options.fileExtension,
+    };
+  }
+}
+
+class ReferenceParser implements IParser {
+  constructor(private readonly options: ReferenceParserOptions) {}
+
+  public bind(scope: Construct, options: ParserBindOptions): ParserConfig {
+    const format = this.options.format ?? ParsedFormat.jsonLines();
+    const delivery = this.options.delivery ?? ParserDelivery.firehose();
+    const timeout = this.options.timeout ?? Duration.minutes(1);
+    validateSeconds(scope, 'parser timeout', timeout, 1, 300);
+    const memorySize = this.options.memorySize ?? 512;
+    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
+      invalid(scope, 'parser memorySize', `${memorySize} MiB is out of range; Lambda accepts 128 to 10240.`);
+    }
+
+    const environment: { [key: string]: string } = {
+      PARSER_FORMAT: format.name,
+      PARSER_OPTIONS: format.optionsJson,
+      PARSER_DELIVERY: delivery.mode,
+      POWERTOOLS_SERVICE_NAME: 'iot-firehose-parser',
+      POWERTOOLS_METRICS_NAMESPACE: 'IotCoreFirehosePipeline',
+    };
+    if (delivery.mode === 'direct') {
+      environment.PARSER_DIRECT_BUCKET = options.parsedBucket.bucketName;
+      environment.PARSER_DIRECT_PREFIX = delivery.prefix ?? 'direct/';
+    }
+
+    const parser = new BundledFunction(scope, 'Parser', {
+      asset: 'reference-parser',
+      description: `Reference parser (${format.name}, ${delivery.mode} delivery) for the Firehose data-transformation contract`,
+      timeout,
+      memorySize,
+      environment,
+      logRetention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+    if (delivery.mode === 'direct') {
+      parser.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [options.parsedBucket.arnForObjects(`${delivery.prefix ?? 'direct/'}*`)],
+      }));
+    }
+    return {
+      parserFunction: parser.function,
+      ...processingDefaults(scope, this.options),
+      fileExtension: format.extension,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag';
+
+/**
+ * The account's AWS IoT data endpoint (`iot:Data-ATS`), looked up once per stack at deploy time with
+ * `iot:DescribeEndpoint` and published as the stack output `IotDataAtsEndpoint`.
+ */
+export class DataAtsEndpoint extends Construct {
+  public static of(scope: Construct): DataAtsEndpoint {
+    const stack = Stack.of(scope);
+    const id = 'IotCoreFirehosePipelineDataEndpoint';
+    return (stack.node.tryFindChild(id) as DataAtsEndpoint | undefined) ?? new DataAtsEndpoint(stack, id);
+  }
+
+  /** The endpoint host name, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
+  public readonly address: string;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const call: cr.AwsSdkCall = {
+      service: 'IoT',
+      action: 'DescribeEndpoint',
+      parameters: { endpointType: 'iot:Data-ATS' },
+      physicalResourceId: cr.PhysicalResourceId.fromResponse('endpointAddress'),
+      outputPaths: ['endpointAddress'],
+    };
+    const lookup = new cr.AwsCustomResource(this, 'Lookup', {
+      onCreate: call,
+      onUpdate: call,
+      installLatestAwsSdk: false,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['iot:DescribeEndpoint'], resources: ['*'] }),
+      ]),
+    });
+    this.address = lookup.getResponseField('endpointAddress');
+    new CfnOutput(Stack.of(this), 'IotDataAtsEndpoint', {
+      description: 'AWS IoT data endpoint (iot:Data-ATS) devices connect to over MQTT/TLS on port 8883',
+      value: this.address,
+    });
+
+    addNagSuppressions(this, [
+      { id: 'AwsSolutions-IAM5', reason: 'iot:DescribeEndpoint supports no resource-level permission.', appliesTo: ['Resource::*'] },
+    ], true);
+    // The AwsCustomResource singleton function lives at stack level; suppress its findings there.
+    const singleton = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+    if (singleton) {
+      addNagSuppressions(singleton, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason: 'The aws-cdk-lib AwsCustomResource singleton function uses the AWS-managed basic execution policy for its logs.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
+        { id: 'AwsSolutions-L1', reason: 'The AwsCustomResource singleton function\'s runtime is chosen by aws-cdk-lib.' },
+      ], true);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag';
+
+/**
+ * The Lambda runtime every bundled handler runs on. Pinned (not "latest") so that a runtime change is a
+ * deliberate, tested release of this library; the bundles target Node.js 20 syntax.
+ */
+export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** Directory of a handler bundled at build time (assets/<name>/index.js in the package). */
+export function assetDir(name: string): string {
+  return path.join(__dirname, '..', '..', 'assets', name);
+}
+
+export interface BundledFunctionProps {
+  readonly asset: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly environment?: { [key: string]: string };
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A Lambda function for one of the library's bundled handlers: arm64, pinned runtime, its own role with
+ * no managed policies (write access to its own log group only), and its own log group with finite
+ * retention.
+ */
+export class BundledFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(assetDir(props.asset)),
+      handler: 'index.handler',
+      runtime: HANDLER_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+    });
+    addNagSuppressions(this.function, [
+      { id: 'AwsSolutions-L1', reason: 'The runtime is pinned on purpose (HANDLER_RUNTIME) so that runtime upgrades are deliberate, tested releases of this library.' },
+    ]);
+  }
+}
