@@ -57,8 +57,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ts-node@^10.9.2',
   ],
 
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    tsconfigPath: './tsconfig.dev.json',
+  },
   tsconfigDev: {
-    include: ['lambda/**/*.ts', 'examples/**/*.ts'],
+    include: ['.projenrc.ts', 'lambda/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
   jestOptions: {
@@ -92,8 +97,6 @@ for (const name of HANDLERS) {
 project.npmignore?.include('/assets/');
 project.npmignore?.exclude('/examples/', '/lambda/', '/.ci/', 'cdk.out/');
 
-project.eslint?.addLintPattern('lambda');
-project.eslint?.addLintPattern('examples');
 
 // The example app: the project's main job on one machine (offline, no AWS credentials).
 const synthExample = project.addTask('synth:example', {
@@ -103,6 +106,12 @@ const synthExample = project.addTask('synth:example', {
   exec: 'cdk synth --quiet --no-notices --no-version-reporting',
 });
 synthExample.description = 'Synthesize examples/app into examples/app/cdk.out (offline)';
+
+// Lint every TypeScript file with the dev tsconfig (src, test, lambda, examples, bench). The TypeScript
+// project service would pick the nearest tsconfig.json (src only), so use an explicit project instead.
+const eslintrc = project.tryFindObjectFile('.eslintrc.json');
+eslintrc?.addOverride('parserOptions.projectService', undefined);
+eslintrc?.addOverride('parserOptions.project', './tsconfig.dev.json');
 
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },

@@ -192,30 +192,15 @@ class CertificateProvider extends Construct {
       memorySize: 256,
       logRetention: logs.RetentionDays.ONE_YEAR,
     });
+    // CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support
+    // no resource-level permission; the certificate actions are scoped to certificates of this account/region.
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['iot:CreateKeysAndCertificate'],
+      actions: ['iot:CreateKeysAndCertificate', 'iot:ListPrincipalThings', 'iot:ListAttachedPolicies', 'iot:DetachThingPrincipal'],
       resources: ['*'],
     }));
-    const certArns = stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' });
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: [
-        'iot:DescribeCertificate',
-        'iot:UpdateCertificate',
-        'iot:DeleteCertificate',
-        'iot:ListPrincipalThings',
-        'iot:DetachThingPrincipal',
-        'iot:ListAttachedPolicies',
-        'iot:DetachPolicy',
-      ],
-      resources: [certArns],
-    }));
-    // DetachThingPrincipal and DetachPolicy are authorized on the thing and the policy too.
-    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['iot:DetachThingPrincipal', 'iot:DetachPolicy'],
-      resources: [
-        stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }),
-        stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' }),
-      ],
+      actions: ['iot:DescribeCertificate', 'iot:UpdateCertificate', 'iot:DeleteCertificate', 'iot:DetachPolicy'],
+      resources: [stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' })],
     }));
 
     const frameworkLogGroup = new logs.LogGroup(this, 'FrameworkLogGroup', {
@@ -239,10 +224,10 @@ class CertificateProvider extends Construct {
     addNagSuppressions(this, [
       {
         id: 'AwsSolutions-IAM5',
-        reason: 'CreateKeysAndCertificate supports no resource-level permission; the other IoT actions act on certificates, things and policies whose ids are only known at deploy time, within this account and region.',
+        reason: 'CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support no resource-level permission; the certificate actions act on certificates whose ids are only known at deploy time, within this account and region.',
         appliesTo: [
           'Resource::*',
-          { regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:(cert|thing|policy)\\/\\*$/g' },
+          { regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert\\/\\*$/g' },
         ],
       },
       {

@@ -10,10 +10,10 @@ import { Construct } from 'constructs';
 import { DeviceCertificate } from './certificate';
 import { IotDevice } from './device';
 import { IParser, Parser } from './parser';
-import { DataAtsEndpoint } from './private/endpoint';
 import {
   DEFAULT_BACKUP_ERROR_PREFIX, DEFAULT_BACKUP_PREFIX, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, RULE_ERRORS_PREFIX,
 } from './private/defaults';
+import { DataAtsEndpoint } from './private/endpoint';
 import { addNagSuppressions } from './private/nag';
 import { ExplicitLambdaProcessor } from './private/processor';
 import { invalid, validatePrefixes, validateMebibytes, validateSeconds, validateTopic } from './private/validation';
@@ -288,14 +288,13 @@ export class IotCoreFirehosePipeline extends Construct {
       }),
       description: 'Lets the pipeline\'s IoT topic rule put records into its delivery stream and write rule errors',
     });
-    ruleRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['firehose:PutRecord'],
-      resources: [stream.deliveryStreamArn],
-    }));
-    ruleRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [this.rawBucket.arnForObjects(`${RULE_ERRORS_PREFIX}*`)],
-    }));
+    const rulePolicy = new iam.Policy(this, 'TopicRulePolicy', {
+      roles: [ruleRole],
+      statements: [
+        new iam.PolicyStatement({ actions: ['firehose:PutRecord'], resources: [stream.deliveryStreamArn] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.rawBucket.arnForObjects(`${RULE_ERRORS_PREFIX}*`)] }),
+      ],
+    });
     const sql = props.sql ?? `SELECT topic() as topic, * FROM '${this.topic}/+'`;
     if (!Token.isUnresolved(sql) && !/^\s*select\s[\s\S]+\sfrom\s+'[^']+'/i.test(sql)) {
       invalid(this, 'sql', `"${sql}" is not an IoT SQL statement of the form SELECT ... FROM '<topic filter>' [WHERE ...].`);
@@ -323,7 +322,7 @@ export class IotCoreFirehosePipeline extends Construct {
       },
     });
     // The role's policy must exist before IoT validates the rule's actions.
-    this.topicRule.node.addDependency(ruleRole);
+    this.topicRule.node.addDependency(rulePolicy);
 
     // --- endpoint and outputs ---------------------------------------------------------------------
     this.dataEndpoint = DataAtsEndpoint.of(this).address;
@@ -351,18 +350,18 @@ export class IotCoreFirehosePipeline extends Construct {
           'Action::s3:List*',
           'Action::s3:DeleteObject*',
           'Action::s3:Abort*',
-          { regex: '/^Resource::<.*(ParsedBucket|RawBucket).*\\.Arn>\\/\\*$/g' },
+          { regex: `/^Resource::${BUCKET_ARN}\\/\\*$/g` },
         ],
       },
       {
         id: 'AwsSolutions-IAM5',
         reason: 'The IoT rule error action writes one object per failed message under the iot-rule-errors/ prefix of the raw bucket.',
-        appliesTo: [{ regex: `/^Resource::<.*RawBucket.*\\.Arn>\\/${RULE_ERRORS_PREFIX.replace('/', '\\/')}\\*$/g` }],
+        appliesTo: [{ regex: `/^Resource::${BUCKET_ARN}\\/${RULE_ERRORS_PREFIX.replace('/', '\\/')}\\*$/g` }],
       },
       {
         id: 'AwsSolutions-IAM5',
         reason: 'The parser writes its own objects (direct delivery) under its prefix of the parsed bucket; keys are derived per batch.',
-        appliesTo: [{ regex: '/^Resource::<.*ParsedBucket.*\\.Arn>\\/.*\\*$/g' }],
+        appliesTo: [{ regex: `/^Resource::${BUCKET_ARN}\\/[^*]+\\*$/g` }],
       },
       {
         id: 'AwsSolutions-IAM5',
@@ -372,6 +371,12 @@ export class IotCoreFirehosePipeline extends Construct {
     ], true);
   }
 }
+
+/**
+ * How cdk-nag renders the ARN of one of the pipeline's buckets: `<LogicalId.Arn>` for a bucket in the stack,
+ * `arn:<AWS::Partition>:s3:::name` for an imported one.
+ */
+const BUCKET_ARN = '(<[^>*]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/*]+)';
 
 function compressionSuffix(compression: firehose.Compression): string {
   switch (compression.value) {

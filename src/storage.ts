@@ -60,8 +60,8 @@ export class PipelineStorage extends Construct {
       this.accessLogsBucket = logs;
     }
 
-    const hardened = (id: string, prefix: string): s3.IBucket =>
-      new s3.Bucket(this, id, {
+    const hardened = (bucketId: string, prefix: string): s3.IBucket =>
+      new s3.Bucket(this, bucketId, {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         encryption: s3.BucketEncryption.S3_MANAGED,

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { addNagSuppressions } from './nag';
@@ -27,7 +28,19 @@ export class DataAtsEndpoint extends Construct {
       physicalResourceId: cr.PhysicalResourceId.fromResponse('endpointAddress'),
       outputPaths: ['endpointAddress'],
     };
+    // Own role and log group (finite retention) instead of the singleton's AWS-managed basic execution policy.
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Looks up the AWS IoT data endpoint (iot:DescribeEndpoint)',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
     const lookup = new cr.AwsCustomResource(this, 'Lookup', {
+      role,
+      logGroup,
       onCreate: call,
       onUpdate: call,
       installLatestAwsSdk: false,
@@ -48,11 +61,6 @@ export class DataAtsEndpoint extends Construct {
     const singleton = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
     if (singleton) {
       addNagSuppressions(singleton, [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason: 'The aws-cdk-lib AwsCustomResource singleton function uses the AWS-managed basic execution policy for its logs.',
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-        },
         { id: 'AwsSolutions-L1', reason: 'The AwsCustomResource singleton function\'s runtime is chosen by aws-cdk-lib.' },
       ], true);
     }

@@ -101,7 +101,9 @@ export function hasExpressions(prefix: string): boolean {
  * whenever the data prefix holds expressions, no partition keys without dynamic partitioning,
  * no leading "/", at most 1024 characters.
  */
-export function validatePrefixes(scope: IConstruct, propPrefix: string, dataPrefix: string, propError: string, errorPrefix: string | undefined): void {
+export function validatePrefixes(
+  scope: IConstruct, propPrefix: string, dataPrefix: string, propError: string, errorPrefix: string | undefined,
+): void {
   if (Token.isUnresolved(dataPrefix) || (errorPrefix !== undefined && Token.isUnresolved(errorPrefix))) {
     return;
   }
