@@ -1,6 +1,7 @@
 import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -19,6 +20,11 @@ export interface DeviceCertificateBindOptions {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Customer-managed key for secrets the certificate creates.
+   * @default - the AWS-managed key of Secrets Manager
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -150,12 +156,13 @@ class GeneratedCertificate extends DeviceCertificate {
     const secret = new secretsmanager.Secret(scope, 'CertificateSecret', {
       description: this.options.secretDescription ?? `AWS IoT device certificate and private key for thing ${options.thingName} (written by the certificate provider)`,
       removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+      encryptionKey: options.encryptionKey,
     });
     addNagSuppressions(secret, [
       { id: 'AwsSolutions-SMG4', reason: 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.' },
     ]);
     const provider = CertificateProvider.getOrCreate(scope);
-    provider.grantWrite(secret);
+    provider.grantWrite(secret, options.encryptionKey);
     const resource = new CustomResource(scope, 'Certificate', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::IotDeviceCertificate',
@@ -239,11 +246,12 @@ class CertificateProvider extends Construct {
     ], true);
   }
 
-  /** Lets the handler store a certificate in this secret (PutSecretValue only). */
-  public grantWrite(secret: secretsmanager.ISecret): void {
+  /** Lets the handler store a certificate in this secret (PutSecretValue, and the key's data key if any). */
+  public grantWrite(secret: secretsmanager.ISecret, encryptionKey?: kms.IKey): void {
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:PutSecretValue'],
       resources: [secret.secretArn],
     }));
+    encryptionKey?.grant(this.handler.role, 'kms:GenerateDataKey');
   }
 }

@@ -1,5 +1,6 @@
 import { Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeviceCertificate } from './certificate';
@@ -28,6 +29,11 @@ export interface IotDeviceProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Customer-managed key for the generated certificate's secret.
+   * @default - the AWS-managed key of Secrets Manager
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -59,7 +65,11 @@ export class IotDevice extends Construct {
 
     const certificate = props.certificate ?? DeviceCertificate.generated();
     this.certificateMode = certificate.mode;
-    const config = certificate.bind(this, { thingName: this.thingName, removalPolicy: props.removalPolicy });
+    const config = certificate.bind(this, {
+      thingName: this.thingName,
+      removalPolicy: props.removalPolicy,
+      encryptionKey: props.encryptionKey,
+    });
     this.certificateArn = config.certificateArn;
     this.certificateSecret = config.secret;
 

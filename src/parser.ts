@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -41,6 +42,12 @@ export interface FunctionParserOptions extends ParserProcessingOptions {
    * @default - no extension of the parser's own: Firehose's default naming (the compression suffix, e.g. `.gz`)
    */
   readonly fileExtension?: string;
+  /**
+   * The names of the partition keys the function returns in `metadata.partitionKeys` of every `Ok`
+   * record (used with the pipeline's `dynamicPartitioning`).
+   * @default - the function returns no partition keys
+   */
+  readonly partitionKeys?: string[];
 }
 
 /**
@@ -119,6 +126,46 @@ class ConcreteFormat extends ParsedFormat {
 }
 
 /**
+ * A partition key the reference parser computes for every record (`metadata.partitionKeys`), for the
+ * pipeline's dynamic partitioning. Records without the value go to the error prefix.
+ */
+export abstract class PartitionKey {
+  /**
+   * The topic level at the given 0-based index: with topic `telemetry/site-a/sensor-7`, level 1 is `site-a`.
+   */
+  public static topicLevel(name: string, level: number): PartitionKey {
+    if (!Number.isInteger(level) || level < 0 || level > 7) {
+      throw new Error(`PartitionKey.topicLevel: level ${level} is not a topic level index; use 0 to 7 (0 is the first level).`);
+    }
+    return new ConcretePartitionKey(name, { name, topicLevel: level });
+  }
+
+  /** A field of the message, by name or dotted path (`device.id`). */
+  public static field(name: string, path: string): PartitionKey {
+    if (!/^[^.\s]+(\.[^.\s]+)*$/.test(path)) {
+      throw new Error(`PartitionKey.field: "${path}" is not a field name or dotted path; use names like "deviceId" or "device.id".`);
+    }
+    return new ConcretePartitionKey(name, { name, field: path });
+  }
+
+  /** The key name, used as `!{partitionKeyFromLambda:<name>}` in prefixes. */
+  public abstract readonly name: string;
+  /** The key's definition as JSON (`PARSER_PARTITION_KEYS`). */
+  public abstract readonly definitionJson: string;
+}
+
+class ConcretePartitionKey extends PartitionKey {
+  public readonly definitionJson: string;
+  constructor(public readonly name: string, definition: object) {
+    super();
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+      throw new Error(`PartitionKey: "${name}" is not a valid partition key name; use 1-64 characters from a-z, A-Z, 0-9, "_" and "-".`);
+    }
+    this.definitionJson = JSON.stringify(definition);
+  }
+}
+
+/**
  * Options for `ParserDelivery.direct()`.
  */
 export interface DirectDeliveryOptions {
@@ -187,6 +234,12 @@ export interface ReferenceParserOptions extends ParserProcessingOptions {
    * @default Duration.minutes(1)
    */
   readonly timeout?: Duration;
+  /**
+   * Partition keys computed for every record and returned in `metadata.partitionKeys` (for the pipeline's
+   * `dynamicPartitioning`; in direct delivery, one object per key combination).
+   * @default - no partition keys
+   */
+  readonly partitionKeys?: PartitionKey[];
 }
 
 /**
@@ -202,6 +255,12 @@ export interface ParserBindOptions {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The pipeline's customer-managed key: encrypt the parser's log group with it and let the parser
+   * write objects encrypted with it (direct delivery).
+   * @default - no customer-managed key
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -221,6 +280,11 @@ export interface ParserConfig {
    * @default - Firehose's default naming
    */
   readonly fileExtension?: string;
+  /**
+   * The names of the partition keys the parser returns for every `Ok` record.
+   * @default - none
+   */
+  readonly partitionKeys?: string[];
 }
 
 /**
@@ -278,6 +342,7 @@ class FunctionParser implements IParser {
       parserFunction: this.parserFunction,
       ...processingDefaults(scope, this.options),
       fileExtension: this.options.fileExtension,
+      partitionKeys: this.options.partitionKeys,
     };
   }
 }
@@ -302,6 +367,14 @@ class ReferenceParser implements IParser {
       POWERTOOLS_SERVICE_NAME: 'iot-firehose-parser',
       POWERTOOLS_METRICS_NAMESPACE: 'IotCoreFirehosePipeline',
     };
+    const partitionKeys = this.options.partitionKeys ?? [];
+    const names = partitionKeys.map((key) => key.name);
+    if (new Set(names).size !== names.length) {
+      invalid(scope, 'parser partitionKeys', `key names must be unique; got ${names.join(', ')}.`);
+    }
+    if (partitionKeys.length > 0) {
+      environment.PARSER_PARTITION_KEYS = `[${partitionKeys.map((key) => key.definitionJson).join(',')}]`;
+    }
     if (delivery.mode === 'direct') {
       environment.PARSER_DIRECT_BUCKET = options.parsedBucket.bucketName;
       environment.PARSER_DIRECT_PREFIX = delivery.prefix ?? 'direct/';
@@ -315,17 +388,20 @@ class ReferenceParser implements IParser {
       environment,
       logRetention: options.logRetention,
       removalPolicy: options.removalPolicy,
+      encryptionKey: options.encryptionKey,
     });
     if (delivery.mode === 'direct') {
       parser.role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['s3:PutObject'],
         resources: [options.parsedBucket.arnForObjects(`${delivery.prefix ?? 'direct/'}*`)],
       }));
+      options.encryptionKey?.grant(parser.role, 'kms:GenerateDataKey');
     }
     return {
       parserFunction: parser.function,
       ...processingDefaults(scope, this.options),
       fileExtension: format.extension,
+      partitionKeys: names.length > 0 ? names : undefined,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { addNagSuppressions } from './private/nag';
@@ -22,13 +23,19 @@ export interface PipelineStorageProps {
    * @default - a hardened bucket is created
    */
   readonly rawBucket?: s3.IBucket;
+  /**
+   * Customer-managed key for the parsed and raw buckets the construct creates (SSE-KMS with S3 Bucket Keys).
+   * The access-log bucket stays SSE-S3: S3 server access logging cannot deliver to SSE-KMS buckets.
+   * @default - SSE-S3
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
  * The hardened buckets of one pipeline: a parsed bucket and a raw bucket (or the caller's own), and an
  * access-log bucket that receives the server access logs of the buckets the pipeline creates.
  *
- * Created buckets: all public access blocked, TLS-only bucket policy, S3-managed encryption,
+ * Created buckets: all public access blocked, TLS-only bucket policy, S3-managed (or customer-managed KMS) encryption,
  * bucket-owner-enforced object ownership, versioning, server access logs into the log bucket.
  */
 export class PipelineStorage extends Construct {
@@ -64,7 +71,9 @@ export class PipelineStorage extends Construct {
       new s3.Bucket(this, bucketId, {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
-        encryption: s3.BucketEncryption.S3_MANAGED,
+        encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+        encryptionKey: props.encryptionKey,
+        bucketKeyEnabled: props.encryptionKey ? true : undefined,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         versioned: true,
         serverAccessLogsBucket: logs,

@@ -1,11 +1,14 @@
 import { App, Aspects, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeviceCertificate, IotCoreFirehosePipeline, ParsedFormat, Parser, ParserDelivery } from '../src';
+import { DeviceCertificate, IotCoreFirehosePipeline, IotLogLevel, ParsedFormat, PartitionKey, Parser, ParserDelivery } from '../src';
 
 function findings(stack: Stack): string[] {
   Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
@@ -74,6 +77,24 @@ describe('cdk-nag AwsSolutions', () => {
     // The user's own function is the user's to harden; only the library's resources are under test.
     const own = findings(stack).filter((finding) => !finding.includes('/OwnParser/'));
     expect(own).toEqual([]);
+  });
+
+  test('GIVEN every operations option (alarms with SNS, Basic Ingest, dynamic partitioning, CMK, more devices, IoT logging) WHEN checked THEN there are no unsuppressed errors or warnings', () => {
+    const stack = new Stack(new App(), 'OperationsStack');
+    const alerts = new sns.Topic(stack, 'Alerts', { enforceSSL: true, masterKey: new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true }) });
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+      topic: 'fleet',
+      basicIngest: true,
+      dynamicPartitioning: true,
+      parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1)], delivery: ParserDelivery.direct() }),
+      customerManagedKey: true,
+      confineDevicesToSubTopic: true,
+      iotLogging: IotLogLevel.ERROR,
+      alarmAction: new actions.SnsAction(alerts),
+    });
+    pipeline.addDevice('SensorA', { certificate: DeviceCertificate.generated() });
+    pipeline.addDevice('SensorB', { certificate: DeviceCertificate.none() });
+    expect(findings(stack)).toEqual([]);
   });
 
   test('GIVEN the library\'s suppressions WHEN synthesized THEN each names a reason and IAM5 ones name the findings they cover', () => {

@@ -33,6 +33,7 @@ describe('device: thing, policy, certificate', () => {
     expect(document.Statement).toHaveLength(2);
     const [connect, publish] = document.Statement;
     expect(connect.Action).toEqual('iot:Connect');
+    expect(connect.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
     expect(JSON.stringify(connect.Resource)).toContain(`:client/${pipeline.thingName}`);
     expect(publish.Action).toEqual('iot:Publish');
     expect(JSON.stringify(publish.Resource[0])).toMatch(/:topic\/iot-test-topic"\]\]\}$/);

@@ -103,6 +103,7 @@ export function hasExpressions(prefix: string): boolean {
  */
 export function validatePrefixes(
   scope: IConstruct, propPrefix: string, dataPrefix: string, propError: string, errorPrefix: string | undefined,
+  partitionKeys?: string[],
 ): void {
   if (Token.isUnresolved(dataPrefix) || (errorPrefix !== undefined && Token.isUnresolved(errorPrefix))) {
     return;
@@ -126,9 +127,24 @@ export function validatePrefixes(
         invalid(scope, prop, `"!{${body}}" is not a Firehose expression; use !{timestamp:<pattern>}, !{firehose:random-string} or !{firehose:error-output-type}.`);
       }
       if (body.startsWith('partitionKeyFrom')) {
-        invalid(scope, prop, `"!{${body}}" needs dynamic partitioning, which this pipeline does not enable; remove the partition key expression.`);
+        if (partitionKeys === undefined) {
+          invalid(scope, prop, `"!{${body}}" needs dynamic partitioning, which is not enabled here; set \`dynamicPartitioning: true\` or remove the expression.`);
+        }
+        if (prop !== propPrefix) {
+          invalid(scope, prop, `"!{${body}}" cannot be used in the error output prefix; use it in \`${propPrefix}\` only.`);
+        }
+        if (body.startsWith('partitionKeyFromQuery:')) {
+          invalid(scope, prop, `"!{${body}}" needs a JQ metadata-extraction processor, which this pipeline does not configure; use !{partitionKeyFromLambda:<key>} with the parser's partition keys.`);
+        }
+        const key = body.slice('partitionKeyFromLambda:'.length);
+        if (!partitionKeys.includes(key)) {
+          invalid(scope, prop, `"!{${body}}" names a key the parser does not return; the parser returns ${partitionKeys.length ? partitionKeys.join(', ') : 'no keys'}.`);
+        }
       }
     }
+  }
+  if (partitionKeys !== undefined && !/!\{partitionKeyFromLambda:/.test(dataPrefix)) {
+    invalid(scope, propPrefix, `"${dataPrefix}" has no !{partitionKeyFromLambda:<key>} expression; with dynamic partitioning the prefix must use the parser's keys (${partitionKeys.join(', ')}).`);
   }
   if (dataPrefix.includes('!{firehose:error-output-type}')) {
     invalid(scope, propPrefix, `"${dataPrefix}" uses !{firehose:error-output-type}, which Firehose allows only in the error output prefix; move it to \`${propError}\`.`);
