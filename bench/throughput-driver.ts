@@ -1,0 +1,39 @@
+/**
+ * Child process of parser-bench.ts (bundled by it with esbuild, run with plain node): times the reference
+ * parser's exported `handler`, configured by the PARSER_* environment like in Lambda, against the floor,
+ * interleaved in one process. One configuration per process, as in Lambda, so call sites stay monomorphic.
+ *
+ * Arguments: <eventBytes> <warmup> <runs>. Reports one JSON line on stderr.
+ */
+import { performance } from 'node:perf_hooks';
+import { buildEvent, floor, median, RESULT_MARKER } from './lib';
+import { handler } from '../lambda/reference-parser';
+
+async function main(): Promise<void> {
+  const [eventBytes, warmup, runs] = process.argv.slice(2).map(Number);
+  const event = buildEvent(eventBytes);
+  const candidates = [() => floor(event), () => handler(event, { awsRequestId: 'bench' })];
+  for (let i = 0; i < warmup; i++) for (const run of candidates) await run();
+  const times: number[][] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    for (let c = 0; c < candidates.length; c++) {
+      const start = performance.now();
+      await candidates[c]();
+      times[c].push(performance.now() - start);
+    }
+  }
+  const result = await handler(event);
+  process.stderr.write(RESULT_MARKER + JSON.stringify({
+    records: event.records.length,
+    floorMs: median(times[0]),
+    parserMs: median(times[1]),
+    ok: result.records.filter(r => r.result === 'Ok').length,
+    responseBytes: Buffer.byteLength(JSON.stringify(result)),
+    avgMessageBytes: event.records.reduce((sum, r) => sum + Buffer.from(r.data, 'base64').length, 0) / event.records.length,
+  }) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,84 @@
+import { csvCell, JsonObject, ParseError, ParserMessage, PartitionKeys } from '../toolkit';
+import type { ReferenceParserConfig } from './config';
+
+/** Parses one IoT-rule message (`{"topic": "<topic>/<sub>", ...payload}`) and adds the configured fields. */
+export type MessageParser = (message: ParserMessage) => JsonObject;
+
+/**
+ * The message object plus, when configured, one field per topic level after the first
+ * (`topicSegmentFields`) and the record's arrival time in epoch milliseconds (`arrivalTimestampField`).
+ * Added fields overwrite payload fields of the same name: the topic and arrival time come from AWS, not
+ * from the device. Topic levels that do not exist (or a missing / non-string `topic`) add nothing.
+ */
+export function messageParser(config: ReferenceParserConfig): MessageParser {
+  const segmentFields = config.topicSegmentFields;
+  const arrivalField = config.arrivalTimestampField;
+  return (message) => {
+    const obj = message.jsonObject();
+    if (segmentFields.length > 0) {
+      const topic = obj.topic;
+      if (typeof topic === 'string') {
+        let slash = topic.indexOf('/');
+        for (let k = 0; k < segmentFields.length && slash !== -1; k++) {
+          const next = topic.indexOf('/', slash + 1);
+          obj[segmentFields[k]] = next === -1 ? topic.slice(slash + 1) : topic.slice(slash + 1, next);
+          slash = next;
+        }
+      }
+    }
+    if (arrivalField !== '') obj[arrivalField] = message.approximateArrivalTimestamp;
+    return obj;
+  };
+}
+
+/** Reads a column: an own field with exactly that name, else the dotted path (`a.b` → `obj.a.b`). */
+function columnReader(column: string): (obj: JsonObject) => unknown {
+  const path = column.split('.');
+  if (path.length === 1) return obj => (Object.hasOwn(obj, column) ? obj[column] : undefined);
+  return obj => {
+    if (Object.hasOwn(obj, column)) return obj[column];
+    let value: unknown = obj;
+    for (const segment of path) {
+      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+      value = (value as JsonObject)[segment];
+    }
+    return value;
+  };
+}
+
+/** One CSV line per message, columns in `config.columns` order (see toolkit/csv.ts for the cell rules). */
+export function csvSerializer(config: ReferenceParserConfig): (row: JsonObject) => string {
+  const readers = config.columns.map(columnReader);
+  return row => {
+    let line = csvCell(readers[0](row));
+    for (let i = 1; i < readers.length; i++) line += ',' + csvCell(readers[i](row));
+    return line;
+  };
+}
+
+/**
+ * The partition keys of one parsed message (`PARSER_PARTITION_KEYS`): a topic level (0-based, from the
+ * message's `topic`) or a field (name or dotted path). A missing or empty value, or one that is not a string
+ * or number, fails the record (`ProcessingFailed`) instead of creating a partition named "undefined".
+ */
+export function partitionKeysOf(config: ReferenceParserConfig): ((row: JsonObject) => PartitionKeys) | undefined {
+  if (config.partitionKeys.length === 0) return undefined;
+  const readers = config.partitionKeys.map((spec) => {
+    if (spec.topicLevel !== undefined) {
+      const level = spec.topicLevel;
+      return (row: JsonObject) => (typeof row.topic === 'string' ? row.topic.split('/')[level] : undefined);
+    }
+    return columnReader(spec.field!);
+  });
+  return (row) => {
+    const keys: { [name: string]: string } = {};
+    for (let i = 0; i < readers.length; i++) {
+      const value = readers[i](row);
+      if ((typeof value !== 'string' && typeof value !== 'number') || value === '') {
+        throw new ParseError(`partition key "${config.partitionKeys[i].name}" has no string or number value in this message`);
+      }
+      keys[config.partitionKeys[i].name] = String(value);
+    }
+    return keys;
+  };
+}

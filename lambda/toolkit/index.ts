@@ -1,0 +1,31 @@
+/**
+ * Firehose-contract toolkit: write a Firehose data-transformation Lambda as one `parse` function.
+ *
+ * Published as `cdk-iot-core-firehose-pipeline/parser-toolkit`. See README.md next to this file.
+ */
+export { createParser, MAX_RESPONSE_BYTES, ParseError, RESPONSE_SIZE_REASON } from './parser';
+export type {
+  InvocationInfo,
+  JsonObject,
+  ParseOutput,
+  ParserMessage,
+  ParserOptions,
+  PartitionKeys,
+  Sink,
+  SinkGroup,
+  SinkInvocation,
+} from './parser';
+export { csvCell, csvLine, CSV_FORMULA_ESCAPE } from './csv';
+export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './observability';
+export type { ToolkitLogger, ToolkitMetrics } from './observability';
+export type {
+  FirehoseKinesisRecordMetadata,
+  FirehoseRecordTransformationStatus,
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationHandler,
+  FirehoseTransformationMetadata,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+  LambdaContextLike,
+} from './types';
