@@ -1,0 +1,115 @@
+import { UsageError } from '../../lambda/cli/errors';
+import { MessageTemplate } from '../../lambda/cli/template';
+import { parseDuration, parseNumber, parseSize } from '../../lambda/cli/units';
+
+const ENV = { now: () => 1_700_000_000_123, random: () => 0.25, uuid: () => '00000000-0000-4000-8000-000000000001' };
+
+describe('MessageTemplate', () => {
+  test('GIVEN every placeholder WHEN rendered THEN each is replaced with its value', () => {
+    // GIVEN
+    const t = MessageTemplate.parse('{"seq": {{seq}}, "ts": {{now}}, "at": "{{iso}}", "r": {{random}}, "n": {{randomInt:10:20}}, "id": "{{uuid}}", "c": "{{clientId}}"}');
+    // WHEN
+    const text = t.render({ seq: 7, clientId: 'dev-1' }, ENV);
+    // THEN
+    expect(JSON.parse(text)).toEqual({
+      seq: 7, ts: 1_700_000_000_123, at: '2023-11-14T22:13:20.123Z', r: 0.25, n: 12, id: '00000000-0000-4000-8000-000000000001', c: 'dev-1',
+    });
+  });
+
+  test('GIVEN {{now}} and {{iso}} in one message THEN they show the same instant', () => {
+    // GIVEN a clock that advances on every read
+    let t = 1_000;
+    const t0 = MessageTemplate.parse('{"a": {{now}}, "b": "{{iso}}", "c": {{now}}}');
+    // WHEN
+    const first = JSON.parse(t0.render({ seq: 1, clientId: 'x' }, { ...ENV, now: () => t++ }));
+    const second = JSON.parse(t0.render({ seq: 2, clientId: 'x' }, { ...ENV, now: () => t++ }));
+    // THEN
+    expect(first).toEqual({ a: 1000, b: new Date(1000).toISOString(), c: 1000 });
+    expect(second.a).toBe(1001);
+  });
+
+  test('GIVEN spaces inside braces and negative randomInt bounds THEN they are accepted', () => {
+    // GIVEN
+    const t = MessageTemplate.parse('{"a": {{ seq }}, "b": {{randomInt:-5:-5}}}');
+    // WHEN
+    const text = t.render({ seq: 3, clientId: 'x' }, ENV);
+    // THEN
+    expect(text).toBe('{"a": 3, "b": -5}');
+  });
+
+  test.each([
+    [0, 1], [0.999999, 6],
+  ])('GIVEN random() = %s THEN {{randomInt:1:6}} gives %s (inclusive bounds)', (r, expected) => {
+    // GIVEN
+    const t = MessageTemplate.parse('{{randomInt:1:6}}');
+    // WHEN / THEN
+    expect(t.render({ seq: 1, clientId: 'x' }, { ...ENV, random: () => r })).toBe(String(expected));
+  });
+
+  test('GIVEN a client id with a quote THEN it is escaped for a JSON string', () => {
+    // GIVEN
+    const t = MessageTemplate.parse('{"c": "{{clientId}}"}');
+    // WHEN
+    const text = t.render({ seq: 1, clientId: 'a"b' }, ENV);
+    // THEN
+    expect(JSON.parse(text)).toEqual({ c: 'a"b' });
+  });
+
+  test.each([
+    ['{"a": {{nope}}}', 'Unknown template placeholder {{nope}}'],
+    ['{"a": {{randomInt:5}}}', 'write {{randomInt:MIN:MAX}}'],
+    ['{"a": {{randomInt:9:1}}}', 'min 9 is greater than max 1'],
+  ])('GIVEN %j WHEN parsed THEN a usage error says %j', (text, message) => {
+    // WHEN / THEN
+    expect(() => MessageTemplate.parse(text)).toThrow(UsageError);
+    expect(() => MessageTemplate.parse(text)).toThrow(message);
+  });
+
+  test('GIVEN an unquoted text placeholder WHEN validated THEN the error shows the rendering and the quoting rule', () => {
+    // GIVEN
+    const t = MessageTemplate.parse('{"at": {{iso}}}');
+    // WHEN / THEN
+    expect(() => t.validate('dev-1', ENV)).toThrow(/does not render to JSON[\s\S]*rendered: \{"at": 2023-11-14T22:13:20\.123Z\}[\s\S]*inside double quotes/);
+  });
+
+  test('GIVEN a template that renders to a JSON number WHEN validated THEN it is refused (the rule needs an object)', () => {
+    // WHEN / THEN
+    expect(() => MessageTemplate.parse('{{seq}}').validate('x', ENV)).toThrow('needs a JSON object');
+  });
+
+  test('GIVEN a valid template WHEN validated THEN the sample is returned', () => {
+    // WHEN
+    const sample = MessageTemplate.parse('{"c": "{{clientId}}"}').validate('dev-9', ENV);
+    // THEN
+    expect(sample).toBe('{"c": "dev-9"}');
+  });
+});
+
+describe('units', () => {
+  test.each([
+    ['10s', 10], ['10', 10], ['500ms', 0.5], ['5m', 300], ['5min', 300], ['1h', 3600], ['1d', 86400], ['1.5s', 1.5],
+  ])('parseDuration(%j) = %s s', (text, seconds) => {
+    expect(parseDuration(text, '--interval')).toBe(seconds);
+  });
+
+  test.each([['0s'], ['-1s'], ['ten'], ['10 parsecs']])('parseDuration(%j) is a usage error', (text) => {
+    expect(() => parseDuration(text, '--interval')).toThrow(UsageError);
+  });
+
+  test.each([
+    ['300B', 300], ['300', 300], ['1KB', 1000], ['1KiB', 1024], ['1.5kb', 1500], ['2MB', 2_000_000], ['1MiB', 1_048_576], ['0.5B', 1],
+  ])('parseSize(%j) = %s bytes', (text, bytes) => {
+    expect(parseSize(text, '--payload')).toBe(bytes);
+  });
+
+  test.each([['0B'], ['big'], ['1GB']])('parseSize(%j) is a usage error', (text) => {
+    expect(() => parseSize(text, '--payload')).toThrow(UsageError);
+  });
+
+  test('parseNumber checks integers and bounds', () => {
+    expect(parseNumber('3', '--n', 1, 5, true)).toBe(3);
+    expect(() => parseNumber('3.5', '--n', 1, 5, true)).toThrow('is not an integer');
+    expect(() => parseNumber('9', '--n', 1, 5)).toThrow('must be between 1 and 5');
+    expect(() => parseNumber('', '--n', 1, 5)).toThrow('is not a number');
+  });
+});
