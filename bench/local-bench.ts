@@ -1,0 +1,321 @@
+/**
+ * Benchmark of the local runner: D devices × M messages, MQTT 3.1.1 over mutual TLS, QoS 1, each publish timed
+ * until its PUBACK — which the runner sends only after the message is fsynced in its journal — so the figures are
+ * publish-to-durable. Then the same client load against a plain Mosquitto broker (TLS with a generated cert set,
+ * no persistence) as the reference, and the ratio. Finally the runner is stopped with SIGTERM (it delivers its
+ * buffers) and the raw backup objects are counted: zero loss means exactly D × M records.
+ *
+ *   npx ts-node --project tsconfig.dev.json bench/local-bench.ts [--devices 100] [--messages 1000] [--inflight 32] [--bytes 200]
+ *
+ * The app: the library's pipeline with D devices (`addDevice`, the fleet policy with
+ * ${iot:Connection.Thing.ThingName}), synthesized from src/; the runner is the esbuild bundle of
+ * lambda/local/main.ts in its own process (as the CLI runs it).
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
+import { cpus, tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { performance } from 'perf_hooks';
+import { gunzipSync } from 'zlib';
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as mqtt from 'mqtt';
+import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../lambda/local/certs';
+import { DeviceCertificate, IotCoreFirehosePipeline } from '../src';
+
+const REPO = resolve(__dirname, '..');
+
+interface Options {
+  devices: number;
+  messages: number;
+  inflight: number;
+  bytes: number;
+}
+
+function options(argv: string[]): Options {
+  const get = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    const v = i >= 0 ? Number(argv[i + 1]) : Number(process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+    return v;
+  };
+  return { devices: get('devices', 100), messages: get('messages', 1000), inflight: get('inflight', 32), bytes: get('bytes', 200) };
+}
+
+function thingName(i: number): string {
+  return `bench-device-${String(i).padStart(4, '0')}`;
+}
+
+/** The pipeline with D devices, synthesized into `outdir`. */
+function synthesize(outdir: string, devices: number): void {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'LocalBench');
+  const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+    topic: 'bench',
+    thingName: 'bench-primary',
+    buffering: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
+    alarms: false,
+    dashboard: false,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  // Certificates by ARN: three resources per device (thing and two attachments), so ~150 devices fit in one stack.
+  for (let i = 0; i < devices; i++) {
+    const id = createHash('sha256').update(thingName(i)).digest('hex');
+    pipeline.addDevice(`Device${i}`, { thingName: thingName(i), certificate: DeviceCertificate.fromCertificateArn(`arn:aws:iot:us-east-1:123456789012:cert/${id}`) });
+  }
+  app.synth();
+}
+
+function bundleRunner(outdir: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const out = join(outdir, 'local-runner.cjs');
+  esbuild.buildSync({
+    entryPoints: [join(REPO, 'lambda', 'local', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    external: ['@aws-sdk/*'],
+    logLevel: 'error',
+  });
+  return out;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => res(port));
+    });
+  });
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr', timeoutMs: number): Promise<string> {
+  return new Promise((res, rej) => {
+    let text = '';
+    const timer = setTimeout(() => rej(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    child[stream]!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        clearTimeout(timer);
+        res(line);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
+    });
+  });
+}
+
+/** Peak resident set size (VmHWM) of a process, in MiB. */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+interface LoadResult {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Connects D clients, then each publishes M QoS 1 messages with at most `inflight` unacknowledged. */
+async function load(port: number, certs: IssuedCertificate[], o: Options, label: string, run: string): Promise<LoadResult> {
+  const ca = readFileSync(certs[0].caPath);
+  const clients = await Promise.all(certs.map((c) => mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+    clientId: c.thing,
+    key: readFileSync(c.keyPath),
+    cert: readFileSync(c.certPath),
+    ca,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 30000,
+    keepalive: 300,
+  })));
+  const latencies = new Float64Array(o.devices * o.messages);
+  let n = 0;
+  const filler = 'x'.repeat(Math.max(0, o.bytes - 90));
+  const start = performance.now();
+  await Promise.all(clients.map(async (client, d) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < o.messages) {
+        const seq = next++;
+        const payload = `{"run":"${run}","device":${d},"seq":${seq},"ts":${Date.now()},"temp":${(20 + (seq % 10) / 10).toFixed(1)},"pad":"${filler}"}`;
+        const t0 = performance.now();
+        await client.publishAsync(`bench/${certs[d].thing}`, payload, { qos: 1 });
+        latencies[n++] = performance.now() - t0;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.inflight, o.messages) }, worker));
+  }));
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  const sorted = latencies.slice(0, n).sort();
+  const result = {
+    messages: n, seconds, rate: n / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1],
+  };
+  process.stdout.write(`${label.padEnd(28)} ${String(n).padStart(7)} msgs in ${seconds.toFixed(2)} s = ${Math.round(result.rate).toLocaleString('en-US').padStart(7)} msg/s`
+    + `   publish→PUBACK p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(1)} ms\n`);
+  return result;
+}
+
+function listGz(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.gz')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const work = mkdtempSync(join(tmpdir(), 'cdk-iot-local-bench-'));
+  const children: ChildProcess[] = [];
+  const kill = () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL'));
+  process.on('exit', kill);
+  try {
+    process.stdout.write(`local runner benchmark: ${o.devices} devices × ${o.messages} messages (QoS 1, ~${o.bytes} B, ≤ ${o.inflight} in flight per device), MQTT 3.1.1 over mutual TLS, ${cpus().length} CPUs\n`);
+    const app = join(work, 'cdk.out');
+    synthesize(app, o.devices);
+    const script = bundleRunner(work);
+
+    // --- the local runner ---------------------------------------------------------------------------
+    const dataDir = join(work, 'data');
+    const certs: IssuedCertificate[] = [];
+    for (let i = 0; i < o.devices; i++) certs.push(issueDeviceCertificate(dataDir, thingName(i), join(work, 'certs')));
+    const nodeArgs = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''); // e.g. --cpu-prof
+    const runner = spawn(process.execPath, [...nodeArgs, script, 'local', '--app', app, '--data-dir', dataDir, '--port', '0'], {
+      env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(runner);
+    let runnerLog = '';
+    runner.stderr!.on('data', (d: Buffer) => {
+      runnerLog += d.toString();
+    });
+    const ready = await waitForLine(runner, /^ready /, 'stdout', 120000);
+    const port = Number(/:(\d+) /.exec(ready)![1]);
+    await load(port, certs.slice(0, Math.min(4, o.devices)), { ...o, devices: Math.min(4, o.devices), messages: Math.min(200, o.messages) }, 'warm-up (runner)', 'warmup');
+    const ours = await load(port, certs, o, 'local runner (durable)', 'main');
+    const rss = peakRssMiB(runner.pid!);
+    const stopStart = performance.now();
+    runner.kill('SIGTERM');
+    const exitCode = await new Promise<number | null>((res) => runner.once('exit', (code) => res(code)));
+    const stopSeconds = (performance.now() - stopStart) / 1000;
+    const s3 = join(dataDir, 's3');
+    const rawBucket = readdirSync(s3).find((n) => n.startsWith('PipelineStorageRawBucket'))!;
+    let records = 0;
+    const seen = new Set<string>();
+    for (const file of listGz(join(s3, rawBucket))) {
+      for (const line of gunzipSync(readFileSync(file)).toString().split('\n')) {
+        if (!line) continue;
+        const m = JSON.parse(line) as { run: string; device: number; seq: number };
+        records++;
+        seen.add(`${m.run}/${m.device}/${m.seq}`);
+      }
+    }
+    const warmup = Math.min(4, o.devices) * Math.min(200, o.messages);
+    const expected = o.devices * o.messages + warmup;
+    const lost = expected - seen.size;
+    const journalLeft = readdirSync(join(dataDir, 'journal')).length;
+    process.stdout.write(`  runner: peak RSS ${rss.toFixed(0)} MiB; SIGTERM → exit ${exitCode} in ${stopSeconds.toFixed(2)} s; raw backup holds ${records} records `
+      + `(${seen.size} distinct of ${expected} acknowledged, lost ${lost}); journal files left ${journalLeft}\n`);
+    if (exitCode !== 0) process.stdout.write(runnerLog.split('\n').slice(-20).join('\n') + '\n');
+
+    // --- Mosquitto, same client load ----------------------------------------------------------------
+    const mqDir = join(work, 'mosquitto');
+    const ca = ensureCa(mqDir);
+    const server = ensureServerCertificate(mqDir, ca, '127.0.0.1');
+    const mqCerts: IssuedCertificate[] = [];
+    for (let i = 0; i < o.devices; i++) mqCerts.push(issueDeviceCertificate(mqDir, thingName(i), join(mqDir, 'certs')));
+    writeFileSync(join(mqDir, 'server.pem'), server.certPem);
+    writeFileSync(join(mqDir, 'server.key'), server.keyPem);
+    const mqPort = await freePort();
+    writeFileSync(join(mqDir, 'mosquitto.conf'), [
+      `listener ${mqPort} 127.0.0.1`,
+      `cafile ${join(mqDir, 'ca', 'ca.pem')}`,
+      `certfile ${join(mqDir, 'server.pem')}`,
+      `keyfile ${join(mqDir, 'server.key')}`,
+      'require_certificate true',
+      'use_identity_as_username true',
+      'allow_anonymous true',
+      'persistence false',
+      'max_inflight_messages 0',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'));
+    // mosquitto drops root privileges to its own user: let it read the generated files
+    for (const path of [work, mqDir, join(mqDir, 'ca'), join(mqDir, 'ca', 'ca.pem'), join(mqDir, 'server.pem'), join(mqDir, 'server.key'), join(mqDir, 'mosquitto.conf')]) {
+      chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+    }
+    const mosquittoBin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync('test', ['-x', p]).status === 0) ?? 'mosquitto';
+    const mosquitto = spawn(mosquittoBin, ['-c', join(mqDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(mosquitto);
+    let mqLog = '';
+    mosquitto.stderr!.on('data', (d: Buffer) => {
+      mqLog += d.toString();
+    });
+    await waitForPort(mqPort, 20000, () => mqLog);
+    await load(mqPort, mqCerts.slice(0, Math.min(4, o.devices)), { ...o, devices: Math.min(4, o.devices), messages: Math.min(200, o.messages) }, 'warm-up (mosquitto)', 'warmup');
+    const reference = await load(mqPort, mqCerts, o, 'mosquitto 2 (no persistence)', 'main');
+    const mqRss = peakRssMiB(mosquitto.pid!);
+    mosquitto.kill('SIGTERM');
+
+    process.stdout.write('\n');
+    process.stdout.write(`local runner:  ${Math.round(ours.rate).toLocaleString('en-US')} msg/s, p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms, peak RSS ${rss.toFixed(0)} MiB\n`);
+    process.stdout.write(`mosquitto:     ${Math.round(reference.rate).toLocaleString('en-US')} msg/s, p50 ${reference.p50.toFixed(2)} ms, p99 ${reference.p99.toFixed(2)} ms, peak RSS ${mqRss.toFixed(0)} MiB\n`);
+    process.stdout.write(`ratio:         ${(ours.rate / reference.rate).toFixed(2)} × Mosquitto's rate (target ≥ 0.5); target ≥ 10,000 msg/s: ${ours.rate >= 10000 ? 'met' : 'missed'}\n`);
+    process.stdout.write(`zero loss:     ${lost === 0 && exitCode === 0 ? 'yes' : `NO (${lost} lost)`}\n`);
+    if (lost !== 0 || exitCode !== 0) process.exitCode = 1;
+  } finally {
+    kill();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function waitForPort(port: number, timeoutMs: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((res, rej) => {
+    const attempt = () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const socket = (require('net') as typeof import('net')).connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        res();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) rej(new Error(`mosquitto did not listen on ${port}: ${log()}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
