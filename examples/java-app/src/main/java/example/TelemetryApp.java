@@ -1,0 +1,123 @@
+package example;
+
+// The README's Java snippet is the README:java-imports region, an empty line, and the README:java region
+// below without its indentation (src/test checks that README.md holds exactly that).
+// [README:java-imports]
+import io.github.cdkiotcorefirehosepipeline.BufferingOptions;
+import io.github.cdkiotcorefirehosepipeline.IotCoreFirehosePipeline;
+import io.github.cdkiotcorefirehosepipeline.JsonLinesOptions;
+import io.github.cdkiotcorefirehosepipeline.ParsedFormat;
+import io.github.cdkiotcorefirehosepipeline.Parser;
+import io.github.cdkiotcorefirehosepipeline.ReferenceParserOptions;
+import java.util.List;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.Stack;
+// [/README:java-imports]
+
+import io.github.cdkiotcorefirehosepipeline.CsvOptions;
+import io.github.cdkiotcorefirehosepipeline.FunctionParserOptions;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+
+/**
+ * Example CDK app in Java: consumes the jsii-built jar of cdk-iot-core-firehose-pipeline as a user would.
+ *
+ * <ul>
+ *   <li>{@code Telemetry}: the README snippet — reference parser, JSON Lines.</li>
+ *   <li>{@code CustomParsers}: the reference parser with CSV output, and {@code Parser.fromFunction} with a
+ *       Lambda function (inline Python code) that implements the Firehose data-transformation contract.</li>
+ * </ul>
+ */
+public final class TelemetryApp {
+
+    /**
+     * The Firehose data-transformation contract: for every input record answer the same recordId with result
+     * Ok (data = base64 of the output), Dropped or ProcessingFailed. The IoT rule puts the message JSON (with
+     * its {@code topic}) plus "\n" into each record; the output is one CSV line per record.
+     */
+    public static final String PARSER_CODE = """
+            import base64
+            import json
+
+
+            def handler(event, context):
+                records = []
+                for record in event["records"]:
+                    try:
+                        message = json.loads(base64.b64decode(record["data"]))
+                        device = message["topic"].rsplit("/", 1)[-1]
+                        line = "%s,%s\\n" % (device, float(message["temperature"]))
+                        records.append({"recordId": record["recordId"], "result": "Ok",
+                                        "data": base64.b64encode(line.encode("utf-8")).decode("ascii")})
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        records.append({"recordId": record["recordId"], "result": "ProcessingFailed", "data": record["data"]})
+                return {"records": records}
+            """;
+
+    /** What the app built, for the tests. */
+    public record Example(App app, Stack stack, IotCoreFirehosePipeline pipeline, Stack custom,
+                          IotCoreFirehosePipeline csvPipeline, Function parserFunction,
+                          IotCoreFirehosePipeline functionPipeline) {
+    }
+
+    private TelemetryApp() {
+    }
+
+    public static Example build() {
+        // [README:java]
+        App app = new App();
+        Stack stack = new Stack(app, "Telemetry");
+        IotCoreFirehosePipeline pipeline = IotCoreFirehosePipeline.Builder.create(stack, "Pipeline")
+                .topic("iot-test-topic")
+                .buffering(BufferingOptions.builder().interval(Duration.seconds(60)).size(Size.mebibytes(1)).build())
+                .parser(Parser.reference(ReferenceParserOptions.builder()
+                        .format(ParsedFormat.jsonLines(JsonLinesOptions.builder().topicSegmentFields(List.of("device")).build()))
+                        .build()))
+                .build();
+        // [/README:java]
+
+        Stack custom = new Stack(app, "CustomParsers");
+
+        IotCoreFirehosePipeline csvPipeline = IotCoreFirehosePipeline.Builder.create(custom, "CsvPipeline")
+                .topic("plant/line-1")
+                .thingName("line-1-gateway")
+                .buffering(BufferingOptions.builder().interval(Duration.seconds(120)).size(Size.mebibytes(8)).build())
+                .parser(Parser.reference(ReferenceParserOptions.builder()
+                        .format(ParsedFormat.csv(CsvOptions.builder()
+                                .columns(List.of("machine", "temperature", "reading.humidity"))
+                                .build()))
+                        .retries(5)
+                        .memorySize(1024)
+                        .build()))
+                .build();
+
+        Function parserFunction = Function.Builder.create(custom, "PythonParser")
+                .runtime(Runtime.PYTHON_3_12)
+                .architecture(Architecture.ARM_64)
+                .handler("index.handler")
+                .code(Code.fromInline(PARSER_CODE))
+                .timeout(Duration.minutes(1))
+                .description("Firehose transformation: IoT JSON to CSV lines (device,temperature)")
+                .build();
+
+        IotCoreFirehosePipeline functionPipeline = IotCoreFirehosePipeline.Builder.create(custom, "FunctionPipeline")
+                .topic("fleet/sensors")
+                .parser(Parser.fromFunction(parserFunction, FunctionParserOptions.builder()
+                        .bufferInterval(Duration.seconds(30))
+                        .bufferSize(Size.kibibytes(256))
+                        .retries(0)
+                        .fileExtension(".csv")
+                        .build()))
+                .build();
+
+        return new Example(app, stack, pipeline, custom, csvPipeline, parserFunction, functionPipeline);
+    }
+
+    public static void main(final String[] args) {
+        build().app().synth();
+    }
+}

@@ -1,0 +1,411 @@
+package example;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.github.cdkiotcorefirehosepipeline.CsvOptions;
+import io.github.cdkiotcorefirehosepipeline.IotCoreFirehosePipeline;
+import io.github.cdkiotcorefirehosepipeline.ParsedFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.assertions.Capture;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+
+/** Asserts on the templates that {@link TelemetryApp} synthesizes with the jsii-built jar. */
+class TelemetryAppTest {
+
+    private static final String DATA_PREFIX =
+            "parsed/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/";
+    private static final String ERROR_PREFIX =
+            "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/";
+    private static final String RAW_PREFIX =
+            "raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/";
+
+    private static TelemetryApp.Example ex;
+    private static Template telemetry;
+    private static Template custom;
+
+    @BeforeAll
+    static void synthesize() {
+        ex = TelemetryApp.build();
+        telemetry = Template.fromStack(ex.stack());
+        custom = Template.fromStack(ex.custom());
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    /** The ARN {@code arn:<partition>:iot:<region>:<account>:<resource>} as the template renders it. */
+    private static Map<String, Object> iotArn(final String resource) {
+        return Map.of("Fn::Join", List.of("", List.of(
+                "arn:", Map.of("Ref", "AWS::Partition"), ":iot:", Map.of("Ref", "AWS::Region"), ":",
+                Map.of("Ref", "AWS::AccountId"), ":" + resource)));
+    }
+
+    private static Object resolve(final Stack stack, final Object value) {
+        return stack.resolve(value);
+    }
+
+    /** The logical id in {@code {"Ref": id}} or {@code {"Fn::GetAtt": [id, attr]}}. */
+    @SuppressWarnings("unchecked")
+    private static String idOf(final Object reference) {
+        Map<String, Object> map = (Map<String, Object>) reference;
+        if (map.containsKey("Ref")) {
+            return (String) map.get("Ref");
+        }
+        return (String) ((List<Object>) map.get("Fn::GetAtt")).get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> props(final Template template, final String logicalId) {
+        Map<String, Object> resources = (Map<String, Object>) template.toJSON().get("Resources");
+        Map<String, Object> resource = (Map<String, Object>) resources.get(logicalId);
+        assertNotNull(resource, "no resource " + logicalId);
+        return (Map<String, Object>) resource.get("Properties");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> s3Destination(final Template template, final IotCoreFirehosePipeline pipeline,
+                                                     final Stack stack) {
+        String streamId = idOf(resolve(stack, pipeline.getDeliveryStream().getDeliveryStreamName()));
+        return (Map<String, Object>) props(template, streamId).get("ExtendedS3DestinationConfiguration");
+    }
+
+    /** The Lambda processor's parameters, by name. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> processorParameters(final Map<String, Object> destination) {
+        Map<String, Object> processing = (Map<String, Object>) destination.get("ProcessingConfiguration");
+        assertEquals(Boolean.TRUE, processing.get("Enabled"));
+        List<Map<String, Object>> processors = (List<Map<String, Object>>) processing.get("Processors");
+        assertEquals(1, processors.size());
+        assertEquals("Lambda", processors.get(0).get("Type"));
+        return ((List<Map<String, Object>>) processors.get(0).get("Parameters")).stream()
+                .collect(Collectors.toMap(p -> (String) p.get("ParameterName"), p -> p.get("ParameterValue")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> buffering(final Map<String, Object> destination) {
+        Map<String, Object> hints = (Map<String, Object>) destination.get("BufferingHints");
+        return Map.of("IntervalInSeconds", ((Number) hints.get("IntervalInSeconds")).intValue(),
+                "SizeInMBs", ((Number) hints.get("SizeInMBs")).intValue());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> environment(final Map<String, Object> function) {
+        return (Map<String, String>) ((Map<String, Object>) function.get("Environment")).get("Variables");
+    }
+
+    // --- the packages under test ----------------------------------------------------------------------------------
+
+    @Test
+    void runsAgainstThePeerFloorAndTheBuiltJar() throws Exception {
+        Path cdkJar = Paths.get(App.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertEquals("aws-cdk-lib-" + System.getProperty("example.cdkVersion") + ".jar", cdkJar.getFileName().toString());
+        assertEquals("2.222.0", System.getProperty("example.cdkVersion"));
+        // the jar on the class path is byte for byte the one jsii-pacmak just wrote to dist/java (not a stale copy)
+        Path libJar = Paths.get(IotCoreFirehosePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String version = System.getProperty("example.pipelineVersion");
+        Path distJar = Paths.get(System.getProperty("example.pipelineRepo"), "io", "github", "cdk-iot-core-firehose-pipeline",
+                "cdk-iot-core-firehose-pipeline", version, "cdk-iot-core-firehose-pipeline-" + version + ".jar");
+        assertArrayEquals(Files.readAllBytes(distJar), Files.readAllBytes(libJar), libJar + " differs from " + distJar);
+    }
+
+    // --- Telemetry stack: the README snippet, reference parser with JSON Lines ------------------------------------
+
+    @Test
+    void thingIsNamedAfterTheConstructPath() {
+        String name = ex.pipeline().getThingName();
+        assertTrue(name.matches("Telemetry-Pipeline-Device-[0-9A-F]{8}"), name);
+        telemetry.resourceCountIs("AWS::IoT::Thing", 1);
+        telemetry.hasResourceProperties("AWS::IoT::Thing", Map.of("ThingName", name));
+        telemetry.hasOutput("*", Map.of("Value", name, "Description", "Thing name = MQTT client id"));
+    }
+
+    @Test
+    void devicePolicyAllowsConnectAsTheThingAndPublishToTheTopicOnly() {
+        telemetry.resourceCountIs("AWS::IoT::Policy", 1);
+        telemetry.hasResourceProperties("AWS::IoT::Policy", Map.of("PolicyDocument", Match.objectEquals(Map.of(
+                "Version", "2012-10-17",
+                "Statement", List.of(
+                        Map.of("Sid", "ConnectAsTheThing", "Effect", "Allow", "Action", "iot:Connect",
+                                "Resource", iotArn("client/" + ex.pipeline().getThingName()),
+                                // only with a certificate that is attached to the thing
+                                "Condition", Map.of("Bool", Map.of("iot:Connection.Thing.IsAttached", "true"))),
+                        Map.of("Sid", "PublishTelemetry", "Effect", "Allow", "Action", "iot:Publish",
+                                "Resource", List.of(iotArn("topic/iot-test-topic"), iotArn("topic/iot-test-topic/*"))))))));
+        // generated certificate (the default): attached to the thing and to the policy
+        telemetry.resourceCountIs("Custom::IotDeviceCertificate", 1);
+        telemetry.resourceCountIs("AWS::IoT::ThingPrincipalAttachment", 1);
+        telemetry.hasResourceProperties("AWS::IoT::PolicyPrincipalAttachment", Map.of(
+                "PolicyName", Map.of("Ref", resolve(ex.stack(), ex.stack().getLogicalId(ex.pipeline().getDevicePolicy())))));
+    }
+
+    @Test
+    void topicRuleForwardsToFirehoseAndSendsErrorsToTheRawBucket() {
+        Stack stack = ex.stack();
+        IotCoreFirehosePipeline pipeline = ex.pipeline();
+        Capture role = new Capture();
+        telemetry.resourceCountIs("AWS::IoT::TopicRule", 1);
+        telemetry.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Map.of(
+                "Sql", "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+                "AwsIotSqlVersion", "2016-03-23",
+                "RuleDisabled", false,
+                "Actions", List.of(Map.of("Firehose", Map.of(
+                        "DeliveryStreamName", resolve(stack, pipeline.getDeliveryStream().getDeliveryStreamName()),
+                        "RoleArn", role,
+                        "Separator", "\n"))),
+                "ErrorAction", Map.of("S3", Map.of(
+                        "BucketName", resolve(stack, pipeline.getRawBucket().getBucketName()),
+                        "Key", Match.stringLikeRegexp("^iot-rule-errors/\\$\\{parse_time\\(.*\\)\\}/\\$\\{newuuid\\(\\)\\}\\.json$"),
+                        "RoleArn", Match.anyValue())))));
+        String roleId = idOf(role.asObject());
+        // the rule role may put records into exactly this stream and write rule errors under iot-rule-errors/
+        telemetry.hasResourceProperties("AWS::IAM::Policy", Map.of(
+                "Roles", List.of(Map.of("Ref", roleId)),
+                "PolicyDocument", Map.of("Statement", List.of(
+                        Map.of("Action", "firehose:PutRecord", "Effect", "Allow",
+                                "Resource", resolve(stack, pipeline.getDeliveryStream().getDeliveryStreamArn())),
+                        Map.of("Action", "s3:PutObject", "Effect", "Allow",
+                                "Resource", Map.of("Fn::Join", List.of("", List.of(
+                                        resolve(stack, pipeline.getRawBucket().getBucketArn()), "/iot-rule-errors/*"))))))));
+    }
+
+    @Test
+    void deliveryStreamBuffersCompressesBacksUpAndInvokesTheReferenceParser() {
+        Stack stack = ex.stack();
+        IotCoreFirehosePipeline pipeline = ex.pipeline();
+        telemetry.resourceCountIs("AWS::KinesisFirehose::DeliveryStream", 1);
+        telemetry.hasResourceProperties("AWS::KinesisFirehose::DeliveryStream", Map.of(
+                "DeliveryStreamType", "DirectPut",
+                "DeliveryStreamEncryptionConfigurationInput", Map.of("KeyType", "AWS_OWNED_CMK"),
+                "ExtendedS3DestinationConfiguration", Map.of(
+                        "BucketARN", resolve(stack, pipeline.getParsedBucket().getBucketArn()),
+                        "BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1),
+                        "CompressionFormat", "GZIP",
+                        "FileExtension", ".json.gz",
+                        "Prefix", DATA_PREFIX,
+                        "ErrorOutputPrefix", ERROR_PREFIX,
+                        "CloudWatchLoggingOptions", Map.of("Enabled", true),
+                        "S3BackupMode", "Enabled",
+                        "S3BackupConfiguration", Map.of(
+                                "BucketARN", resolve(stack, pipeline.getRawBucket().getBucketArn()),
+                                "Prefix", RAW_PREFIX,
+                                "CompressionFormat", "GZIP",
+                                "BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1)))));
+        Map<String, Object> params = processorParameters(s3Destination(telemetry, pipeline, stack));
+        assertEquals(resolve(stack, pipeline.getParserFunction().getFunctionArn()), params.get("LambdaArn"));
+        assertEquals(List.of("3", "1", "60"), List.of(params.get("NumberOfRetries"), params.get("BufferSizeInMBs"),
+                params.get("BufferIntervalInSeconds")));
+    }
+
+    @Test
+    void referenceParserIsTheBundledNodeFunctionWithJsonLines() {
+        Map<String, Object> fn = props(telemetry, idOf(resolve(ex.stack(), ex.pipeline().getParserFunction().getFunctionArn())));
+        assertEquals("nodejs22.x", fn.get("Runtime"));
+        assertEquals(List.of("arm64"), fn.get("Architectures"));
+        assertEquals("index.handler", fn.get("Handler"));
+        Map<String, String> env = environment(fn);
+        assertEquals("jsonl", env.get("PARSER_FORMAT"));
+        assertEquals("{\"topicSegmentFields\":[\"device\"]}", env.get("PARSER_OPTIONS"));
+        assertEquals("firehose", env.get("PARSER_DELIVERY"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> code = (Map<String, Object>) fn.get("Code");
+        assertEquals(java.util.Set.of("S3Bucket", "S3Key"), code.keySet(), "the reference parser is a file asset");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void bucketsAreHardened() {
+        Stack stack = ex.stack();
+        telemetry.resourceCountIs("AWS::S3::Bucket", 3); // parsed, raw, access logs
+        Map<String, Object> resources = (Map<String, Object>) telemetry.toJSON().get("Resources");
+        for (var bucket : List.of(ex.pipeline().getParsedBucket(), ex.pipeline().getRawBucket())) {
+            String bucketId = idOf(resolve(stack, bucket.getBucketName()));
+            Map<String, Object> resource = (Map<String, Object>) resources.get(bucketId);
+            assertEquals("Retain", resource.get("DeletionPolicy"));
+            Map<String, Object> p = (Map<String, Object>) resource.get("Properties");
+            assertEquals(Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true,
+                    "RestrictPublicBuckets", true), p.get("PublicAccessBlockConfiguration"));
+            assertEquals(Map.of("Status", "Enabled"), p.get("VersioningConfiguration"));
+            assertEquals(Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
+                    "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256")))), p.get("BucketEncryption"));
+            assertTrue(((Map<String, Object>) p.get("LoggingConfiguration")).containsKey("DestinationBucketName"));
+            telemetry.hasResourceProperties("AWS::S3::BucketPolicy", Map.of(
+                    "Bucket", Map.of("Ref", bucketId),
+                    "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                            "Effect", "Deny", "Action", "s3:*",
+                            "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
+        }
+    }
+
+    @Test
+    void stackOutputsTheDataEndpointAndTheCertificateSecret() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> outputs = (Map<String, Object>) telemetry.toJSON().get("Outputs");
+        assertTrue(outputs.containsKey("IotDataAtsEndpoint"));
+        telemetry.hasOutput("*", Map.of("Value", resolve(ex.stack(), ex.pipeline().getCertificateSecret().getSecretArn())));
+        telemetry.hasOutput("*", Map.of("Value", "iot-test-topic", "Description", "Base topic devices publish to"));
+    }
+
+    // --- CustomParsers stack: reference parser with CSV, and Parser.fromFunction with a Python function ----------
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void csvReferenceParserPipeline() {
+        Stack stack = ex.custom();
+        IotCoreFirehosePipeline pipeline = ex.csvPipeline();
+        custom.hasResourceProperties("AWS::IoT::Thing", Map.of("ThingName", "line-1-gateway"));
+        custom.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
+                "Sql", "SELECT topic() as topic, * FROM 'plant/line-1/+'"))));
+        Map<String, Object> destination = s3Destination(custom, pipeline, stack);
+        assertEquals(Map.of("IntervalInSeconds", 120, "SizeInMBs", 8), buffering(destination));
+        assertEquals(Map.of("IntervalInSeconds", 120, "SizeInMBs", 8),
+                buffering((Map<String, Object>) destination.get("S3BackupConfiguration")));
+        assertEquals(".csv.gz", destination.get("FileExtension"));
+        Map<String, Object> params = processorParameters(destination);
+        assertEquals(resolve(stack, pipeline.getParserFunction().getFunctionArn()), params.get("LambdaArn"));
+        assertEquals(List.of("5", "1", "60"), List.of(params.get("NumberOfRetries"), params.get("BufferSizeInMBs"),
+                params.get("BufferIntervalInSeconds")));
+        Map<String, Object> fn = props(custom, idOf(params.get("LambdaArn")));
+        assertEquals(1024, ((Number) fn.get("MemorySize")).intValue());
+        assertEquals("csv", environment(fn).get("PARSER_FORMAT"));
+        assertEquals("{\"columns\":[\"machine\",\"temperature\",\"reading.humidity\"]}", environment(fn).get("PARSER_OPTIONS"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void functionParserPipelineInvokesThePythonFunction() {
+        Stack stack = ex.custom();
+        IotCoreFirehosePipeline pipeline = ex.functionPipeline();
+        Object fnArn = resolve(stack, ex.parserFunction().getFunctionArn());
+        assertEquals(fnArn, resolve(stack, pipeline.getParserFunction().getFunctionArn()));
+        Map<String, Object> destination = s3Destination(custom, pipeline, stack);
+        Map<String, Object> params = processorParameters(destination);
+        assertEquals(fnArn, params.get("LambdaArn"));
+        // explicit processor parameters, including a fractional buffer size and zero retries
+        assertEquals(List.of("0", "0.25", "30"), List.of(params.get("NumberOfRetries"), params.get("BufferSizeInMBs"),
+                params.get("BufferIntervalInSeconds")));
+        assertEquals(".csv.gz", destination.get("FileExtension"));
+        assertEquals("Enabled", destination.get("S3BackupMode"));
+        assertEquals(resolve(stack, pipeline.getRawBucket().getBucketArn()),
+                ((Map<String, Object>) destination.get("S3BackupConfiguration")).get("BucketARN"));
+        // the Firehose role may invoke exactly that function
+        String roleId = idOf(params.get("RoleArn"));
+        Map<String, Map<String, Object>> policies = custom.findResources("AWS::IAM::Policy",
+                Map.of("Properties", Map.of("Roles", List.of(Map.of("Ref", roleId)))));
+        assertEquals(1, policies.size());
+        Map<String, Object> document = (Map<String, Object>) ((Map<String, Object>) policies.values().iterator().next()
+                .get("Properties")).get("PolicyDocument");
+        List<Object> invoke = new ArrayList<>();
+        for (Map<String, Object> statement : (List<Map<String, Object>>) document.get("Statement")) {
+            if (String.valueOf(statement.get("Action")).contains("lambda:InvokeFunction")) {
+                invoke.add(statement);
+            }
+        }
+        assertEquals(List.of(Map.of("Action", "lambda:InvokeFunction", "Effect", "Allow", "Resource", fnArn)), invoke);
+        custom.hasResourceProperties("AWS::Lambda::Function", Map.of(
+                "Runtime", "python3.12", "Handler", "index.handler", "Architectures", List.of("arm64"),
+                "Code", Map.of("ZipFile", TelemetryApp.PARSER_CODE)));
+        assertEquals(1, custom.findResources("AWS::Lambda::Function",
+                Map.of("Properties", Map.of("Runtime", "python3.12"))).size());
+    }
+
+    @Test
+    void twoPipelinesShareOneCertificateProviderAndOneEndpointLookup() {
+        custom.resourceCountIs("AWS::IoT::Thing", 2);
+        custom.resourceCountIs("AWS::KinesisFirehose::DeliveryStream", 2);
+        custom.resourceCountIs("AWS::IoT::TopicRule", 2);
+        custom.resourceCountIs("Custom::IotDeviceCertificate", 2);
+        custom.resourceCountIs("Custom::AWS", 1);
+        custom.resourceCountIs("AWS::S3::Bucket", 6);
+    }
+
+    // --- errors cross the language boundary ------------------------------------------------------------------------
+
+    @Test
+    void invalidPropsThrowInJava() {
+        RuntimeException wildcard = assertThrows(RuntimeException.class, () ->
+                IotCoreFirehosePipeline.Builder.create(new Stack(new App(), "Invalid"), "Pipeline")
+                        .topic("iot-test-topic/+").build());
+        assertTrue(wildcard.getMessage().contains("MQTT wildcard"), wildcard.getMessage());
+        RuntimeException noColumns = assertThrows(RuntimeException.class, () ->
+                ParsedFormat.csv(CsvOptions.builder().columns(List.of()).build()));
+        assertTrue(noColumns.getMessage().contains("at least one column"), noColumns.getMessage());
+    }
+
+    // --- the app as a CDK app, and the README -----------------------------------------------------------------------
+
+    @Test
+    void appSynthesizesACloudAssemblyWithTheBundledHandlers() throws IOException {
+        CloudAssembly assembly = TelemetryApp.build().app().synth();
+        assertEquals(List.of("CustomParsers", "Telemetry"),
+                assembly.getStacks().stream().map(s -> s.getStackName()).sorted().toList());
+        Path out = Paths.get(assembly.getDirectory());
+        String template = Files.readString(out.resolve("Telemetry.template.json"));
+        assertTrue(template.contains("AWS::KinesisFirehose::DeliveryStream"));
+        // the handlers bundled into the jar (assets/) are in the assembly, and they are the real bundles
+        List<String> bundles = new ArrayList<>();
+        try (Stream<Path> assets = Files.list(out)) {
+            for (Path dir : assets.filter(p -> p.getFileName().toString().startsWith("asset.")).toList()) {
+                Path index = dir.resolve("index.js");
+                if (Files.exists(index)) {
+                    bundles.add(Files.readString(index));
+                }
+            }
+        }
+        assertTrue(bundles.stream().anyMatch(b -> b.contains("PARSER_FORMAT") && b.length() > 10_000),
+                "reference parser bundle missing");
+        assertTrue(bundles.stream().anyMatch(b -> b.contains("CreateKeysAndCertificate")),
+                "certificate provider bundle missing");
+    }
+
+    private static String region(final String source, final String name) {
+        Matcher m = Pattern.compile("^[ \\t]*// \\[README:" + Pattern.quote(name) + "\\]\\n(.*?)^[ \\t]*// \\[/README:"
+                + Pattern.quote(name) + "\\]\\n", Pattern.DOTALL | Pattern.MULTILINE).matcher(source);
+        assertTrue(m.find(), "no README:" + name + " region");
+        return m.group(1);
+    }
+
+    /** The README's Java snippet: the imports region, an empty line, the body region without its indentation. */
+    static String readmeSnippet(final String source) {
+        return region(source, "java-imports") + "\n" + dedent(region(source, "java"));
+    }
+
+    /** Removes the indentation common to all non-blank lines. */
+    static String dedent(final String text) {
+        List<String> lines = text.lines().toList();
+        int indent = lines.stream().filter(l -> !l.isBlank())
+                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent)).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    @Test
+    void readmeJavaSnippetIsTheOneThisAppRuns() throws IOException {
+        String snippet = readmeSnippet(Files.readString(Paths.get(System.getProperty("example.appSource"))));
+        String readme = Files.readString(Paths.get(System.getProperty("example.readme")));
+        List<String> blocks = new ArrayList<>();
+        Matcher m = Pattern.compile("^```java\\n(.*?)^```", Pattern.DOTALL | Pattern.MULTILINE).matcher(readme);
+        while (m.find()) {
+            blocks.add(m.group(1));
+        }
+        assertTrue(blocks.contains(snippet),
+                "README.md has no ```java block equal to the README regions of TelemetryApp.java:\n" + snippet);
+    }
+}

@@ -1,0 +1,80 @@
+"""Example CDK app in Python: consumes the jsii-built package `cdk_iot_core_firehose_pipeline` as a user would.
+
+Two stacks:
+- ``Telemetry``: the README snippet, verbatim (between the README markers below): reference parser, JSON Lines.
+- ``CustomParsers``: the reference parser with CSV output, and ``Parser.from_function`` with a Python Lambda
+  function (inline code) that implements the Firehose data-transformation contract.
+
+Synthesize with ``python app.py`` (offline, no AWS credentials); ``tests/`` asserts on the templates.
+"""
+# [README:python]
+from aws_cdk import App, Duration, Size, Stack
+from cdk_iot_core_firehose_pipeline import BufferingOptions, IotCoreFirehosePipeline, ParsedFormat, Parser
+
+app = App()
+stack = Stack(app, "Telemetry")
+pipeline = IotCoreFirehosePipeline(stack, "Pipeline",
+    topic="iot-test-topic",
+    buffering=BufferingOptions(interval=Duration.seconds(60), size=Size.mebibytes(1)),
+    parser=Parser.reference(format=ParsedFormat.json_lines(topic_segment_fields=["device"])),
+)
+# [/README:python]
+
+from aws_cdk import aws_lambda as lambda_  # noqa: E402
+
+# The Firehose data-transformation contract: for every input record answer the same recordId with
+# result Ok (data = base64 of the output), Dropped, or ProcessingFailed. The IoT rule puts the message
+# JSON (with its `topic`) plus "\n" into each record; the output is one CSV line per record.
+PARSER_CODE = '''\
+import base64
+import json
+
+
+def handler(event, context):
+    records = []
+    for record in event["records"]:
+        try:
+            message = json.loads(base64.b64decode(record["data"]))
+            device = message["topic"].rsplit("/", 1)[-1]
+            line = "%s,%s\\n" % (device, float(message["temperature"]))
+            records.append({"recordId": record["recordId"], "result": "Ok",
+                            "data": base64.b64encode(line.encode("utf-8")).decode("ascii")})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            records.append({"recordId": record["recordId"], "result": "ProcessingFailed", "data": record["data"]})
+    return {"records": records}
+'''
+
+custom = Stack(app, "CustomParsers")
+
+csv_pipeline = IotCoreFirehosePipeline(custom, "CsvPipeline",
+    topic="plant/line-1",
+    thing_name="line-1-gateway",
+    buffering=BufferingOptions(interval=Duration.seconds(120), size=Size.mebibytes(8)),
+    parser=Parser.reference(
+        format=ParsedFormat.csv(columns=["machine", "temperature", "reading.humidity"]),
+        retries=5,
+        memory_size=1024,
+    ),
+)
+
+parser_function = lambda_.Function(custom, "PythonParser",
+    runtime=lambda_.Runtime.PYTHON_3_12,
+    architecture=lambda_.Architecture.ARM_64,
+    handler="index.handler",
+    code=lambda_.Code.from_inline(PARSER_CODE),
+    timeout=Duration.minutes(1),
+    description="Firehose transformation: IoT JSON to CSV lines (device,temperature)",
+)
+
+function_pipeline = IotCoreFirehosePipeline(custom, "FunctionPipeline",
+    topic="fleet/sensors",
+    parser=Parser.from_function(parser_function,
+        buffer_interval=Duration.seconds(30),
+        buffer_size=Size.kibibytes(256),
+        retries=0,
+        file_extension=".csv",
+    ),
+)
+
+if __name__ == "__main__":
+    app.synth()

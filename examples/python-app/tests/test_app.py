@@ -1,0 +1,323 @@
+"""Asserts on the templates that the Python example app (../app.py) synthesizes with the jsii-built wheel.
+
+Run through ../run-tests.sh, which installs dist/python/*.whl, aws-cdk-lib and constructs into a fresh venv.
+"""
+import base64
+import importlib.metadata
+import json
+import pathlib
+import re
+import runpy
+import sys
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Capture, Match, Template
+
+APP_DIR = pathlib.Path(__file__).resolve().parent.parent
+REPO_ROOT = APP_DIR.parent.parent
+sys.path.insert(0, str(APP_DIR))
+
+import app as example  # noqa: E402  (the app module builds both stacks on import; it synthesizes only as __main__)
+
+import cdk_iot_core_firehose_pipeline as lib  # noqa: E402
+
+PIPELINE_PREFIXES = {
+    "data": "parsed/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+    "error": "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+    "raw": "raw/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+}
+
+
+@pytest.fixture(scope="module")
+def telemetry() -> Template:
+    return Template.from_stack(example.stack)
+
+
+@pytest.fixture(scope="module")
+def custom() -> Template:
+    return Template.from_stack(example.custom)
+
+
+def iot_arn(resource: str) -> dict:
+    """The ARN `arn:<partition>:iot:<region>:<account>:<resource>` as the template renders it."""
+    return {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":iot:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+        ":" + resource,
+    ]]}
+
+
+def resolve(stack: Stack, value):
+    return stack.resolve(value)
+
+
+def processor_parameters(template: Template, stream_id: str) -> dict:
+    stream = template.to_json()["Resources"][stream_id]
+    processing = stream["Properties"]["ExtendedS3DestinationConfiguration"]["ProcessingConfiguration"]
+    assert processing["Enabled"] is True
+    assert len(processing["Processors"]) == 1
+    processor = processing["Processors"][0]
+    assert processor["Type"] == "Lambda"
+    return {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}
+
+
+# --- the packages under test ----------------------------------------------------------------------------------
+
+def test_runs_against_the_peer_floor_and_the_built_wheel():
+    assert importlib.metadata.version("aws-cdk-lib") == "2.222.0"
+    assert importlib.metadata.version("constructs") == "10.5.1"
+    wheel = importlib.metadata.distribution("cdk-iot-core-firehose-pipeline")
+    requires = " ".join(wheel.requires or [])
+    assert "aws-cdk-lib" in requires and ">=2.222.0" in requires
+    assert pathlib.Path(lib.__file__).resolve().is_relative_to(pathlib.Path(sys.prefix).resolve()), \
+        "the library must come from the venv (the wheel), not from the work tree"
+
+
+# --- Telemetry stack: the README snippet, reference parser with JSON Lines ------------------------------------
+
+def test_thing_is_named_after_the_construct_path(telemetry):
+    name = example.pipeline.thing_name
+    assert re.fullmatch(r"Telemetry-Pipeline-Device-[0-9A-F]{8}", name), name
+    telemetry.resource_count_is("AWS::IoT::Thing", 1)
+    telemetry.has_resource_properties("AWS::IoT::Thing", {"ThingName": name})
+    telemetry.has_output("*", {"Value": name, "Description": "Thing name = MQTT client id"})
+
+
+def test_device_policy_allows_connect_as_the_thing_and_publish_to_the_topic_only(telemetry):
+    telemetry.resource_count_is("AWS::IoT::Policy", 1)
+    telemetry.has_resource_properties("AWS::IoT::Policy", {"PolicyDocument": Match.object_equals({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ConnectAsTheThing", "Effect": "Allow", "Action": "iot:Connect",
+             "Resource": iot_arn("client/" + example.pipeline.thing_name),
+             # only with a certificate that is attached to the thing
+             "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}}},
+            {"Sid": "PublishTelemetry", "Effect": "Allow", "Action": "iot:Publish",
+             "Resource": [iot_arn("topic/iot-test-topic"), iot_arn("topic/iot-test-topic/*")]},
+        ],
+    })})
+    # generated certificate (the default): attached to the thing and to the policy
+    telemetry.resource_count_is("Custom::IotDeviceCertificate", 1)
+    telemetry.resource_count_is("AWS::IoT::ThingPrincipalAttachment", 1)
+    telemetry.has_resource_properties("AWS::IoT::PolicyPrincipalAttachment", {
+        "PolicyName": {"Ref": example.stack.resolve(example.stack.get_logical_id(example.pipeline.device_policy))},
+    })
+
+
+def test_topic_rule_forwards_to_firehose_and_sends_errors_to_the_raw_bucket(telemetry):
+    stack, pipeline = example.stack, example.pipeline
+    role = Capture()
+    telemetry.resource_count_is("AWS::IoT::TopicRule", 1)
+    telemetry.has_resource_properties("AWS::IoT::TopicRule", {"TopicRulePayload": {
+        "Sql": "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+        "AwsIotSqlVersion": "2016-03-23",
+        "RuleDisabled": False,
+        "Actions": [{"Firehose": {
+            "DeliveryStreamName": resolve(stack, pipeline.delivery_stream.delivery_stream_name),
+            "RoleArn": role,
+            "Separator": "\n",
+        }}],
+        "ErrorAction": {"S3": {
+            "BucketName": resolve(stack, pipeline.raw_bucket.bucket_name),
+            "Key": Match.string_like_regexp(r"^iot-rule-errors/\$\{parse_time\(.*\)\}/\$\{newuuid\(\)\}\.json$"),
+            "RoleArn": Match.any_value(),
+        }},
+    }})
+    role_id = role.as_object()["Fn::GetAtt"][0]
+    # the rule role may put records into exactly this stream and write rule errors under iot-rule-errors/
+    telemetry.has_resource_properties("AWS::IAM::Policy", {
+        "Roles": [{"Ref": role_id}],
+        "PolicyDocument": {"Statement": [
+            {"Action": "firehose:PutRecord", "Effect": "Allow",
+             "Resource": resolve(stack, pipeline.delivery_stream.delivery_stream_arn)},
+            {"Action": "s3:PutObject", "Effect": "Allow",
+             "Resource": {"Fn::Join": ["", [resolve(stack, pipeline.raw_bucket.bucket_arn), "/iot-rule-errors/*"]]}},
+        ]},
+    })
+
+
+def test_delivery_stream_buffers_compresses_backs_up_and_invokes_the_reference_parser(telemetry):
+    stack, pipeline = example.stack, example.pipeline
+    telemetry.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 1)
+    telemetry.has_resource_properties("AWS::KinesisFirehose::DeliveryStream", {
+        "DeliveryStreamType": "DirectPut",
+        "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "AWS_OWNED_CMK"},
+        "ExtendedS3DestinationConfiguration": {
+            "BucketARN": resolve(stack, pipeline.parsed_bucket.bucket_arn),
+            "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            "CompressionFormat": "GZIP",
+            "FileExtension": ".json.gz",
+            "Prefix": PIPELINE_PREFIXES["data"],
+            "ErrorOutputPrefix": PIPELINE_PREFIXES["error"],
+            "CloudWatchLoggingOptions": {"Enabled": True},
+            "S3BackupMode": "Enabled",
+            "S3BackupConfiguration": {
+                "BucketARN": resolve(stack, pipeline.raw_bucket.bucket_arn),
+                "Prefix": PIPELINE_PREFIXES["raw"],
+                "CompressionFormat": "GZIP",
+                "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+            },
+        },
+    })
+    stream_id = resolve(stack, pipeline.delivery_stream.delivery_stream_name)["Ref"]
+    params = processor_parameters(telemetry, stream_id)
+    assert params["LambdaArn"] == resolve(stack, pipeline.parser_function.function_arn)
+    assert (params["NumberOfRetries"], params["BufferSizeInMBs"], params["BufferIntervalInSeconds"]) == ("3", "1", "60")
+
+
+def test_reference_parser_is_the_bundled_node_function_with_json_lines(telemetry):
+    fn_id = resolve(example.stack, example.pipeline.parser_function.function_arn)["Fn::GetAtt"][0]
+    fn = telemetry.to_json()["Resources"][fn_id]["Properties"]
+    assert fn["Runtime"] == "nodejs22.x"
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Handler"] == "index.handler"
+    assert fn["Environment"]["Variables"]["PARSER_FORMAT"] == "jsonl"
+    assert json.loads(fn["Environment"]["Variables"]["PARSER_OPTIONS"]) == {"topicSegmentFields": ["device"]}
+    assert fn["Environment"]["Variables"]["PARSER_DELIVERY"] == "firehose"
+    assert set(fn["Code"]) == {"S3Bucket", "S3Key"}, "the reference parser is a file asset, not inline code"
+
+
+def test_buckets_are_hardened(telemetry):
+    stack, pipeline = example.stack, example.pipeline
+    telemetry.resource_count_is("AWS::S3::Bucket", 3)  # parsed, raw, access logs
+    for bucket in (pipeline.parsed_bucket, pipeline.raw_bucket):
+        bucket_id = resolve(stack, bucket.bucket_name)["Ref"]
+        resource = telemetry.to_json()["Resources"][bucket_id]
+        assert resource["DeletionPolicy"] == "Retain"
+        props = resource["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+            "SSEAlgorithm": "AES256"}
+        assert "DestinationBucketName" in props["LoggingConfiguration"]
+        telemetry.has_resource_properties("AWS::S3::BucketPolicy", {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+                "Effect": "Deny", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])},
+        })
+
+
+def test_stack_outputs_the_data_endpoint_and_the_certificate_secret(telemetry):
+    outputs = telemetry.to_json()["Outputs"]
+    assert "IotDataAtsEndpoint" in outputs
+    telemetry.has_output("*", {"Value": resolve(example.stack, example.pipeline.certificate_secret.secret_arn)})
+    telemetry.has_output("*", {"Value": "iot-test-topic", "Description": "Base topic devices publish to"})
+
+
+# --- CustomParsers stack: reference parser with CSV, and Parser.from_function with a Python function -----------
+
+def test_csv_reference_parser_pipeline(custom):
+    stack, pipeline = example.custom, example.csv_pipeline
+    custom.has_resource_properties("AWS::IoT::Thing", {"ThingName": "line-1-gateway"})
+    custom.has_resource_properties("AWS::IoT::TopicRule", {"TopicRulePayload": Match.object_like({
+        "Sql": "SELECT topic() as topic, * FROM 'plant/line-1/+'"})})
+    stream_id = resolve(stack, pipeline.delivery_stream.delivery_stream_name)["Ref"]
+    stream = custom.to_json()["Resources"][stream_id]["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert stream["BufferingHints"] == {"IntervalInSeconds": 120, "SizeInMBs": 8}
+    assert stream["S3BackupConfiguration"]["BufferingHints"] == {"IntervalInSeconds": 120, "SizeInMBs": 8}
+    assert stream["FileExtension"] == ".csv.gz"
+    params = processor_parameters(custom, stream_id)
+    assert params["LambdaArn"] == resolve(stack, pipeline.parser_function.function_arn)
+    assert (params["NumberOfRetries"], params["BufferSizeInMBs"], params["BufferIntervalInSeconds"]) == ("5", "1", "60")
+    fn_id = params["LambdaArn"]["Fn::GetAtt"][0]
+    fn = custom.to_json()["Resources"][fn_id]["Properties"]
+    assert fn["MemorySize"] == 1024
+    assert fn["Environment"]["Variables"]["PARSER_FORMAT"] == "csv"
+    assert json.loads(fn["Environment"]["Variables"]["PARSER_OPTIONS"]) == {
+        "columns": ["machine", "temperature", "reading.humidity"]}
+
+
+def test_function_parser_pipeline_invokes_the_python_function(custom):
+    stack, pipeline = example.custom, example.function_pipeline
+    fn_arn = resolve(stack, example.parser_function.function_arn)
+    assert resolve(stack, pipeline.parser_function.function_arn) == fn_arn
+    stream_id = resolve(stack, pipeline.delivery_stream.delivery_stream_name)["Ref"]
+    params = processor_parameters(custom, stream_id)
+    assert params["LambdaArn"] == fn_arn
+    # explicit processor parameters, including a fractional buffer size and zero retries
+    assert (params["NumberOfRetries"], params["BufferSizeInMBs"], params["BufferIntervalInSeconds"]) == ("0", "0.25", "30")
+    stream = custom.to_json()["Resources"][stream_id]["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert stream["FileExtension"] == ".csv.gz"
+    assert stream["S3BackupMode"] == "Enabled"
+    assert stream["S3BackupConfiguration"]["BucketARN"] == resolve(stack, pipeline.raw_bucket.bucket_arn)
+    # the Firehose role may invoke exactly that function
+    role_id = params["RoleArn"]["Fn::GetAtt"][0]
+    policies = custom.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_id}]}})
+    assert len(policies) == 1
+    statements = next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]
+    invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
+    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": fn_arn}]
+    # no reference parser in this pipeline: the only functions are the Python parser and the library's helpers
+    custom.has_resource_properties("AWS::Lambda::Function", {
+        "Runtime": "python3.12", "Handler": "index.handler", "Architectures": ["arm64"],
+        "Code": {"ZipFile": example.PARSER_CODE}})
+    assert len(custom.find_resources("AWS::Lambda::Function", {"Properties": {"Runtime": "python3.12"}})) == 1
+
+
+def test_two_pipelines_share_one_certificate_provider_and_one_endpoint_lookup(custom):
+    custom.resource_count_is("AWS::IoT::Thing", 2)
+    custom.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 2)
+    custom.resource_count_is("AWS::IoT::TopicRule", 2)
+    custom.resource_count_is("Custom::IotDeviceCertificate", 2)
+    custom.resource_count_is("Custom::AWS", 1)
+    custom.resource_count_is("AWS::S3::Bucket", 6)
+
+
+def test_inline_parser_implements_the_firehose_contract():
+    namespace: dict = {}
+    exec(compile(example.PARSER_CODE, "index.py", "exec"), namespace)  # noqa: S102 - our own constant
+
+    def record(record_id: str, payload: bytes) -> dict:
+        return {"recordId": record_id, "data": base64.b64encode(payload).decode()}
+
+    event = {"records": [
+        record("1", b'{"topic": "fleet/sensors/sensor-7", "temperature": 21.5}\n'),
+        record("2", b"not json\n"),
+        record("3", b'{"topic": "fleet/sensors/sensor-8"}\n'),
+    ]}
+    result = namespace["handler"](event, None)["records"]
+    assert [(r["recordId"], r["result"]) for r in result] == [("1", "Ok"), ("2", "ProcessingFailed"), ("3", "ProcessingFailed")]
+    assert base64.b64decode(result[0]["data"]) == b"sensor-7,21.5\n"
+    assert result[1]["data"] == event["records"][1]["data"]
+
+
+# --- errors cross the language boundary ------------------------------------------------------------------------
+
+def test_invalid_props_raise_in_python():
+    with pytest.raises(Exception, match="MQTT wildcard"):
+        lib.IotCoreFirehosePipeline(Stack(App(), "Invalid"), "Pipeline", topic="iot-test-topic/+")
+    with pytest.raises(Exception, match="at least one column"):
+        lib.ParsedFormat.csv(columns=[])
+
+
+# --- the app as a CDK app, and the README -----------------------------------------------------------------------
+
+def test_python_app_synthesizes_a_cloud_assembly_with_the_bundled_handlers():
+    # `python app.py`, in this process (one more interpreter would import aws_cdk again, ~10-25 s)
+    namespace = runpy.run_path(str(APP_DIR / "app.py"), run_name="__main__")
+    assert namespace["app"] is not example.app
+    out = pathlib.Path(namespace["app"].synth().directory)
+    manifest = json.loads((out / "manifest.json").read_text())
+    stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
+    assert stacks == ["CustomParsers", "Telemetry"]
+    template = json.loads((out / "Telemetry.template.json").read_text())
+    assert [r["Type"] for r in template["Resources"].values()].count("AWS::KinesisFirehose::DeliveryStream") == 1
+    # the handlers bundled into the wheel (assets/) are in the assembly, and they are the real bundles
+    bundles = {p.read_text() for p in out.glob("asset.*/index.js")}
+    assert any("PARSER_FORMAT" in b and len(b) > 10_000 for b in bundles), "reference parser bundle missing"
+    assert any("CreateKeysAndCertificate" in b for b in bundles), "certificate provider bundle missing"
+
+
+def _marked_region(path: pathlib.Path, name: str) -> str:
+    text = path.read_text()
+    match = re.search(rf"^# \[README:{name}\]\n(.*?)^# \[/README:{name}\]\n", text, re.S | re.M)
+    assert match, f"no README:{name} region in {path}"
+    return match.group(1)
+
+
+def test_readme_python_snippet_is_the_one_this_app_runs():
+    snippet = _marked_region(APP_DIR / "app.py", "python")
+    readme = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M)
+    assert snippet in blocks, "README.md has no ```python block equal to the README:python region of app.py:\n" + snippet
