@@ -41,6 +41,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.cdk-iot-core-firehose-pipeline',
     mavenArtifactId: 'cdk-iot-core-firehose-pipeline',
   },
+  publishToNuget: {
+    dotNetNamespace: 'CdkIotCoreFirehosePipeline',
+    packageId: 'CdkIotCoreFirehosePipeline',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline-go',
+    packageName: 'cdkiotcorefirehosepipeline',
+  },
 
   devDeps: [
     'cdk-nag@^2.37.0',
@@ -55,6 +63,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/metrics@^2.0.0',
     'fast-check@^3.0.0',
     'ts-node@^10.9.2',
+    // CLI (bundled by esbuild into assets/cli, so these stay devDependencies)
+    'mqtt@^5.10.0',
+    'commander@^12.1.0',
+    '@aws-sdk/client-cloudformation@^3.600.0',
+    '@aws-sdk/client-firehose@^3.600.0',
+    '@aws-sdk/client-cloudwatch@^3.600.0',
+    '@aws-sdk/client-cloudwatch-logs@^3.600.0',
+    // local runner (bundled into the CLI)
+    'aedes@^1.2.0',
+    'node-forge@^1.3.1',
+    '@types/node-forge@^1.3.11',
   ],
 
   eslintOptions: {
@@ -71,7 +90,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
   },
-  gitignore: ['/assets/', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/'],
+  bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
+  gitignore: ['/assets/', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
 });
 
 // Handlers are bundled at build time, never with NodejsFunction at the user's synth time.
@@ -87,25 +107,98 @@ for (const name of HANDLERS) {
       '--target=node20',
       '--format=cjs',
       '--external:@aws-sdk/*',
+      '--minify',
       '--legal-comments=none',
       `--outfile=assets/${name}/index.js`,
     ].join(' '),
   });
   project.preCompileTask.spawn(task);
 }
+// The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
+const cliBundle = project.addTask('bundle:cli', {
+  description: 'Bundle lambda/cli into assets/cli/index.js (the cdk-iot-pipeline command)',
+  exec: [
+    'esbuild',
+    'lambda/cli/index.ts',
+    '--bundle',
+    '--platform=node',
+    '--target=node20',
+    '--format=cjs',
+    '--legal-comments=none',
+    '--banner:js="#!/usr/bin/env node"',
+    '--outfile=assets/cli/index.js',
+  ].join(' '),
+});
+cliBundle.exec('chmod +x assets/cli/index.js');
+project.preCompileTask.spawn(cliBundle);
+
+// The parser toolkit, published as the subpath export `cdk-iot-core-firehose-pipeline/parser-toolkit`:
+// one CommonJS file with Powertools inlined (no runtime dependencies) plus its declarations.
+const toolkitBundle = project.addTask('bundle:parser-toolkit', {
+  description: 'Bundle lambda/toolkit into assets/parser-toolkit (JS + .d.ts) for the parser-toolkit subpath export',
+  exec: [
+    'esbuild',
+    'lambda/toolkit/index.ts',
+    '--bundle',
+    '--platform=node',
+    '--target=node20',
+    '--format=cjs',
+    '--external:@aws-sdk/*',
+    '--legal-comments=none',
+    '--outfile=assets/parser-toolkit/index.js',
+  ].join(' '),
+});
+toolkitBundle.exec([
+  'tsc lambda/toolkit/index.ts',
+  '--declaration --emitDeclarationOnly --outDir assets/parser-toolkit',
+  '--ignoreConfig --target ES2022 --module node16 --moduleResolution node16 --strict --skipLibCheck --types node',
+].join(' '));
+project.preCompileTask.spawn(toolkitBundle);
+
+// Benchmarks print figures (ratios against a floor measured in the same run); they are not tests.
+project.addTask('bench', {
+  description: 'Reference parser: ms per 1 MB / 6 MB batch, records/s, ratio to the floor, bundle size, cold start',
+  exec: 'ts-node --project tsconfig.dev.json bench/parser-bench.ts',
+});
+
 // The npm tarball ships the built handlers (they are git-ignored).
 project.npmignore?.include('/assets/');
-project.npmignore?.exclude('/examples/', '/lambda/', '/.ci/', 'cdk.out/');
+project.npmignore?.exclude('/examples/', '/lambda/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/');
 
 
-// The example app: the project's main job on one machine (offline, no AWS credentials).
+// The example app (two stacks: the write-up's pipeline, and two customers with their own parsers).
 const synthExample = project.addTask('synth:example', {
-  description: 'Synthesize examples/app offline (no AWS credentials needed)',
-  cwd: 'examples/app',
+  description: 'Synthesize examples/app into examples/app/cdk.out (offline, no AWS credentials; cdk-nag runs inside)',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
-  exec: 'cdk synth --quiet --no-notices --no-version-reporting',
 });
-synthExample.description = 'Synthesize examples/app into examples/app/cdk.out (offline)';
+// Customer A's TypeScript parser imports the parser-toolkit subpath export; bundle it like a user would.
+synthExample.exec([
+  'esbuild examples/app/parsers/customer-a/index.ts --bundle --platform=node --target=node20 --format=cjs',
+  '--external:@aws-sdk/* --minify --legal-comments=none --outfile=examples/app/build/customer-a/index.js',
+].join(' '));
+synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd: 'examples/app' });
+
+project.addTask('test:example-parsers', {
+  description: 'pytest for the example app\'s Python parser (customer B) on ../shared/fixtures',
+  env: { PYTHONDONTWRITEBYTECODE: '1' },
+  exec: '"$(test -x "${CI_VENV:-.ci-venv}/bin/python" && echo "${CI_VENV:-.ci-venv}/bin/python" || echo python3)" -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
+});
+
+// The local runner: the synthesized example app run on this machine (the README's first command).
+project.addTask('demo', {
+  description: 'Synthesize the example app, run it locally (MQTT over mutual TLS → rule → Firehose → parser → S3 folders), publish, print the objects',
+  steps: [
+    { spawn: 'pre-compile' },
+    { spawn: 'compile' },
+    { spawn: 'synth:example' },
+    { exec: 'ts-node --project tsconfig.dev.json lambda/local/demo.ts', receiveArgs: true },
+  ],
+});
+project.addTask('bench:local', {
+  description: 'Local runner: D devices x M messages over mutual TLS at QoS 1 until durable, vs a plain Mosquitto broker',
+  exec: 'ts-node --project tsconfig.dev.json bench/local-bench.ts',
+  receiveArgs: true,
+});
 
 // Lint every TypeScript file with the dev tsconfig (src, test, lambda, examples, bench). The TypeScript
 // project service would pick the nearest tsconfig.json (src only), so use an explicit project instead.
@@ -113,8 +206,41 @@ const eslintrc = project.tryFindObjectFile('.eslintrc.json');
 eslintrc?.addOverride('parserOptions.projectService', undefined);
 eslintrc?.addOverride('parserOptions.project', './tsconfig.dev.json');
 
+// --- other languages: the jsii packages, proved by a Python and a Java app that synthesize pipelines ---------
+const jsiiQuiet = {
+  // The jsii runtime prints an end-of-life banner for Node 20 in every Python/Java process.
+  JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20',
+  JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '20',
+  JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION: '20',
+};
+const pythonApp = project.addTask('test:python-app', {
+  description: 'Install the built wheel (dist/python) with aws-cdk-lib at the floor into a fresh venv and run examples/python-app\'s pytest suite',
+  env: { ...jsiiQuiet, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' },
+});
+pythonApp.exec('rm -rf .py-app-venv');
+pythonApp.exec('python3 -m venv .py-app-venv');
+// --no-compile: byte-compiling aws_cdk (355 MB of .py) costs ~20 s and one interpreter imports it once.
+pythonApp.exec('.py-app-venv/bin/python -m pip install --quiet --no-compile dist/python/*.whl -r examples/python-app/requirements.txt');
+pythonApp.exec('.py-app-venv/bin/python -m pip check');
+pythonApp.exec('../../.py-app-venv/bin/python -m pytest -o console_output_style=classic', { cwd: 'examples/python-app' });
+
+const javaApp = project.addTask('test:java-app', {
+  description: 'Build examples/java-app against the built jar (dist/java) and aws-cdk-lib at the floor, and run its JUnit tests',
+  env: jsiiQuiet,
+});
+// A release version in the local repository is never fetched again: drop the copy of the last build.
+javaApp.exec('rm -rf "${MAVEN_REPO:-$HOME/.m2/repository}/io/github/cdk-iot-core-firehose-pipeline"');
+javaApp.exec([
+  'mvn -B -ntp -Dstyle.color=never -f examples/java-app/pom.xml',
+  '"-Dmaven.repo.local=${MAVEN_REPO:-$HOME/.m2/repository}"',
+  '"-Dpipeline.repo=$PWD/dist/java" "-Dpipeline.version=$(node -p \'require("./package.json").version\')"',
+  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugin.surefire=info',
+  'test',
+].join(' '));
+
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './parser-toolkit': { types: './assets/parser-toolkit/index.d.ts', default: './assets/parser-toolkit/index.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
 });

@@ -113,15 +113,19 @@ export abstract class ParsedFormat {
   public abstract readonly name: string;
   /** The file extension of the objects (before the compression suffix). */
   public abstract readonly extension: string;
-  /** The format's options as JSON (`PARSER_OPTIONS`). */
-  public abstract readonly optionsJson: string;
+  /**
+   * The format's options as JSON (`PARSER_OPTIONS`).
+   * @internal
+   */
+  public abstract readonly _optionsJson: string;
 }
 
 class ConcreteFormat extends ParsedFormat {
-  public readonly optionsJson: string;
+  /** @internal */
+  public readonly _optionsJson: string;
   constructor(public readonly name: string, public readonly extension: string, options: object) {
     super();
-    this.optionsJson = JSON.stringify(options);
+    this._optionsJson = JSON.stringify(options);
   }
 }
 
@@ -150,18 +154,22 @@ export abstract class PartitionKey {
 
   /** The key name, used as `!{partitionKeyFromLambda:<name>}` in prefixes. */
   public abstract readonly name: string;
-  /** The key's definition as JSON (`PARSER_PARTITION_KEYS`). */
-  public abstract readonly definitionJson: string;
+  /**
+   * The key's definition as JSON (`PARSER_PARTITION_KEYS`).
+   * @internal
+   */
+  public abstract readonly _definitionJson: string;
 }
 
 class ConcretePartitionKey extends PartitionKey {
-  public readonly definitionJson: string;
+  /** @internal */
+  public readonly _definitionJson: string;
   constructor(public readonly name: string, definition: object) {
     super();
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw new Error(`PartitionKey: "${name}" is not a valid partition key name; use 1-64 characters from a-z, A-Z, 0-9, "_" and "-".`);
     }
-    this.definitionJson = JSON.stringify(definition);
+    this._definitionJson = JSON.stringify(definition);
   }
 }
 
@@ -362,7 +370,7 @@ class ReferenceParser implements IParser {
 
     const environment: { [key: string]: string } = {
       PARSER_FORMAT: format.name,
-      PARSER_OPTIONS: format.optionsJson,
+      PARSER_OPTIONS: format._optionsJson,
       PARSER_DELIVERY: delivery.mode,
       POWERTOOLS_SERVICE_NAME: 'iot-firehose-parser',
       POWERTOOLS_METRICS_NAMESPACE: 'IotCoreFirehosePipeline',
@@ -373,7 +381,7 @@ class ReferenceParser implements IParser {
       invalid(scope, 'parser partitionKeys', `key names must be unique; got ${names.join(', ')}.`);
     }
     if (partitionKeys.length > 0) {
-      environment.PARSER_PARTITION_KEYS = `[${partitionKeys.map((key) => key.definitionJson).join(',')}]`;
+      environment.PARSER_PARTITION_KEYS = `[${partitionKeys.map((key) => key._definitionJson).join(',')}]`;
     }
     if (delivery.mode === 'direct') {
       environment.PARSER_DIRECT_BUCKET = options.parsedBucket.bucketName;

@@ -1,19 +1,64 @@
 // Example app: consumes the library by its package name, as a user would (resolved through the
 // package's "exports" from the built lib/). Synthesizes offline: `npx projen synth:example`.
-import { App, Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as path from 'path';
+import { App, Aspects, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IotCoreFirehosePipeline, ParsedFormat, Parser } from 'cdk-iot-core-firehose-pipeline';
+import { Construct } from 'constructs';
 
 const app = new App();
+
+// 1. The write-up's pipeline: devices publish to iot-test-topic/<device>; raw and parsed data land in S3.
 const stack = new Stack(app, 'IotTelemetryExample', {
   description: 'IoT Core → Firehose → S3 telemetry pipeline (cdk-iot-core-firehose-pipeline example)',
 });
-
-// The write-up's pipeline: devices publish to iot-test-topic/<device>; raw and parsed data land in S3.
 new IotCoreFirehosePipeline(stack, 'Pipeline', {
   topic: 'iot-test-topic',
   buffering: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
   parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
+});
+
+// 2. Two customers in one stack, each with a parser of its own.
+const customers = new Stack(app, 'TwoCustomersExample', {
+  description: 'Two customers, two pipelines, two parsers (TypeScript on the toolkit, Python)',
+});
+
+/** A parser function as a user would harden it: arm64, its own role and log group with finite retention. */
+function parserFunction(scope: Construct, id: string, props: { code: lambda.Code; runtime: lambda.Runtime; handler: string }): lambda.Function {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  return new lambda.Function(scope, id, {
+    ...props,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 512,
+    timeout: Duration.minutes(1),
+    role,
+    logGroup,
+  });
+}
+
+// Customer A: JSON in, CSV out, written with the parser toolkit (parsers/customer-a, bundled by the build).
+new IotCoreFirehosePipeline(customers, 'CustomerA', {
+  topic: 'customer-a/telemetry',
+  parser: Parser.fromFunction(parserFunction(customers, 'CustomerAParser', {
+    code: lambda.Code.fromAsset(path.join(__dirname, 'build', 'customer-a')),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+  }), { fileExtension: '.csv' }),
+});
+
+// Customer B: the write-up's Python Lambda done right (parsers/customer_b, tested with pytest).
+new IotCoreFirehosePipeline(customers, 'CustomerB', {
+  topic: 'customer-b/telemetry',
+  parser: Parser.fromFunction(parserFunction(customers, 'CustomerBParser', {
+    code: lambda.Code.fromAsset(path.join(__dirname, 'parsers', 'customer_b'), { exclude: ['test_*.py', '__pycache__'] }),
+    runtime: lambda.Runtime.PYTHON_3_14,
+    handler: 'index.handler',
+  }), { fileExtension: '.json', retries: 3 }),
 });
 
 // Every finding must be fixed or carry a scoped, reasoned suppression: errors fail the synth.

@@ -1,0 +1,91 @@
+"""pytest for customer B's parser, on the shared sample Firehose event and on bad input."""
+
+import base64
+import json
+import pathlib
+
+import pytest
+
+import index
+
+SEED = pathlib.Path(__file__).resolve().parents[4] / ".." / "shared" / "fixtures" / "seed-firehose-event.json"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def event(*datas: str) -> dict:
+    return {
+        "invocationId": "inv",
+        "deliveryStreamArn": "arn:aws:firehose:eu-west-1:123456789012:deliverystream/s",
+        "region": "eu-west-1",
+        "records": [{"recordId": f"r{i}", "approximateArrivalTimestamp": 1720859923841 + i, "data": d} for i, d in enumerate(datas)],
+    }
+
+
+def decoded(answer: dict) -> list:
+    return [json.loads(line) for line in base64.b64decode(answer["data"]).decode("utf-8").splitlines()]
+
+
+def assert_contract(request: dict, response: dict) -> None:
+    assert [a["recordId"] for a in response["records"]] == [r["recordId"] for r in request["records"]]
+    assert {a["result"] for a in response["records"]} <= {"Ok", "Dropped", "ProcessingFailed"}
+    assert len(json.dumps(response)) < index.MAX_RESPONSE_BYTES
+
+
+def test_seed_event_is_parsed_record_by_record():
+    request = json.loads(SEED.read_text())
+    response = index.handler(request)
+    assert_contract(request, response)
+    assert [a["result"] for a in response["records"]] == ["Ok"] * 4
+    assert decoded(response["records"][0]) == [
+        {"device": "asdasd", "temperature": None, "message": "Hello, world!", "arrival_timestamp": 1720859923841}
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "not base64!",
+        base64.b64encode(b"\xff\xfe").decode(),
+        b64('{"topic": "t/d", "temperature": '),
+        b64("[1, 2]"),
+        b64('"just a string"'),
+        b64('{"temperature": 1}'),
+        b64('{"topic": "t/d", "temperature": "hot"}'),
+    ],
+)
+def test_bad_records_fail_alone(data):
+    request = event(b64('{"topic": "t/a", "temperature": 20}\n'), data, b64('{"topic": "t/b", "temperature": 21}\n'))
+    response = index.handler(request)
+    assert_contract(request, response)
+    assert [a["result"] for a in response["records"]] == ["Ok", "ProcessingFailed", "Ok"]
+    assert decoded(response["records"][2])[0]["device"] == "b"
+
+
+def test_empty_record_is_dropped_and_several_messages_share_a_record():
+    request = event("", b64('{"topic": "t/a", "temperature": 1}\n{"topic": "t/b", "reading": {"temperature": 2}}\n'))
+    response = index.handler(request)
+    assert [a["result"] for a in response["records"]] == ["Dropped", "Ok"]
+    assert [row["temperature"] for row in decoded(response["records"][1])] == [1, 2]
+
+
+def test_empty_batch():
+    assert index.handler(event()) == {"records": []}
+
+
+def test_payload_is_never_logged(caplog):
+    secret = "s3cr3t-payload-value"
+    index.handler(event(b64('{"topic": "t/d", "temperature": "' + secret + '"}')))
+    assert "record failed" in caplog.text
+    assert secret not in caplog.text
+
+
+def test_oversized_batch_stays_under_the_limit_and_fails_the_overflow():
+    big = b64(json.dumps({"topic": "t/d", "temperature": 1, "message": "x" * 900_000}) + "\n")
+    request = event(*([big] * 8))
+    response = index.handler(request)
+    assert_contract(request, response)
+    results = [a["result"] for a in response["records"]]
+    assert results[0] == "Ok" and "ProcessingFailed" in results
