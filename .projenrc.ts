@@ -94,40 +94,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/assets/', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
 });
 
+/** One esbuild command line: a CommonJS bundle for Node 20 (the Lambda runtimes and the CLI both run it). */
+function esbuild(entry: string, outfile: string, ...extra: string[]): string {
+  return ['esbuild', entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--legal-comments=none', ...extra, `--outfile=${outfile}`].join(' ');
+}
+
 // Handlers are bundled at build time, never with NodejsFunction at the user's synth time.
 // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it stays external.
 for (const name of HANDLERS) {
   const task = project.addTask(`bundle:${name}`, {
     description: `Bundle lambda/${name} into assets/${name}/index.js`,
-    exec: [
-      'esbuild',
-      `lambda/${name}/index.ts`,
-      '--bundle',
-      '--platform=node',
-      '--target=node20',
-      '--format=cjs',
-      '--external:@aws-sdk/*',
-      '--minify',
-      '--legal-comments=none',
-      `--outfile=assets/${name}/index.js`,
-    ].join(' '),
+    exec: esbuild(`lambda/${name}/index.ts`, `assets/${name}/index.js`, '--external:@aws-sdk/*', '--minify'),
   });
   project.preCompileTask.spawn(task);
 }
 // The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
 const cliBundle = project.addTask('bundle:cli', {
   description: 'Bundle lambda/cli into assets/cli/index.js (the cdk-iot-pipeline command)',
-  exec: [
-    'esbuild',
-    'lambda/cli/index.ts',
-    '--bundle',
-    '--platform=node',
-    '--target=node20',
-    '--format=cjs',
-    '--legal-comments=none',
-    '--banner:js="#!/usr/bin/env node"',
-    '--outfile=assets/cli/index.js',
-  ].join(' '),
+  exec: esbuild('lambda/cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
 });
 cliBundle.exec('chmod +x assets/cli/index.js');
 project.preCompileTask.spawn(cliBundle);
@@ -136,17 +120,7 @@ project.preCompileTask.spawn(cliBundle);
 // one CommonJS file with Powertools inlined (no runtime dependencies) plus its declarations.
 const toolkitBundle = project.addTask('bundle:parser-toolkit', {
   description: 'Bundle lambda/toolkit into assets/parser-toolkit (JS + .d.ts) for the parser-toolkit subpath export',
-  exec: [
-    'esbuild',
-    'lambda/toolkit/index.ts',
-    '--bundle',
-    '--platform=node',
-    '--target=node20',
-    '--format=cjs',
-    '--external:@aws-sdk/*',
-    '--legal-comments=none',
-    '--outfile=assets/parser-toolkit/index.js',
-  ].join(' '),
+  exec: esbuild('lambda/toolkit/index.ts', 'assets/parser-toolkit/index.js', '--external:@aws-sdk/*'),
 });
 toolkitBundle.exec([
   'tsc lambda/toolkit/index.ts',
@@ -172,10 +146,7 @@ const synthExample = project.addTask('synth:example', {
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
 });
 // Customer A's TypeScript parser imports the parser-toolkit subpath export; bundle it like a user would.
-synthExample.exec([
-  'esbuild examples/app/parsers/customer-a/index.ts --bundle --platform=node --target=node20 --format=cjs',
-  '--external:@aws-sdk/* --minify --legal-comments=none --outfile=examples/app/build/customer-a/index.js',
-].join(' '));
+synthExample.exec(esbuild('examples/app/parsers/customer-a/index.ts', 'examples/app/build/customer-a/index.js', '--external:@aws-sdk/*', '--minify'));
 synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd: 'examples/app' });
 
 project.addTask('test:example-parsers', {

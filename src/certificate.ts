@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { BundledFunction } from './private/functions';
+import { BundledFunction, loggingRole } from './private/functions';
 import { addNagSuppressions } from './private/nag';
 
 /**
@@ -210,21 +210,14 @@ class CertificateProvider extends Construct {
       resources: [stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' })],
     }));
 
-    const frameworkLogGroup = new logs.LogGroup(this, 'FrameworkLogGroup', {
+    const framework = loggingRole(this, 'Framework', {
+      description: 'Custom-resource framework for AWS IoT device certificates',
       retention: logs.RetentionDays.ONE_YEAR,
     });
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Custom-resource framework for AWS IoT device certificates',
-    });
-    frameworkRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [frameworkLogGroup.logGroupArn],
-    }));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler.function,
-      logGroup: frameworkLogGroup,
-      frameworkOnEventRole: frameworkRole,
+      logGroup: framework.logGroup,
+      frameworkOnEventRole: framework.role,
     });
     this.serviceToken = provider.serviceToken;
 

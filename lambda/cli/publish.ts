@@ -280,6 +280,8 @@ export async function publishMessages(s: PublishSettings): Promise<PublishReport
   };
   let closing = false;
   client.on('error', (e) => {
+    // A reset while we close the connection ourselves (after the last acknowledgement) is not a lost connection.
+    if (closing) return;
     connectionLost ??= `connection error: ${e.message}`;
   });
   client.on('close', () => {

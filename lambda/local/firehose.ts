@@ -335,17 +335,25 @@ export class LocalDeliveryStream {
     }
     if (this.stopping && attempts <= p.retries) return; // abandoned on stop: the journal replays these records
     const ending = Date.now();
-    for (const r of records) {
-      this.stats.recordsFailed++;
-      this.errors.add({
-        type: 'processing-failed',
-        arrival: r.arrival,
-        ticket: r.ticket,
-        data: processingFailedRecord({
-          attemptsMade: attempts, arrivalTimestamp: r.arrival, ...problem, attemptEndingTimestamp: ending, rawData: r.data, lambdaArn: p.lambdaArn,
-        }),
-      });
-    }
+    for (const r of records) this.processingFailed(r, attempts, problem, ending);
+  }
+
+  /** Sends one source record to the error output as `processing-failed`, with the fields AWS writes. */
+  private processingFailed(r: FirehoseRecord, attempts: number, problem: ResponseProblem, ending: number): void {
+    this.stats.recordsFailed++;
+    this.errors.add({
+      type: 'processing-failed',
+      arrival: r.arrival,
+      ticket: r.ticket,
+      data: processingFailedRecord({
+        attemptsMade: attempts,
+        arrivalTimestamp: r.arrival,
+        ...problem,
+        attemptEndingTimestamp: ending,
+        rawData: r.data,
+        lambdaArn: this.model.processor!.lambdaArn,
+      }),
+    });
   }
 
   private route(records: FirehoseRecord[], ids: string[], results: Map<string, ValidResult>, attempts: number): void {
@@ -359,21 +367,7 @@ export class LocalDeliveryStream {
         this.stats.recordsDropped++;
         r.ticket?.release();
       } else {
-        this.stats.recordsFailed++;
-        this.errors.add({
-          type: 'processing-failed',
-          arrival: r.arrival,
-          ticket: r.ticket,
-          data: processingFailedRecord({
-            attemptsMade: attempts,
-            arrivalTimestamp: r.arrival,
-            errorCode: 'Lambda.ProcessingFailedStatus',
-            errorMessage: 'ProcessingFailed status set for record',
-            attemptEndingTimestamp: ending,
-            rawData: r.data,
-            lambdaArn: this.model.processor!.lambdaArn,
-          }),
-        });
+        this.processingFailed(r, attempts, { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' }, ending);
       }
     });
   }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { loggingRole } from './functions';
 import { addNagSuppressions } from './nag';
 
 /**
@@ -29,15 +30,10 @@ export class DataAtsEndpoint extends Construct {
       outputPaths: ['endpointAddress'],
     };
     // Own role and log group (finite retention) instead of the singleton's AWS-managed basic execution policy.
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { role, logGroup } = loggingRole(this, '', {
       description: 'Looks up the AWS IoT data endpoint (iot:DescribeEndpoint)',
+      retention: logs.RetentionDays.ONE_YEAR,
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
     const lookup = new cr.AwsCustomResource(this, 'Lookup', {
       role,
       logGroup,

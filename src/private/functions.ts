@@ -18,6 +18,32 @@ export function assetDir(name: string): string {
   return path.join(__dirname, '..', '..', 'assets', name);
 }
 
+/**
+ * A Lambda execution role without managed policies that may write only to its own log group (finite
+ * retention): what every function of the library uses instead of AWSLambdaBasicExecutionRole.
+ */
+export function loggingRole(scope: Construct, id: string, props: {
+  readonly description: string;
+  readonly retention: logs.RetentionDays;
+  readonly removalPolicy?: RemovalPolicy;
+  readonly encryptionKey?: kms.IKey;
+}): { role: iam.Role; logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    retention: props.retention,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    encryptionKey: props.encryptionKey,
+  });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: props.description,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  }));
+  return { role, logGroup };
+}
+
 export interface BundledFunctionProps {
   readonly asset: string;
   readonly description: string;
@@ -41,19 +67,14 @@ export class BundledFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const { role, logGroup } = loggingRole(this, '', {
+      description: props.description,
       retention: props.logRetention,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
       encryptionKey: props.encryptionKey,
     });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
+    this.role = role;
+    this.logGroup = logGroup;
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(assetDir(props.asset)),
       handler: 'index.handler',
