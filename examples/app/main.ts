@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IotCoreFirehosePipeline, ParsedFormat, Parser } from 'cdk-iot-core-firehose-pipeline';
 import { Construct } from 'constructs';
+import { IotCoreFirehosePipeline, ParsedFormat, Parser } from 'cdk-iot-core-firehose-pipeline';
 
 const app = new App();
 
