@@ -152,7 +152,7 @@ synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd
 project.addTask('test:example-parsers', {
   description: 'pytest for the example app\'s Python parser (customer B) on ../shared/fixtures',
   env: { PYTHONDONTWRITEBYTECODE: '1' },
-  exec: '"$(test -x "${CI_VENV:-.ci-venv}/bin/python" && echo "${CI_VENV:-.ci-venv}/bin/python" || echo python3)" -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
+  exec: 'python3 -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
 });
 
 // The local runner: the synthesized example app run on this machine (the README's first command).
@@ -199,11 +199,12 @@ const javaApp = project.addTask('test:java-app', {
   description: 'Build examples/java-app against the built jar (dist/java) and aws-cdk-lib at the floor, and run its JUnit tests',
   env: jsiiQuiet,
 });
+// Maven's own local repository (~/.m2/repository) is the download cache. (projen expands $VAR itself but not
+// ${VAR:-default}, so these commands use no shell default expansions.)
 // A release version in the local repository is never fetched again: drop the copy of the last build.
-javaApp.exec('rm -rf "${MAVEN_REPO:-$HOME/.m2/repository}/io/github/cdk-iot-core-firehose-pipeline"');
+javaApp.exec('rm -rf ~/.m2/repository/io/github/cdk-iot-core-firehose-pipeline');
 javaApp.exec([
   'mvn -B -ntp -Dstyle.color=never -f examples/java-app/pom.xml',
-  '"-Dmaven.repo.local=${MAVEN_REPO:-$HOME/.m2/repository}"',
   '"-Dpipeline.repo=$PWD/dist/java" "-Dpipeline.version=$(node -p \'require("./package.json").version\')"',
   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugin.surefire=info',
   'test',
