@@ -150,25 +150,70 @@ interface Pending {
   reject(error: Error): void;
 }
 
-class NodeInvoker implements Invoker {
-  private worker?: Worker;
+/** An answer from a runtime (the Node worker or the Python shim): `{ id, ok, result | errorType, errorMessage }`. */
+interface RuntimeAnswer {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  errorType?: string;
+  errorMessage?: string;
+}
+
+/** The invocations in flight in one runtime, matched to answers by id, each with Lambda's timeout. */
+class Calls {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(private readonly fn: FunctionModel, private readonly log: WriteStream, private readonly extraEnv: Record<string, string>) {}
+  constructor(private readonly fn: FunctionModel) {}
 
-  public invoke(event: unknown): Promise<unknown> {
-    const worker = this.ensureWorker();
+  /** Sends an invocation; on timeout rejects it as Sandbox.Timedout and calls `onTimeout` (to reset the runtime). */
+  public start(send: (id: number, deadline: number) => void, onTimeout: () => void): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new InvocationError(`Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`, 'Sandbox.Timedout'));
-        void this.restart();
+        onTimeout();
       }, this.fn.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + this.fn.timeoutMs });
+      send(id, Date.now() + this.fn.timeoutMs);
     });
+  }
+
+  /** Settles the invocation the answer belongs to (answers for timed-out invocations are ignored). */
+  public answer(msg: RuntimeAnswer): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new InvocationError(msg.errorMessage ?? 'error', msg.errorType ?? 'Error'));
+  }
+
+  /** Rejects every invocation in flight (the runtime failed or exited). */
+  public failAll(error: InvocationError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(error);
+    }
+  }
+}
+
+class NodeInvoker implements Invoker {
+  private worker?: Worker;
+  private readonly calls: Calls;
+
+  constructor(private readonly fn: FunctionModel, private readonly log: WriteStream, private readonly extraEnv: Record<string, string>) {
+    this.calls = new Calls(fn);
+  }
+
+  public invoke(event: unknown): Promise<unknown> {
+    const worker = this.ensureWorker();
+    return this.calls.start(
+      (id, deadline) => worker.postMessage({ id, event, requestId: randomUUID(), deadline }),
+      () => void this.restart(),
+    );
   }
 
   public async close(): Promise<void> {
@@ -191,35 +236,28 @@ class NodeInvoker implements Invoker {
     });
     worker.stdout.pipe(this.log, { end: false });
     worker.stderr.pipe(this.log, { end: false });
-    worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; errorType?: string; errorMessage?: string }) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      clearTimeout(p.timer);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(new InvocationError(msg.errorMessage ?? 'error', msg.errorType ?? 'Error'));
+    // Events of a runtime that was already replaced (after a timeout) must not touch the calls of its successor.
+    worker.on('message', (msg: RuntimeAnswer) => {
+      if (this.worker === worker) this.calls.answer(msg);
     });
-    worker.on('error', (err: Error) => this.failAll(new InvocationError(err.message, 'Runtime.ExitError')));
+    worker.on('error', (err: Error) => {
+      if (this.worker === worker) this.calls.failAll(new InvocationError(err.message, 'Runtime.ExitError'));
+    });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.calls.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
     });
     worker.unref();
     this.worker = worker;
     return worker;
   }
 
-  private failAll(error: InvocationError): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(error);
-    }
-  }
-
+  /** Replaces the runtime: calls still in flight in it can no longer be answered. */
   private async restart(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    this.calls.failAll(new InvocationError('the runtime was restarted', 'Runtime.ExitError'));
     if (worker) await worker.terminate();
   }
 }
@@ -272,8 +310,7 @@ for line in sys.stdin:
 class PythonInvoker implements Invoker {
   private child?: ChildProcessWithoutNullStreams;
   private buffer = '';
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly calls: Calls;
   private readonly shimPath: string;
 
   constructor(
@@ -282,27 +319,22 @@ class PythonInvoker implements Invoker {
     logDir: string,
     private readonly extraEnv: Record<string, string>,
   ) {
+    this.calls = new Calls(fn);
     this.shimPath = join(logDir, 'lambda-python-shim.py');
     writeFileSync(this.shimPath, PYTHON_SHIM);
   }
 
   public invoke(event: unknown): Promise<unknown> {
     const child = this.ensureChild();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new InvocationError(`Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`, 'Sandbox.Timedout'));
-        this.kill();
-      }, this.fn.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      child.stdin.write(JSON.stringify({ id, event, requestId: randomUUID(), deadline: Date.now() + this.fn.timeoutMs, functionArn: this.fn.arn }) + '\n');
-    });
+    return this.calls.start(
+      (id, deadline) => child.stdin.write(JSON.stringify({ id, event, requestId: randomUUID(), deadline, functionArn: this.fn.arn }) + '\n'),
+      () => this.kill(),
+    );
   }
 
   public async close(): Promise<void> {
+    // The child stays current until it exits, so a call still in flight can be answered before the shim ends.
     const child = this.child;
-    this.child = undefined;
     if (child && child.exitCode === null) {
       const exited = new Promise<void>((res) => child.once('exit', () => res()));
       child.stdin.end();
@@ -310,6 +342,7 @@ class PythonInvoker implements Invoker {
       await exited;
       clearTimeout(timer);
     }
+    this.child = undefined;
     await new Promise<void>((res) => this.log.end(res));
   }
 
@@ -323,7 +356,9 @@ class PythonInvoker implements Invoker {
     });
     child.stderr.pipe(this.log, { end: false });
     child.stdout.setEncoding('utf8');
+    // Output and exit of a runtime that was already replaced (after a timeout) must not touch its successor.
     child.stdout.on('data', (chunk: string) => {
+      if (this.child !== child) return;
       this.buffer += chunk;
       let nl: number;
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
@@ -332,11 +367,14 @@ class PythonInvoker implements Invoker {
         this.answer(line);
       }
     });
-    child.on('error', (err) => this.failAll(new InvocationError(`cannot start python3: ${err.message}`, 'Runtime.ExitError')));
+    child.on('error', (err) => {
+      if (this.child === child) this.calls.failAll(new InvocationError(`cannot start python3: ${err.message}`, 'Runtime.ExitError'));
+    });
     child.on('exit', () => {
-      if (this.child === child) this.child = undefined;
+      if (this.child !== child) return;
+      this.child = undefined;
       this.buffer = '';
-      this.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
+      this.calls.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
     });
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
@@ -346,31 +384,21 @@ class PythonInvoker implements Invoker {
   }
 
   private answer(line: string): void {
-    let msg: { id: number; ok: boolean; result?: unknown; errorType?: string; errorMessage?: string };
+    let msg: RuntimeAnswer;
     try {
       msg = JSON.parse(line);
     } catch {
       return;
     }
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    this.pending.delete(msg.id);
-    clearTimeout(p.timer);
-    if (msg.ok) p.resolve(msg.result);
-    else p.reject(new InvocationError(msg.errorMessage ?? 'error', msg.errorType ?? 'Error'));
+    this.calls.answer(msg);
   }
 
-  private failAll(error: InvocationError): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(error);
-    }
-  }
-
+  /** Replaces the runtime: calls still in flight in it can no longer be answered. */
   private kill(): void {
     const child = this.child;
     this.child = undefined;
+    this.buffer = '';
+    this.calls.failAll(new InvocationError('the runtime was restarted', 'Runtime.ExitError'));
     child?.kill('SIGKILL');
   }
 }
