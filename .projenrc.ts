@@ -78,11 +78,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'cli', 'local', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
   },
   tsconfigDev: {
-    include: ['.projenrc.ts', 'lambda/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    include: ['.projenrc.ts', 'lambda/**/*.ts', 'cli/**/*.ts', 'local/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
   jestOptions: {
@@ -110,8 +110,8 @@ for (const name of HANDLERS) {
 }
 // The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
 const cliBundle = project.addTask('bundle:cli', {
-  description: 'Bundle lambda/cli into assets/cli/index.js (the cdk-iot-pipeline command)',
-  exec: esbuild('lambda/cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
+  description: 'Bundle cli/ (with local/) into assets/cli/index.js (the cdk-iot-pipeline command)',
+  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
 });
 cliBundle.exec('chmod +x assets/cli/index.js');
 project.preCompileTask.spawn(cliBundle);
@@ -137,7 +137,7 @@ project.addTask('bench', {
 
 // The npm tarball ships the built handlers (they are git-ignored).
 project.npmignore?.include('/assets/');
-project.npmignore?.exclude('/examples/', '/lambda/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/');
+project.npmignore?.exclude('/examples/', '/lambda/', '/cli/', '/local/', '/docs/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/');
 
 
 // The example app (two stacks: the write-up's pipeline, and two customers with their own parsers).
@@ -150,7 +150,7 @@ synthExample.exec(esbuild('examples/app/parsers/customer-a/index.ts', 'examples/
 synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd: 'examples/app' });
 
 project.addTask('test:example-parsers', {
-  description: 'pytest for the example app\'s Python parser (customer B) on ../shared/fixtures',
+  description: 'pytest for the example app\'s Python parser (customer B) on test/fixtures',
   env: { PYTHONDONTWRITEBYTECODE: '1' },
   exec: 'python3 -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
 });
@@ -162,7 +162,7 @@ project.addTask('demo', {
     { spawn: 'pre-compile' },
     { spawn: 'compile' },
     { spawn: 'synth:example' },
-    { exec: 'ts-node --project tsconfig.dev.json lambda/local/demo.ts', receiveArgs: true },
+    { exec: 'ts-node --project tsconfig.dev.json examples/demo/demo.ts', receiveArgs: true },
   ],
 });
 project.addTask('bench:local', {

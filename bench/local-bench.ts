@@ -9,7 +9,7 @@
  *
  * The app: the library's pipeline with D devices (`addDevice`, the fleet policy with
  * ${iot:Connection.Thing.ThingName}), synthesized from src/; the runner is the esbuild bundle of
- * lambda/local/main.ts in its own process (as the CLI runs it).
+ * the CLI (cli/index.ts) in its own process.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -21,7 +21,7 @@ import { performance } from 'perf_hooks';
 import { gunzipSync } from 'zlib';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as mqtt from 'mqtt';
-import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../lambda/local/certs';
+import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../local/iot/certs';
 import { DeviceCertificate, IotCoreFirehosePipeline } from '../src';
 
 const REPO = resolve(__dirname, '..');
@@ -72,7 +72,7 @@ function bundleRunner(outdir: string): string {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const out = join(outdir, 'local-runner.cjs');
   esbuild.buildSync({
-    entryPoints: [join(REPO, 'lambda', 'local', 'main.ts')],
+    entryPoints: [join(REPO, 'cli', 'index.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -1,6 +1,6 @@
 import { Output, StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { dataEndpointOutput, explainAwsError, findPipelines, pipelineResources, selectPipeline } from '../../lambda/cli/aws';
-import { CliError, UsageError } from '../../lambda/cli/errors';
+import { dataEndpointOutput, explainAwsError, findPipelines, pipelineResources, selectPipeline } from '../../cli/aws';
+import { CliError, UsageError } from '../../cli/errors';
 
 /** Output and resource ids as `cdk synth` names them for pipelines 'Pipeline' (generated cert) and 'Pipeline2' (CSR). */
 const OUTPUTS: Output[] = [

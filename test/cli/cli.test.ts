@@ -46,7 +46,7 @@ describe('the bundled command (esbuild, as `npx projen bundle:cli` builds it)', 
     dir = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
     bundle = join(dir, 'index.js');
     buildSync({
-      entryPoints: [join(__dirname, '..', '..', 'lambda', 'cli', 'index.ts')],
+      entryPoints: [join(__dirname, '..', '..', 'cli', 'index.ts')],
       bundle: true,
       platform: 'node',
       target: 'node20',

@@ -1,6 +1,6 @@
-import { CostEstimate, CostInputs, estimateCost } from '../../lambda/cli/cost';
-import { run } from '../../lambda/cli/index';
-import { PRICES } from '../../lambda/cli/prices';
+import { CostEstimate, CostInputs, estimateCost } from '../../cli/cost';
+import { run } from '../../cli';
+import { PRICES } from '../../cli/prices';
 
 /**
  * The expected figures below were worked out by hand from the price list (AWS-FACTS.md, us-east-1, 2026):

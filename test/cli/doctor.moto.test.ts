@@ -26,8 +26,8 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { cli, findExecutable, freePort, Server, startServer, waitFor } from './support';
-import type { CheckId, DoctorReport, Status } from '../../lambda/cli/doctor';
-import { CHECKS } from '../../lambda/cli/doctor';
+import type { CheckId, DoctorReport, Status } from '../../cli/doctor';
+import { CHECKS } from '../../cli/doctor';
 
 jest.setTimeout(60_000);
 

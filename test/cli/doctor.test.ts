@@ -1,4 +1,4 @@
-import { CHECKS, DoctorFacts, evaluateFacts, expandFirehosePrefix, Finding, MetricFacts, windowPrefixes } from '../../lambda/cli/doctor';
+import { CHECKS, DoctorFacts, evaluateFacts, expandFirehosePrefix, Finding, MetricFacts, windowPrefixes } from '../../cli/doctor';
 
 const NOW = new Date('2026-03-04T05:06:07Z');
 const CERT_ARN = `arn:aws:iot:eu-west-1:123456789012:cert/${'a'.repeat(64)}`;

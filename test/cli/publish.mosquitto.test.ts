@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir, userInfo } from 'os';
 import { join } from 'path';
 import { cli, findExecutable, freePort, makePki, Pki, Server, startServer, tcpOpen, waitFor } from './support';
-import type { PublishReport } from '../../lambda/cli/publish';
+import type { PublishReport } from '../../cli/publish';
 
 jest.setTimeout(60_000);
 

@@ -5,11 +5,11 @@ import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/cl
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makePki, Pki } from './support';
-import { AwsClients } from '../../lambda/cli/aws';
-import { CliError, UsageError } from '../../lambda/cli/errors';
+import { AwsClients } from '../../cli/aws';
+import { CliError, UsageError } from '../../cli/errors';
 import {
   explainConnectError, parseEndpoint, percentile, PublishCommandOptions, resolvePublishSettings, summarizeLatencies,
-} from '../../lambda/cli/publish';
+} from '../../cli/publish';
 
 // The SDK's notice about future Node.js versions is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -5,7 +5,7 @@ import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { existsSync, writeFileSync } from 'fs';
 import { createServer, Socket } from 'net';
 import { join } from 'path';
-import { run } from '../../lambda/cli/index';
+import { run } from '../../cli';
 
 /** Runs the CLI in-process and captures what it writes. */
 export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

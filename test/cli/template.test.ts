@@ -1,6 +1,6 @@
-import { UsageError } from '../../lambda/cli/errors';
-import { MessageTemplate } from '../../lambda/cli/template';
-import { parseDuration, parseNumber, parseSize } from '../../lambda/cli/units';
+import { UsageError } from '../../cli/errors';
+import { MessageTemplate } from '../../cli/template';
+import { parseDuration, parseNumber, parseSize } from '../../cli/units';
 
 const ENV = { now: () => 1_700_000_000_123, random: () => 0.25, uuid: () => '00000000-0000-4000-8000-000000000001' };
 

@@ -6,7 +6,7 @@ import { join } from 'path';
 import { promisify } from 'util';
 import * as mqtt from 'mqtt';
 import { cleanup, connect, exampleAssembly, exampleThing, issue, listFiles, readJsonLines, readObject, startRunner, tempDir, TestRunner, waitFor } from './helpers';
-import type { IssuedCertificate } from '../../lambda/local/certs';
+import type { IssuedCertificate } from '../../local/iot/certs';
 
 jest.mock('aedes', () => jest.requireActual('./helpers').aedesCommonJs());
 jest.setTimeout(120000);

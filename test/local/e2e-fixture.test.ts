@@ -7,7 +7,7 @@ import { join } from 'path';
 import type { MqttClient } from 'mqtt';
 import { FIXTURE_REGION, synthFixture, THINGS } from './fixture-app';
 import { cleanup, connect, issue, listFiles, readJsonLines, readObject, startRunner, tempDir, TestRunner } from './helpers';
-import type { IssuedCertificate } from '../../lambda/local/certs';
+import type { IssuedCertificate } from '../../local/iot/certs';
 
 jest.mock('aedes', () => jest.requireActual('./helpers').aedesCommonJs());
 jest.setTimeout(180000);

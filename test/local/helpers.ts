@@ -9,8 +9,8 @@ import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
 import { gunzipSync } from 'zlib';
 import * as mqtt from 'mqtt';
-import { issueDeviceCertificate, IssuedCertificate } from '../../lambda/local/certs';
-import { LocalRunner, RunnerOptions } from '../../lambda/local/runner';
+import { issueDeviceCertificate, IssuedCertificate } from '../../local/iot/certs';
+import { LocalRunner, RunnerOptions } from '../../local/runner';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const EXAMPLE_APP = join(REPO, 'examples', 'app');
@@ -150,7 +150,7 @@ export function readJsonLines(dir: string, keyPrefix = ''): Array<Record<string,
 }
 
 /**
- * The runner as a standalone script (esbuild bundle of lambda/local/main.ts, like the CLI bundle), for tests that
+ * The runner as a standalone script (esbuild bundle of cli/index.ts, the CLI), for tests that
  * run it as a child process (kill -9, signals). Built once per test process.
  */
 let runnerBundle: string | undefined;
@@ -160,7 +160,7 @@ export function runnerScript(): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as typeof import('esbuild');
     esbuild.buildSync({
-      entryPoints: [join(REPO, 'lambda', 'local', 'main.ts')],
+      entryPoints: [join(REPO, 'cli', 'index.ts')],
       bundle: true,
       platform: 'node',
       format: 'cjs',

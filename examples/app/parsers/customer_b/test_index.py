@@ -1,4 +1,4 @@
-"""pytest for customer B's parser, on the shared sample Firehose event and on bad input."""
+"""pytest for customer B's parser, on the write-up's sample Firehose event (test/fixtures) and on bad input."""
 
 import base64
 import json
@@ -8,7 +8,7 @@ import pytest
 
 import index
 
-SEED = pathlib.Path(__file__).resolve().parents[4] / ".." / "shared" / "fixtures" / "seed-firehose-event.json"
+SEED = pathlib.Path(__file__).resolve().parents[4] / "test" / "fixtures" / "seed-firehose-event.json"
 
 
 def b64(text: str) -> str:

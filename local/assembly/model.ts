@@ -1,0 +1,446 @@
+/**
+ * The local model of the synthesized pipeline(s): what the runner needs from the templates, resolved to local
+ * names. Everything the runner cannot run faithfully fails here, at start, naming the resource and its construct
+ * path; what it merely does not model (alarms, log groups, roles, ...) is ignored.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { basename, join } from 'path';
+import { AssemblyError, CfnResource, endpointBucketName, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
+import { compilePrefix, CompiledPrefix, compressionExtension, PrefixError } from '../firehose/keys';
+import { compileSql, compileTemplate, SqlError, SqlStatement, SubstitutionTemplate } from '../iot/sql';
+import { parsePolicyDocument } from '../iot/policy';
+import type { PolicyDocument } from '../iot/policy';
+
+export interface ThingModel {
+  readonly name: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly path: string;
+}
+
+export interface PolicyModel {
+  readonly name: string;
+  readonly document: PolicyDocument;
+  readonly path: string;
+}
+
+/** Where objects go: a bucket of the stack (folder = logical id) or an imported one (folder = its name). */
+export interface BucketRef {
+  /** The bucket name as the template resolves it locally (logical id unless BucketName is set). */
+  readonly name: string;
+  /** The folder under `<data-dir>/s3/`. */
+  readonly folder: string;
+  /** The bucket name used with --s3-endpoint (lowercase, DNS-compatible). */
+  readonly endpointName: string;
+}
+
+export type ActionModel =
+  | { readonly kind: 'firehose'; readonly streamName: string; readonly separator?: string; readonly batchMode: boolean }
+  | { readonly kind: 's3'; readonly bucket: BucketRef; readonly key: SubstitutionTemplate }
+  | { readonly kind: 'unsupported'; readonly type: string };
+
+export interface RuleModel {
+  readonly name: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly path: string;
+  readonly sql: SqlStatement;
+  readonly disabled: boolean;
+  readonly actions: ActionModel[];
+  readonly errorAction?: ActionModel;
+}
+
+export interface BufferingModel {
+  readonly intervalMs: number;
+  readonly sizeBytes: number;
+}
+
+export interface S3TargetModel {
+  readonly bucket: BucketRef;
+  readonly prefix: CompiledPrefix;
+  readonly errorPrefix: CompiledPrefix;
+  readonly buffering: BufferingModel;
+  readonly compression: 'UNCOMPRESSED' | 'GZIP';
+  /** The extension of the objects: FileExtension, else the compression's. */
+  readonly extension: string;
+  readonly timeZone?: string;
+}
+
+export interface ProcessorModel {
+  readonly functionArn: string;
+  /** The invoked ARN as Firehose reports it in error records (`...:function:<name>:$LATEST`). */
+  readonly lambdaArn: string;
+  readonly bufferSizeBytes: number;
+  readonly bufferIntervalMs: number;
+  readonly retries: number;
+}
+
+export interface StreamModel {
+  readonly name: string;
+  readonly arn: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly path: string;
+  readonly region: string;
+  readonly destination: S3TargetModel;
+  readonly dynamicPartitioning: boolean;
+  readonly processor?: ProcessorModel;
+  readonly backup?: S3TargetModel;
+}
+
+export interface FunctionModel {
+  readonly arn: string;
+  readonly name: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly path: string;
+  readonly runtime: string;
+  readonly handler: string;
+  /** The directory holding the code (the staged asset, or a folder the inline code was written to). */
+  readonly codeDir: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+  readonly region: string;
+}
+
+export interface LocalModel {
+  readonly stacks: string[];
+  readonly region: string;
+  readonly account: string;
+  readonly things: Map<string, ThingModel>;
+  readonly policies: Map<string, PolicyModel>;
+  /** Thing name → policy names attached to the certificates attached to the thing. */
+  readonly thingPolicies: Map<string, string[]>;
+  readonly rules: RuleModel[];
+  readonly streams: Map<string, StreamModel>;
+  readonly functions: Map<string, FunctionModel>;
+  readonly buckets: Map<string, BucketRef>;
+  /** Resolved stack outputs (`<stack>.<output>` → value), when resolvable. */
+  readonly outputs: Record<string, string>;
+  readonly warnings: string[];
+}
+
+export interface LoadOptions {
+  readonly app: string;
+  readonly stack?: string;
+  /** Overrides every buffering and processor interval (ms). */
+  readonly bufferIntervalMs?: number;
+  /** Where inline Lambda code (Code.ZipFile) is written. */
+  readonly scratchDir: string;
+  /** Buckets are on an S3-compatible endpoint: unnamed buckets get lowercase names (see endpointBucketName). */
+  readonly endpointBucketNames?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+/** Reads the assembly and builds the model; throws AssemblyError with what to fix. */
+export function loadModel(options: LoadOptions): LocalModel {
+  const stacks = selectStacks(readAssembly(options.app), options.stack);
+  const model: LocalModel = {
+    stacks: stacks.map((s) => s.displayName),
+    region: stacks[0].region,
+    account: '000000000000',
+    things: new Map(),
+    policies: new Map(),
+    thingPolicies: new Map(),
+    rules: [],
+    streams: new Map(),
+    functions: new Map(),
+    buckets: new Map(),
+    outputs: {},
+    warnings: [],
+  };
+  for (const stack of stacks) loadStack(stack, model, options);
+  return model;
+}
+
+function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions): void {
+  const r = new Resolver(stack, { endpointBucketNames: options.endpointBucketNames });
+  const resources = r.resources;
+  const fail = (logicalId: string, message: string): never => {
+    throw new AssemblyError(`${stack.displayName}: ${r.describe(logicalId)}: ${message}`);
+  };
+  const attempt = <T>(logicalId: string, what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UnresolvableError || e instanceof PrefixError || e instanceof SqlError) {
+        return fail(logicalId, `${what}: ${e.message}`);
+      }
+      throw e;
+    }
+  };
+  const byType = (type: string) => Object.entries(resources).filter(([, res]) => res.Type === type);
+
+  // buckets
+  for (const [id] of byType('AWS::S3::Bucket')) {
+    const name = r.physicalName(id);
+    const explicit = resources[id].Properties?.BucketName !== undefined;
+    model.buckets.set(name, { name, folder: id, endpointName: explicit || options.endpointBucketNames ? name : endpointBucketName(id) });
+  }
+  const bucketOf = (value: unknown, logicalId: string, what: string, isArn: boolean): BucketRef => {
+    const text = attempt(logicalId, what, () => r.resolveString(value, what));
+    const name = isArn ? text.replace(/^arn:[^:]+:s3:::/, '') : text;
+    return model.buckets.get(name) ?? { name, folder: sanitizeFolder(name), endpointName: name };
+  };
+
+  // things
+  for (const [id] of byType('AWS::IoT::Thing')) {
+    const name = r.physicalName(id);
+    if (model.things.has(name)) fail(id, `thing name "${name}" is also used by ${model.things.get(name)!.path}`);
+    model.things.set(name, { name, stack: stack.displayName, logicalId: id, path: r.pathOf(id) });
+  }
+
+  // policies
+  for (const [id, res] of byType('AWS::IoT::Policy')) {
+    const name = r.physicalName(id);
+    const document = attempt(id, 'PolicyDocument', () => r.resolve(res.Properties?.PolicyDocument));
+    let parsed: PolicyDocument;
+    try {
+      parsed = parsePolicyDocument(typeof document === 'string' ? document : (document as PolicyDocument), name);
+    } catch (e) {
+      return fail(id, (e as Error).message);
+    }
+    model.policies.set(name, { name, document: parsed, path: r.pathOf(id) });
+  }
+
+  // attachments: principal (certificate ARN) → things and policies
+  const principalThings = new Map<string, Set<string>>();
+  const principalPolicies = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, value: string) => {
+    if (!map.has(key)) map.set(key, new Set());
+    map.get(key)!.add(value);
+  };
+  for (const [id, res] of byType('AWS::IoT::ThingPrincipalAttachment')) {
+    const principal = attempt(id, 'Principal', () => r.resolveString(res.Properties?.Principal, 'Principal'));
+    const thing = attempt(id, 'ThingName', () => r.resolveString(res.Properties?.ThingName, 'ThingName'));
+    add(principalThings, principal, thing);
+  }
+  for (const [id, res] of byType('AWS::IoT::PolicyPrincipalAttachment')) {
+    const principal = attempt(id, 'Principal', () => r.resolveString(res.Properties?.Principal, 'Principal'));
+    const policy = attempt(id, 'PolicyName', () => r.resolveString(res.Properties?.PolicyName, 'PolicyName'));
+    add(principalPolicies, principal, policy);
+  }
+  for (const [principal, things] of principalThings) {
+    for (const thing of things) {
+      const list = model.thingPolicies.get(thing) ?? [];
+      for (const policy of principalPolicies.get(principal) ?? []) if (!list.includes(policy)) list.push(policy);
+      model.thingPolicies.set(thing, list);
+    }
+  }
+
+  // functions
+  for (const [id, res] of byType('AWS::Lambda::Function')) {
+    const fn = attempt(id, 'function', () => loadFunction(r, id, res, options.scratchDir));
+    if (fn) model.functions.set(fn.arn, fn);
+  }
+
+  // delivery streams
+  for (const [id, res] of byType('AWS::KinesisFirehose::DeliveryStream')) {
+    const stream = attempt(id, 'delivery stream', () => loadStream(r, id, res, options, bucketOf, model.warnings));
+    if (stream.processor && !model.functions.has(stream.processor.functionArn)) {
+      fail(id, `its processor invokes ${stream.processor.functionArn}, which is not a function of the stack(s) being run`);
+    }
+    model.streams.set(stream.name, stream);
+  }
+
+  // topic rules
+  for (const [id, res] of byType('AWS::IoT::TopicRule')) {
+    model.rules.push(attempt(id, 'topic rule', () => loadRule(r, id, res, bucketOf, model.warnings)));
+  }
+
+  // outputs (best effort)
+  for (const [name, output] of Object.entries(stack.template.Outputs ?? {})) {
+    try {
+      model.outputs[`${stack.displayName}.${name}`] = r.resolveString(output.Value, name);
+    } catch {
+      // not resolvable locally (e.g. the data endpoint lookup); the runner fills in what it knows
+    }
+  }
+}
+
+function loadFunction(r: Resolver, id: string, res: CfnResource, scratchDir: string): FunctionModel | undefined {
+  const props = res.Properties ?? {};
+  const runtime = String(props.Runtime ?? '');
+  const handler = String(props.Handler ?? 'index.handler');
+  const code = (props.Code ?? {}) as Record<string, unknown>;
+  let codeDir: string | undefined;
+  const assetPath = res.Metadata?.['aws:asset:path'];
+  if (typeof code.ZipFile === 'string' || (code.ZipFile && typeof code.ZipFile === 'object')) {
+    const source = r.resolveString(code.ZipFile, 'Code.ZipFile');
+    codeDir = join(scratchDir, 'inline-code', `${r.stack.stackName}-${id}`);
+    mkdirSync(codeDir, { recursive: true });
+    const module = handler.slice(0, handler.lastIndexOf('.')) || 'index';
+    writeFileSync(join(codeDir, `${module}${runtime.startsWith('python') ? '.py' : '.js'}`), source);
+  } else if (code.S3Key !== undefined) {
+    const key = r.resolveString(code.S3Key, 'Code.S3Key');
+    const hash = basename(key).replace(/\.(zip|jar)$/, '');
+    codeDir = r.stack.assets.get(hash) ?? join(r.stack.dir, `asset.${hash}`);
+    if (!existsSync(codeDir) && typeof assetPath === 'string') codeDir = join(r.stack.dir, assetPath);
+  } else if (typeof assetPath === 'string') {
+    codeDir = join(r.stack.dir, assetPath);
+  }
+  if (props.PackageType === 'Image' || code.ImageUri !== undefined) return undefined;
+  const name = r.physicalName(id);
+  const environment: Record<string, string> = {};
+  const vars = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  for (const [k, v] of Object.entries(vars)) {
+    try {
+      environment[k] = r.resolveString(v, `environment variable ${k}`);
+    } catch (e) {
+      environment[k] = `<unresolved: ${(e as Error).message}>`;
+    }
+  }
+  return {
+    arn: r.arn('lambda', `function:${name}`),
+    name,
+    stack: r.stack.displayName,
+    logicalId: id,
+    path: r.pathOf(id),
+    runtime,
+    handler,
+    codeDir: codeDir ?? '',
+    environment,
+    timeoutMs: Number(props.Timeout ?? 3) * 1000,
+    memoryMb: Number(props.MemorySize ?? 128),
+    region: r.region,
+  };
+}
+
+type BucketOf = (value: unknown, logicalId: string, what: string, isArn: boolean) => BucketRef;
+
+function loadStream(r: Resolver, id: string, res: CfnResource, options: LoadOptions, bucketOf: BucketOf, warnings: string[]): StreamModel {
+  const props = r.resolve(res.Properties ?? {}) as Record<string, any>;
+  const name = r.physicalName(id);
+  const where = r.describe(id);
+  const type = props.DeliveryStreamType ?? 'DirectPut';
+  if (type !== 'DirectPut') warnings.push(`${where}: DeliveryStreamType ${type}: the local runner only feeds it from IoT rule actions`);
+  const ext = props.ExtendedS3DestinationConfiguration ?? props.S3DestinationConfiguration;
+  if (!ext) {
+    throw new UnresolvableError('only S3 destinations (ExtendedS3DestinationConfiguration) are run locally');
+  }
+  const dynamicPartitioning = ext.DynamicPartitioningConfiguration?.Enabled === true || ext.DynamicPartitioningConfiguration?.Enabled === 'true';
+  if (ext.DataFormatConversionConfiguration?.Enabled === true) {
+    throw new UnresolvableError('record format conversion (Parquet/ORC) is not supported by the local runner');
+  }
+  const destination = s3Target(ext, bucketOf, id, options, dynamicPartitioning, true);
+  let processor: ProcessorModel | undefined;
+  const processing = ext.ProcessingConfiguration;
+  if (processing && processing.Enabled !== false && processing.Enabled !== 'false') {
+    for (const p of processing.Processors ?? []) {
+      const params = Object.fromEntries((p.Parameters ?? []).map((x: any) => [x.ParameterName, String(x.ParameterValue)]));
+      if (p.Type === 'Lambda') {
+        if (processor) throw new UnresolvableError('more than one Lambda processor');
+        const functionArn = String(params.LambdaArn ?? '').replace(/:\$LATEST$/, '');
+        processor = {
+          functionArn,
+          lambdaArn: `${functionArn}:$LATEST`,
+          bufferSizeBytes: Math.round(Number(params.BufferSizeInMBs ?? 1) * MIB),
+          bufferIntervalMs: options.bufferIntervalMs ?? Number(params.BufferIntervalInSeconds ?? 60) * 1000,
+          retries: Number(params.NumberOfRetries ?? 3),
+        };
+      } else if (p.Type === 'AppendDelimiterToRecord' || p.Type === 'RecordDeAggregation' || p.Type === 'MetadataExtraction') {
+        throw new UnresolvableError(`the ${p.Type} processor is not supported by the local runner`);
+      }
+    }
+  }
+  let backup: S3TargetModel | undefined;
+  if (ext.S3BackupMode === 'Enabled' && ext.S3BackupConfiguration) {
+    backup = s3Target(ext.S3BackupConfiguration, bucketOf, id, options, false, false);
+  }
+  return {
+    name,
+    arn: r.arn('firehose', `deliverystream/${name}`),
+    stack: r.stack.displayName,
+    logicalId: id,
+    path: r.pathOf(id),
+    region: r.region,
+    destination,
+    dynamicPartitioning,
+    processor,
+    backup,
+  };
+}
+
+function s3Target(
+  c: any, bucketOf: BucketOf, id: string, options: LoadOptions, dynamicPartitioning: boolean, allowExtension: boolean,
+): S3TargetModel {
+  const compression = String(c.CompressionFormat ?? 'UNCOMPRESSED');
+  if (compression !== 'UNCOMPRESSED' && compression !== 'GZIP') {
+    throw new UnresolvableError(`compression ${compression} is not supported by the local runner (GZIP and UNCOMPRESSED are)`);
+  }
+  const prefix = compilePrefix(c.Prefix, { dynamicPartitioning });
+  const errorPrefix = compilePrefix(c.ErrorOutputPrefix ?? '!{firehose:error-output-type}/', { dynamicPartitioning: false });
+  const hints = c.BufferingHints ?? {};
+  return {
+    bucket: bucketOf(c.BucketARN, id, 'BucketARN', true),
+    prefix,
+    errorPrefix,
+    buffering: {
+      intervalMs: options.bufferIntervalMs ?? Number(hints.IntervalInSeconds ?? 300) * 1000,
+      sizeBytes: Math.round(Number(hints.SizeInMBs ?? 5) * MIB),
+    },
+    compression: compression as 'UNCOMPRESSED' | 'GZIP',
+    extension: allowExtension && typeof c.FileExtension === 'string' && c.FileExtension !== '' ? c.FileExtension : compressionExtension(compression),
+    timeZone: typeof c.CustomTimeZone === 'string' && c.CustomTimeZone !== '' ? c.CustomTimeZone : undefined,
+  };
+}
+
+function loadRule(r: Resolver, id: string, res: CfnResource, bucketOf: BucketOf, warnings: string[]): RuleModel {
+  const payload = (res.Properties?.TopicRulePayload ?? {}) as Record<string, unknown>;
+  const name = r.physicalName(id);
+  const sqlText = r.resolveString(payload.Sql, 'Sql');
+  const version = payload.AwsIotSqlVersion === undefined ? '2015-10-08' : r.resolveString(payload.AwsIotSqlVersion, 'AwsIotSqlVersion');
+  if (version !== '2016-03-23') {
+    warnings.push(`${r.describe(id)}: AwsIotSqlVersion ${version}: evaluated with the 2016-03-23 semantics`);
+  }
+  let sql: SqlStatement;
+  try {
+    sql = compileSql(sqlText);
+  } catch (e) {
+    if (e instanceof SqlError) throw new SqlError(`SQL "${sqlText}": ${e.message}`);
+    throw e;
+  }
+  const actionOf = (raw: unknown, what: string): ActionModel => loadAction(r, id, raw as Record<string, unknown>, bucketOf, warnings, what);
+  const disabled = r.resolve(payload.RuleDisabled);
+  return {
+    name,
+    stack: r.stack.displayName,
+    logicalId: id,
+    path: r.pathOf(id),
+    sql,
+    disabled: disabled === true || disabled === 'true',
+    actions: ((payload.Actions ?? []) as unknown[]).map((a, i) => actionOf(a, `action ${i}`)),
+    errorAction: payload.ErrorAction ? actionOf(payload.ErrorAction, 'error action') : undefined,
+  };
+}
+
+function loadAction(r: Resolver, id: string, raw: Record<string, unknown>, bucketOf: BucketOf, warnings: string[], what: string): ActionModel {
+  const [type] = Object.keys(raw);
+  const body = (raw[type] ?? {}) as Record<string, unknown>;
+  switch (type) {
+    case 'Firehose': {
+      const batch = r.resolve(body.BatchMode);
+      return {
+        kind: 'firehose',
+        streamName: r.resolveString(body.DeliveryStreamName, `${what} Firehose.DeliveryStreamName`),
+        separator: body.Separator === undefined ? undefined : r.resolveString(body.Separator, `${what} Firehose.Separator`),
+        batchMode: batch === true || batch === 'true',
+      };
+    }
+    case 'S3':
+      return {
+        kind: 's3',
+        bucket: bucketOf(body.BucketName, id, `${what} S3.BucketName`, false),
+        key: compileTemplate(r.resolveString(body.Key, `${what} S3.Key`)),
+      };
+    default:
+      warnings.push(`${r.describe(id)}: ${what} ${type} is not run locally (only Firehose and S3 actions are); it is skipped`);
+      return { kind: 'unsupported', type };
+  }
+}
+
+function sanitizeFolder(name: string): string {
+  return name.replace(/[/\\]/g, '_').replace(/^\.+$/, '_');
+}

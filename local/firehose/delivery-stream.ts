@@ -1,0 +1,462 @@
+/**
+ * One Firehose delivery stream with an extended S3 destination, run locally:
+ *
+ *   put ─┬─▶ backup buffer (backup hints) ──────────────────────────────────▶ backup bucket  <backup prefix>
+ *        └─▶ processor buffer (BufferSizeInMBs / BufferIntervalInSeconds) ─▶ Lambda (NumberOfRetries)
+ *                 Ok ──▶ destination buffer (hints; one object per partition) ─▶ bucket  <prefix>
+ *                 Dropped ──▶ nothing
+ *                 ProcessingFailed / retries exhausted ──▶ error buffer ──▶ bucket  <errorOutputPrefix> (processing-failed)
+ *
+ * The response is validated like Firehose does: every recordId exactly once, only Ok/Dropped/ProcessingFailed,
+ * base64 data. A buffer is delivered when it reaches its size or its interval has passed since its first record.
+ * Objects are compressed (GZIP) and named `<prefix><stream>-1-YYYY-MM-dd-HH-mm-ss-<uuid><extension>`; the
+ * prefix is rendered with the arrival time of the oldest record in the object. A failed S3 write is retried
+ * (with backoff) until it succeeds or the runner stops; the journal replays what was not delivered.
+ */
+import { randomUUID } from 'crypto';
+import { promisify } from 'util';
+import { gzip as gzipCallback } from 'zlib';
+import type { Ticket } from '../journal/journal';
+import { objectName } from './keys';
+import { InvocationError, Invoker } from '../lambda/runtime';
+import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
+import type { ObjectSink } from '../s3/sinks';
+
+const gzip = promisify(gzipCallback);
+
+/** A record as PutRecord receives it. */
+export interface FirehoseRecord {
+  readonly data: Buffer;
+  /** Epoch ms (approximateArrivalTimestamp). */
+  readonly arrival: number;
+  readonly ticket?: Ticket;
+}
+
+/** What the stream logs. */
+export type Logger = (line: string) => void;
+
+interface DestinationItem {
+  readonly data: Buffer;
+  readonly arrival: number;
+  readonly ticket?: Ticket;
+  readonly partitionKeys?: Record<string, string>;
+}
+
+interface ErrorItem {
+  readonly data: Buffer;
+  readonly arrival: number;
+  readonly ticket?: Ticket;
+  readonly type: string;
+}
+
+/** Counters (for tests, status and the benchmark). */
+export interface StreamStats {
+  recordsIn: number;
+  bytesIn: number;
+  invocations: number;
+  invocationErrors: number;
+  recordsOk: number;
+  recordsDropped: number;
+  recordsFailed: number;
+  objectsWritten: number;
+  backupObjectsWritten: number;
+  errorObjectsWritten: number;
+  writeRetries: number;
+}
+
+/** A buffer that flushes at a size or after an interval since its first item. */
+class Buffering<T extends { readonly data: Buffer; readonly arrival: number }> {
+  private items: T[] = [];
+  private bytes = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly hints: BufferingModel, private readonly deliver: (items: T[]) => void) {}
+
+  public get length(): number {
+    return this.items.length;
+  }
+
+  public add(item: T): void {
+    this.items.push(item);
+    this.bytes += item.data.length;
+    if (this.bytes >= this.hints.sizeBytes) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), Math.max(0, this.hints.intervalMs));
+    }
+  }
+
+  /** Delivers what is buffered now. */
+  public flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.bytes = 0;
+    this.deliver(items);
+  }
+
+  public stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** A processor response record after validation. */
+interface ValidResult {
+  readonly result: 'Ok' | 'Dropped' | 'ProcessingFailed';
+  readonly data: Buffer;
+  readonly partitionKeys?: Record<string, string>;
+}
+
+/** Why a response was rejected. */
+export interface ResponseProblem {
+  readonly errorCode: string;
+  readonly errorMessage: string;
+}
+
+/** Decodes strict (padded) base64; undefined when the text is not base64. */
+function decodeBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const data = Buffer.from(text, 'base64');
+  // Node's decoder skips characters that are not base64, so a wrong length means the text was not base64.
+  return data.length === (text.length / 4) * 3 - padding ? data : undefined;
+}
+const EMPTY = Buffer.alloc(0);
+const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
+
+/** Validates a processor response against the record ids of the request, like Firehose does. */
+export function validateResponse(
+  recordIds: readonly string[],
+  response: unknown,
+): { results: Map<string, ValidResult> } | { problem: ResponseProblem } {
+  const json = (message: string) => ({ problem: { errorCode: 'Lambda.JsonProcessingException', errorMessage: message } });
+  if (typeof response !== 'object' || response === null || !Array.isArray((response as { records?: unknown }).records)) {
+    return json('The Lambda response is not an object with a "records" array. Ensure that the returned records follow the status model required by Firehose.');
+  }
+  const expected = new Set(recordIds);
+  const results = new Map<string, ValidResult>();
+  for (const [i, raw] of ((response as { records: unknown[] }).records).entries()) {
+    if (typeof raw !== 'object' || raw === null) return json(`Response record ${i} is not an object.`);
+    const r = raw as { recordId?: unknown; result?: unknown; data?: unknown; metadata?: unknown };
+    if (typeof r.recordId !== 'string') return json(`Response record ${i} has no recordId.`);
+    if (!expected.has(r.recordId)) {
+      return { problem: { errorCode: 'Lambda.MissingRecordId', errorMessage: `Record ID ${r.recordId} in the response does not match any record of the request.` } };
+    }
+    if (results.has(r.recordId)) {
+      return { problem: { errorCode: 'Lambda.DuplicatedRecordId', errorMessage: `Record ID ${r.recordId} is answered more than once.` } };
+    }
+    if (typeof r.result !== 'string' || !RESULTS.has(r.result)) {
+      return json(`Record ${r.recordId} has result ${JSON.stringify(r.result)}; it must be Ok, Dropped or ProcessingFailed.`);
+    }
+    let data: Buffer = EMPTY;
+    if (r.result === 'Ok') {
+      const decoded = typeof r.data === 'string' ? decodeBase64(r.data) : undefined;
+      if (!decoded) return json(`Record ${r.recordId} is Ok but its data is not base64 text.`);
+      data = decoded;
+    } else if (r.data !== undefined && r.data !== null && typeof r.data !== 'string') {
+      return json(`Record ${r.recordId} has data that is not base64 text.`);
+    }
+    let partitionKeys: Record<string, string> | undefined;
+    if (r.metadata !== undefined && r.metadata !== null) {
+      const keys = (r.metadata as { partitionKeys?: unknown }).partitionKeys;
+      if (keys !== undefined) {
+        if (typeof keys !== 'object' || keys === null || Object.values(keys).some((v) => typeof v !== 'string')) {
+          return json(`Record ${r.recordId} has metadata.partitionKeys that is not an object of strings.`);
+        }
+        partitionKeys = keys as Record<string, string>;
+      }
+    }
+    results.set(r.recordId, { result: r.result as ValidResult['result'], data, partitionKeys });
+  }
+  const missing = recordIds.find((id) => !results.has(id));
+  if (missing !== undefined) {
+    return { problem: { errorCode: 'Lambda.MissingRecordId', errorMessage: `Record ID ${missing} is missing from the Lambda response.` } };
+  }
+  return { results };
+}
+
+/** The fields of a processing-failed record (rawData as bytes). */
+export interface ProcessingFailedFields {
+  readonly attemptsMade: number;
+  readonly arrivalTimestamp: number;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly attemptEndingTimestamp: number;
+  readonly rawData: Buffer;
+  readonly lambdaArn: string;
+}
+
+/** The JSON line Firehose writes for a record it could not process. */
+export function processingFailedRecord(fields: ProcessingFailedFields): Buffer {
+  return Buffer.from(JSON.stringify({
+    attemptsMade: fields.attemptsMade,
+    arrivalTimestamp: fields.arrivalTimestamp,
+    errorCode: fields.errorCode,
+    errorMessage: fields.errorMessage,
+    attemptEndingTimestamp: fields.attemptEndingTimestamp,
+    rawData: fields.rawData.toString('base64'),
+    lambdaArn: fields.lambdaArn,
+  }) + '\n', 'utf8');
+}
+
+export interface StreamDependencies {
+  readonly sink: ObjectSink;
+  readonly invoker?: Invoker;
+  readonly log: Logger;
+  /** Called with every object written (bucket folder, key, records). */
+  readonly onObject?: (info: { bucket: string; key: string; location: string; records: number; kind: 'destination' | 'backup' | 'error' }) => void;
+}
+
+/** The stream. */
+export class LocalDeliveryStream {
+  public readonly stats: StreamStats = {
+    recordsIn: 0,
+    bytesIn: 0,
+    invocations: 0,
+    invocationErrors: 0,
+    recordsOk: 0,
+    recordsDropped: 0,
+    recordsFailed: 0,
+    objectsWritten: 0,
+    backupObjectsWritten: 0,
+    errorObjectsWritten: 0,
+    writeRetries: 0,
+  };
+  private readonly backup?: Buffering<FirehoseRecord>;
+  private readonly processor?: Buffering<FirehoseRecord>;
+  private readonly destination: Buffering<DestinationItem>;
+  private readonly errors: Buffering<ErrorItem>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private processorQueue: Promise<void> = Promise.resolve();
+  private invocationCounter = 0;
+  private stopping = false;
+
+  constructor(public readonly model: StreamModel, private readonly deps: StreamDependencies) {
+    if (model.processor && !deps.invoker) throw new Error(`${model.path}: no invoker for the processor ${model.processor.functionArn}`);
+    const dest = model.destination;
+    this.destination = new Buffering(dest.buffering, (items) => this.track(this.writeDestination(items)));
+    this.errors = new Buffering(dest.buffering, (items) => this.track(this.writeErrors(items)));
+    if (model.backup) {
+      const target = model.backup;
+      this.backup = new Buffering(target.buffering, (items) => this.track(this.writeBackup(target, items)));
+    }
+    if (model.processor) {
+      const p = model.processor;
+      this.processor = new Buffering({ sizeBytes: p.bufferSizeBytes, intervalMs: p.bufferIntervalMs }, (items) => {
+        // One invocation at a time per stream; batches queue up in order.
+        const run = this.processorQueue.then(() => this.process(items));
+        this.processorQueue = run.catch(() => undefined);
+        this.track(run);
+      });
+    }
+  }
+
+  /** PutRecord / PutRecordBatch. */
+  public put(record: FirehoseRecord): void {
+    if (record.data.length > 1000 * 1024) {
+      throw new Error(`record of ${record.data.length} bytes is larger than Firehose's 1,000 KiB limit`);
+    }
+    this.stats.recordsIn++;
+    this.stats.bytesIn += record.data.length;
+    if (this.backup) {
+      record.ticket?.hold();
+      this.backup.add(record);
+    }
+    record.ticket?.hold();
+    if (this.processor) this.processor.add(record);
+    else this.destination.add({ data: record.data, arrival: record.arrival, ticket: record.ticket });
+  }
+
+  /** Delivers everything buffered now and waits until it is written (shutdown, tests). */
+  public async drain(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      this.processor?.flush();
+      this.backup?.flush();
+      await this.settle();
+      this.destination.flush();
+      this.errors.flush();
+      await this.settle();
+      const buffered = (this.processor?.length ?? 0) + (this.backup?.length ?? 0) + this.destination.length + this.errors.length;
+      if (this.inFlight.size === 0 && buffered === 0) return;
+    }
+  }
+
+  /** Stops timers and write retries (after drain, or to abandon on a crash-like stop). */
+  public stop(): void {
+    this.stopping = true;
+    this.processor?.stop();
+    this.backup?.stop();
+    this.destination.stop();
+    this.errors.stop();
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((e) => this.deps.log(`${this.model.name}: ${(e as Error).message}`)).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async process(records: FirehoseRecord[]): Promise<void> {
+    const p = this.model.processor!;
+    const batch = ++this.invocationCounter;
+    const ids = records.map((_r, i) => `${String(batch).padStart(12, '0')}${String(i).padStart(8, '0')}`);
+    const event = {
+      invocationId: randomUUID(),
+      deliveryStreamArn: this.model.arn,
+      region: this.model.region,
+      records: records.map((r, i) => ({ recordId: ids[i], approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') })),
+    };
+    let problem: ResponseProblem = { errorCode: 'Lambda.FunctionError', errorMessage: 'not invoked' };
+    let attempts = 0;
+    for (; attempts <= p.retries && !this.stopping;) {
+      attempts++;
+      this.stats.invocations++;
+      try {
+        const response = await this.deps.invoker!.invoke(event);
+        const validated = validateResponse(ids, response);
+        if ('results' in validated) {
+          this.route(records, ids, validated.results, attempts);
+          return;
+        }
+        problem = validated.problem;
+      } catch (e) {
+        problem = e instanceof InvocationError
+          ? { errorCode: 'Lambda.FunctionError', errorMessage: `The Lambda function was successfully invoked but it returned an error result: ${e.errorType}: ${e.message}` }
+          : { errorCode: 'Lambda.InvokeError', errorMessage: (e as Error).message };
+      }
+      this.stats.invocationErrors++;
+      this.deps.log(`${this.model.name}: processor attempt ${attempts}/${p.retries + 1} failed: ${problem.errorCode}: ${problem.errorMessage}`);
+    }
+    if (this.stopping && attempts <= p.retries) return; // abandoned on stop: the journal replays these records
+    const ending = Date.now();
+    for (const r of records) this.processingFailed(r, attempts, problem, ending);
+  }
+
+  /** Sends one source record to the error output as `processing-failed`, with the fields AWS writes. */
+  private processingFailed(r: FirehoseRecord, attempts: number, problem: ResponseProblem, ending: number): void {
+    this.stats.recordsFailed++;
+    this.errors.add({
+      type: 'processing-failed',
+      arrival: r.arrival,
+      ticket: r.ticket,
+      data: processingFailedRecord({
+        attemptsMade: attempts,
+        arrivalTimestamp: r.arrival,
+        ...problem,
+        attemptEndingTimestamp: ending,
+        rawData: r.data,
+        lambdaArn: this.model.processor!.lambdaArn,
+      }),
+    });
+  }
+
+  private route(records: FirehoseRecord[], ids: string[], results: Map<string, ValidResult>, attempts: number): void {
+    const ending = Date.now();
+    records.forEach((r, i) => {
+      const result = results.get(ids[i])!;
+      if (result.result === 'Ok') {
+        this.stats.recordsOk++;
+        this.destination.add({ data: result.data, arrival: r.arrival, ticket: r.ticket, partitionKeys: result.partitionKeys });
+      } else if (result.result === 'Dropped') {
+        this.stats.recordsDropped++;
+        r.ticket?.release();
+      } else {
+        this.processingFailed(r, attempts, { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' }, ending);
+      }
+    });
+  }
+
+  private async writeDestination(items: DestinationItem[]): Promise<void> {
+    const target = this.model.destination;
+    const keys = target.prefix.partitionKeys;
+    if (keys.length === 0) {
+      await this.writeObject(target, items, 'destination', {});
+      return;
+    }
+    const groups = new Map<string, { partitionKeys: Record<string, string>; items: DestinationItem[] }>();
+    for (const item of items) {
+      const missing = keys.find((k) => item.partitionKeys?.[k] === undefined);
+      if (missing !== undefined) {
+        this.errors.add({
+          type: 'partitioning-failed',
+          arrival: item.arrival,
+          ticket: item.ticket,
+          data: Buffer.from(JSON.stringify({
+            attemptsMade: 1,
+            arrivalTimestamp: item.arrival,
+            errorCode: 'DynamicPartitioning.MissingPartitionKey',
+            errorMessage: `The processor returned no partition key "${missing}" for the record`,
+            attemptEndingTimestamp: Date.now(),
+            rawData: item.data.toString('base64'),
+          }) + '\n'),
+        });
+        continue;
+      }
+      const values = Object.fromEntries(keys.map((k) => [k, item.partitionKeys![k]]));
+      const id = JSON.stringify(values);
+      if (!groups.has(id)) groups.set(id, { partitionKeys: values, items: [] });
+      groups.get(id)!.items.push(item);
+    }
+    await Promise.all([...groups.values()].map((g) => this.writeObject(target, g.items, 'destination', { partitionKeys: g.partitionKeys })));
+  }
+
+  private async writeErrors(items: ErrorItem[]): Promise<void> {
+    const byType = new Map<string, ErrorItem[]>();
+    for (const item of items) {
+      if (!byType.has(item.type)) byType.set(item.type, []);
+      byType.get(item.type)!.push(item);
+    }
+    await Promise.all([...byType.entries()].map(([type, group]) => this.writeObject(this.model.destination, group, 'error', { errorOutputType: type })));
+  }
+
+  private async writeBackup(target: S3TargetModel, items: FirehoseRecord[]): Promise<void> {
+    await this.writeObject(target, items, 'backup', {});
+  }
+
+  private async writeObject(
+    target: S3TargetModel,
+    items: ReadonlyArray<{ data: Buffer; arrival: number; ticket?: Ticket }>,
+    kind: 'destination' | 'backup' | 'error',
+    ctx: { partitionKeys?: Record<string, string>; errorOutputType?: string },
+  ): Promise<void> {
+    let oldest = items[0].arrival;
+    for (const item of items) if (item.arrival < oldest) oldest = item.arrival;
+    const prefix = kind === 'error' ? target.errorPrefix : target.prefix;
+    const extension = kind === 'error' ? (target.compression === 'GZIP' ? '.gz' : '') : target.extension;
+    const key = prefix.render({ timestamp: oldest, timeZone: target.timeZone, ...ctx }) + objectName(this.model.name, 1, oldest, extension);
+    const raw = Buffer.concat(items.map((i) => i.data));
+    const body = target.compression === 'GZIP' ? await gzip(raw) : raw;
+    for (let attempt = 0; ; attempt++) {
+      // After stop() gave up (its timeout passed), no write may start: the journal replays the records at the
+      // next start, and a late write from the stopped runner would duplicate them.
+      if (this.stopping) {
+        this.deps.log(`${this.model.name}: not writing ${key} after stop; the journal replays it at the next start`);
+        return;
+      }
+      try {
+        await this.deps.sink.put(target.bucket, key, body);
+        break;
+      } catch (e) {
+        if (this.stopping) {
+          this.deps.log(`${this.model.name}: giving up writing ${key} on stop (${(e as Error).message}); the journal replays it at the next start`);
+          return;
+        }
+        this.stats.writeRetries++;
+        const delay = Math.min(5000, 200 * 2 ** Math.min(attempt, 5));
+        this.deps.log(`${this.model.name}: writing ${this.deps.sink.describe(target.bucket, key)} failed (${(e as Error).message}); retrying in ${delay} ms`);
+        await new Promise((res) => setTimeout(res, delay));
+      }
+    }
+    if (kind === 'destination') this.stats.objectsWritten++;
+    else if (kind === 'backup') this.stats.backupObjectsWritten++;
+    else this.stats.errorObjectsWritten++;
+    this.deps.onObject?.({ bucket: target.bucket.folder, key, location: this.deps.sink.describe(target.bucket, key), records: items.length, kind });
+    for (const item of items) item.ticket?.release();
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The local runner's programmatic surface, for the CLI (`cdk-iot-pipeline local`, `local certs`) and the tests:
+ * run the synthesized pipeline on this machine (MQTT broker over mutual TLS with AWS IoT policy checks, the topic
+ * rules, Firehose buffering/processing/backup, S3 as folders or an S3-compatible endpoint), and issue device
+ * certificates from the local CA. Nothing here parses command lines or prints.
+ */
+export { AssemblyError } from './assembly/cloud-assembly';
+
+export { LocalRunner } from './runner';
+export type { RunnerOptions, WrittenObject } from './runner';
+export { issueDeviceCertificate, ensureCa, lookupCertificate, validThingName } from './iot/certs';
+export type { IssuedCertificate } from './iot/certs';
+
+/** The data folder unless given: CA, journal, S3 folders, logs. */
+export const DEFAULT_DATA_DIR = '.iot-local';

@@ -1,0 +1,207 @@
+/**
+ * The rules engine: every published message is matched against each enabled rule's FROM topic filter (MQTT
+ * matching), or — Basic Ingest — sent straight to the rule named in `$aws/rules/<ruleName>/<topic>` with the
+ * prefix removed from topic(). WHERE decides, SELECT builds the output, and each action runs. A failed action
+ * sends the AWS-shaped error message to the rule's errorAction:
+ * `{ruleName, topic, cloudwatchTraceId, clientId, base64OriginalPayload, failures:[{failedAction, failedResource, errorMessage}]}`.
+ */
+import { randomUUID } from 'crypto';
+import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
+import type { Ticket } from '../journal/journal';
+import type { ActionModel, RuleModel } from '../assembly/model';
+import type { ObjectSink } from '../s3/sinks';
+import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
+import { topicMatches } from './topic-filter';
+
+/** A message as the broker hands it over. */
+export interface IngestMessage {
+  readonly topic: string;
+  readonly clientId: string;
+  readonly timestamp: number;
+  readonly payload: Buffer;
+  readonly principal?: string;
+  readonly qos: number;
+}
+
+/** Counters per rule. */
+export interface RuleStats {
+  matched: number;
+  filtered: number;
+  parseErrors: number;
+  actionFailures: number;
+  errorActionFailures: number;
+}
+
+const BASIC_INGEST = '$aws/rules/';
+
+/** The engine. */
+export class RulesEngine {
+  public readonly stats = new Map<string, RuleStats>();
+  public ruleNotFound = 0;
+  private readonly byName = new Map<string, RuleModel>();
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly matchCache = new Map<string, RuleModel[]>();
+
+  constructor(
+    private readonly rules: RuleModel[],
+    private readonly streams: Map<string, LocalDeliveryStream>,
+    private readonly sink: ObjectSink,
+    private readonly log: Logger,
+    private readonly accountId = '000000000000',
+  ) {
+    for (const rule of rules) {
+      this.byName.set(rule.name, rule);
+      this.stats.set(rule.name, { matched: 0, filtered: 0, parseErrors: 0, actionFailures: 0, errorActionFailures: 0 });
+    }
+  }
+
+  /**
+   * Runs the rules for one message. The ticket is held for every delivery the message causes and released
+   * once when this call's own part is over.
+   */
+  public ingest(message: IngestMessage, ticket?: Ticket): void {
+    try {
+      if (message.topic.startsWith(BASIC_INGEST)) {
+        const rest = message.topic.slice(BASIC_INGEST.length);
+        const slash = rest.indexOf('/');
+        const ruleName = slash < 0 ? rest : rest.slice(0, slash);
+        const rule = this.byName.get(ruleName);
+        if (!rule || rule.disabled) {
+          this.ruleNotFound++;
+          this.log(`rules: Basic Ingest topic ${message.topic}: no enabled rule named "${ruleName}" (RuleNotFound); the message is dropped`);
+          return;
+        }
+        this.run(rule, message, slash < 0 ? '' : rest.slice(slash + 1), ticket);
+        return;
+      }
+      for (const rule of this.matching(message.topic)) this.run(rule, message, message.topic, ticket);
+    } finally {
+      ticket?.release();
+    }
+  }
+
+  /** The enabled rules whose FROM matches a topic (cached per topic). */
+  private matching(topic: string): RuleModel[] {
+    let hit = this.matchCache.get(topic);
+    if (!hit) {
+      hit = this.rules.filter((rule) => !rule.disabled && topicMatches(rule.sql.from, topic));
+      if (this.matchCache.size >= 10000) this.matchCache.clear();
+      this.matchCache.set(topic, hit);
+    }
+    return hit;
+  }
+
+  /** Waits for error-action and S3-action writes. */
+  public async drain(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.allSettled([...this.pendingWrites]);
+  }
+
+  private run(rule: RuleModel, message: IngestMessage, topic: string, ticket?: Ticket): void {
+    const stats = this.stats.get(rule.name)!;
+    const sqlMessage: SqlMessage = {
+      topic,
+      clientId: message.clientId,
+      timestamp: message.timestamp,
+      payload: message.payload,
+      principal: message.principal,
+      accountId: this.accountId,
+    };
+    // JSON output stays text until the action turns it into bytes (with the separator): one copy per message.
+    let output: string | Buffer;
+    let value: SqlValue | undefined;
+    try {
+      const result = rule.sql.evaluate(sqlMessage);
+      if (result.kind === 'skip') {
+        stats.filtered++;
+        return;
+      }
+      if (result.kind === 'raw') {
+        output = Buffer.from(result.payload); // a copy: the payload may be a view of the socket's read buffer
+      } else {
+        value = result.value;
+        output = JSON.stringify(result.value);
+      }
+    } catch (e) {
+      if (e instanceof SqlEvaluationError) {
+        stats.parseErrors++;
+        this.log(`rules: ${rule.name}: message on ${message.topic} from ${message.clientId} not processed (ParseError): ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    stats.matched++;
+    const failures: Array<{ failedAction: string; failedResource: string; errorMessage: string }> = [];
+    for (const action of rule.actions) {
+      const failure = this.runAction(action, sqlMessage, output, value, message.timestamp, ticket);
+      if (failure) failures.push(failure);
+    }
+    if (failures.length > 0) {
+      stats.actionFailures += failures.length;
+      for (const f of failures) this.log(`rules: ${rule.name}: ${f.failedAction} on ${f.failedResource} failed: ${f.errorMessage}`);
+      if (rule.errorAction) {
+        const errorMessage = JSON.stringify({
+          ruleName: rule.name,
+          topic,
+          cloudwatchTraceId: sqlMessage.traceId ?? (sqlMessage.traceId = randomUUID()),
+          clientId: message.clientId,
+          base64OriginalPayload: message.payload.toString('base64'),
+          failures,
+        });
+        const failure = this.runAction(rule.errorAction, sqlMessage, errorMessage, undefined, message.timestamp, ticket);
+        if (failure) {
+          stats.errorActionFailures++;
+          this.log(`rules: ${rule.name}: the error action failed too (${failure.errorMessage}); the message is lost, as in AWS`);
+        }
+      }
+    }
+  }
+
+  /** Runs an action; returns the failure (AWS error-message shape) or undefined. Asynchronous writes report through the ticket. */
+  private runAction(action: ActionModel, m: SqlMessage, output: string | Buffer, value: SqlValue | undefined, arrival: number, ticket?: Ticket) {
+    switch (action.kind) {
+      case 'firehose': {
+        const stream = this.streams.get(action.streamName);
+        if (!stream) {
+          return {
+            failedAction: 'FirehoseAction',
+            failedResource: action.streamName,
+            errorMessage: `Failed to send message to Firehose. The error received was ResourceNotFoundException: Firehose ${action.streamName} not found under account ${this.accountId}.`,
+          };
+        }
+        const records: Array<string | Buffer> = action.batchMode && Array.isArray(value)
+          ? value.slice(0, 500).map((v) => JSON.stringify(v))
+          : [output];
+        const separator = action.separator ?? '';
+        try {
+          for (const data of records) {
+            const bytes = typeof data === 'string'
+              ? Buffer.from(data + separator, 'utf8')
+              : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : data;
+            const record: FirehoseRecord = { data: bytes, arrival, ticket };
+            stream.put(record);
+          }
+        } catch (e) {
+          return { failedAction: 'FirehoseAction', failedResource: action.streamName, errorMessage: `Failed to send message to Firehose. ${(e as Error).message}` };
+        }
+        return undefined;
+      }
+      case 's3': {
+        const key = action.key.render(m);
+        ticket?.hold();
+        const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : output).then(
+          () => ticket?.release(),
+          (e: Error) => {
+            // AWS would call the error action for an S3 action failure; locally a folder write failing is an
+            // environment problem, reported and kept in the journal for replay.
+            this.log(`rules: S3 action write of ${this.sink.describe(action.bucket, key)} failed: ${e.message}`);
+          },
+        );
+        const tracked = write.finally(() => this.pendingWrites.delete(tracked));
+        this.pendingWrites.add(tracked);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * Runs Lambda handlers from the synthesized assets.
+ *
+ * - Node.js runtimes: in-process, in a worker thread per function. The worker `require()`s the asset's module
+ *   (`index.handler` → `<asset>/index.js`, `.mjs` through `import()`), with the function's environment
+ *   variables as its own `process.env` (so two functions built from the same asset stay apart), and answers
+ *   invocations over the message port. A timeout (the function's Timeout) terminates the worker; the next
+ *   invocation starts a fresh one (a cold start).
+ * - Python runtimes: a small runtime shim run with `python3` (one long-lived process per function) that imports
+ *   the module and calls the handler; JSON lines over stdin/stdout (the handler's own prints go to stderr).
+ *
+ * Handler output (console.log, print) is appended to `<data-dir>/logs/<function name>.log`.
+ */
+import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import { randomUUID } from 'crypto';
+import { createWriteStream, existsSync, mkdirSync, WriteStream, writeFileSync } from 'fs';
+import { basename, delimiter, dirname, join, resolve as resolvePath } from 'path';
+import { Worker } from 'worker_threads';
+import type { FunctionModel } from '../assembly/model';
+
+/** A failed invocation (the handler threw, timed out, or could not be loaded). */
+export class InvocationError extends Error {
+  constructor(message: string, public readonly errorType: string) {
+    super(message);
+    this.name = 'InvocationError';
+  }
+}
+
+/** Invokes one function. */
+export interface Invoker {
+  invoke(event: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Creates the invoker for a function's runtime. */
+export function createInvoker(fn: FunctionModel, logDir: string, extraEnv: Record<string, string> = {}): Invoker {
+  if (!fn.codeDir || !existsSync(fn.codeDir)) {
+    throw new Error(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
+  }
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `${fn.name}.log`), { flags: 'a' });
+  if (fn.runtime.startsWith('nodejs')) return new NodeInvoker(fn, log, extraEnv);
+  if (fn.runtime.startsWith('python')) return new PythonInvoker(fn, log, logDir, extraEnv);
+  throw new Error(`${fn.path}: runtime ${fn.runtime} of function ${fn.name} is not run locally (Node.js and Python are)`);
+}
+
+/**
+ * `node_modules` directories above this module and the working directory: Lambda's Node.js runtime provides the
+ * AWS SDK v3 to functions that bundle it as external; locally they find it there (NODE_PATH of the worker).
+ */
+export function moduleSearchPaths(): string[] {
+  const found: string[] = [];
+  for (const start of [__dirname, process.cwd()]) {
+    let dir = resolvePath(start);
+    for (;;) {
+      const candidate = basename(dir) === 'node_modules' ? dir : join(dir, 'node_modules');
+      if (existsSync(candidate) && !found.includes(candidate)) found.push(candidate);
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return found;
+}
+
+/**
+ * The variables Lambda sets, plus the function's own. No AWS credentials of the caller are passed on unless they
+ * are in the environment explicitly (for an S3-compatible server); otherwise dummy ones, so a function never
+ * reaches a real AWS account from the local runner.
+ */
+export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, string> = {}): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'PYTHONPATH', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    const v = process.env[key];
+    if (v !== undefined) inherited[key] = v;
+  }
+  if (inherited.AWS_ACCESS_KEY_ID === undefined) {
+    inherited.AWS_ACCESS_KEY_ID = 'local';
+    inherited.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+  const nodePath = [process.env.NODE_PATH, ...moduleSearchPaths()].filter((p) => p).join(delimiter);
+  return {
+    ...inherited,
+    NODE_PATH: nodePath,
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+    LAMBDA_TASK_ROOT: fn.codeDir,
+    ...extra,
+    ...fn.environment,
+  };
+}
+
+function splitHandler(handler: string): { module: string; exportName: string } {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) throw new Error(`handler "${handler}" is not of the form <module>.<function>`);
+  return { module: handler.slice(0, dot), exportName: handler.slice(dot + 1) };
+}
+
+// The worker: plain JavaScript (it runs the asset, not this package's TypeScript).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('worker_threads');
+const { pathToFileURL } = require('url');
+let handlerPromise;
+function load() {
+  if (!handlerPromise) {
+    handlerPromise = (async () => {
+      const mod = workerData.esm ? await import(pathToFileURL(workerData.file).href) : require(workerData.file);
+      const fn = mod[workerData.exportName] || (mod.default && mod.default[workerData.exportName]);
+      if (typeof fn !== 'function') {
+        const e = new Error(workerData.file + ' does not export a function named ' + workerData.exportName);
+        e.name = 'Runtime.HandlerNotFound';
+        throw e;
+      }
+      return fn;
+    })();
+  }
+  return handlerPromise;
+}
+parentPort.on('message', async (msg) => {
+  const context = {
+    awsRequestId: msg.requestId, functionName: workerData.functionName, functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.functionArn, memoryLimitInMB: String(workerData.memoryMb),
+    logGroupName: '/aws/lambda/' + workerData.functionName, logStreamName: 'local', callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
+  };
+  try {
+    const fn = await load();
+    const result = fn.length >= 3
+      ? await new Promise((resolve, reject) => {
+          const r = fn(msg.event, context, (err, value) => (err ? reject(err) : resolve(value)));
+          if (r && typeof r.then === 'function') r.then(resolve, reject);
+        })
+      : await fn(msg.event, context);
+    parentPort.postMessage({ id: msg.id, ok: true, result: result === undefined ? null : result });
+  } catch (e) {
+    parentPort.postMessage({ id: msg.id, ok: false, errorType: (e && e.name) || 'Error', errorMessage: String((e && e.message) || e) });
+  }
+});
+`;
+
+interface Pending {
+  readonly timer: NodeJS.Timeout;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** An answer from a runtime (the Node worker or the Python shim): `{ id, ok, result | errorType, errorMessage }`. */
+interface RuntimeAnswer {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  errorType?: string;
+  errorMessage?: string;
+}
+
+/** The invocations in flight in one runtime, matched to answers by id, each with Lambda's timeout. */
+class Calls {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly fn: FunctionModel) {}
+
+  /** Sends an invocation; on timeout rejects it as Sandbox.Timedout and calls `onTimeout` (to reset the runtime). */
+  public start(send: (id: number, deadline: number) => void, onTimeout: () => void): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new InvocationError(`Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`, 'Sandbox.Timedout'));
+        onTimeout();
+      }, this.fn.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      send(id, Date.now() + this.fn.timeoutMs);
+    });
+  }
+
+  /** Settles the invocation the answer belongs to (answers for timed-out invocations are ignored). */
+  public answer(msg: RuntimeAnswer): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new InvocationError(msg.errorMessage ?? 'error', msg.errorType ?? 'Error'));
+  }
+
+  /** Rejects every invocation in flight (the runtime failed or exited). */
+  public failAll(error: InvocationError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(error);
+    }
+  }
+}
+
+class NodeInvoker implements Invoker {
+  private worker?: Worker;
+  private readonly calls: Calls;
+
+  constructor(private readonly fn: FunctionModel, private readonly log: WriteStream, private readonly extraEnv: Record<string, string>) {
+    this.calls = new Calls(fn);
+  }
+
+  public invoke(event: unknown): Promise<unknown> {
+    const worker = this.ensureWorker();
+    return this.calls.start(
+      (id, deadline) => worker.postMessage({ id, event, requestId: randomUUID(), deadline }),
+      () => void this.restart(),
+    );
+  }
+
+  public async close(): Promise<void> {
+    await this.restart();
+    await new Promise<void>((res) => this.log.end(res));
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const { module, exportName } = splitHandler(this.fn.handler);
+    const base = join(this.fn.codeDir, module);
+    const file = ['.js', '.cjs', '.mjs'].map((ext) => base + ext).find((f) => existsSync(f)) ?? `${base}.js`;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      env: lambdaEnvironment(this.fn, this.extraEnv),
+      stdout: true,
+      stderr: true,
+      workerData: { file, esm: file.endsWith('.mjs'), exportName, functionName: this.fn.name, functionArn: this.fn.arn, memoryMb: this.fn.memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(this.fn.memoryMb, 256) },
+    });
+    worker.stdout.pipe(this.log, { end: false });
+    worker.stderr.pipe(this.log, { end: false });
+    // Events of a runtime that was already replaced (after a timeout) must not touch the calls of its successor.
+    worker.on('message', (msg: RuntimeAnswer) => {
+      if (this.worker === worker) this.calls.answer(msg);
+    });
+    worker.on('error', (err: Error) => {
+      if (this.worker === worker) this.calls.failAll(new InvocationError(err.message, 'Runtime.ExitError'));
+    });
+    worker.on('exit', () => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.calls.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Replaces the runtime: calls still in flight in it can no longer be answered. */
+  private async restart(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.calls.failAll(new InvocationError('the runtime was restarted', 'Runtime.ExitError'));
+    if (worker) await worker.terminate();
+  }
+}
+
+// The Python runtime shim: imports the handler module and answers one JSON line per invocation.
+const PYTHON_SHIM = `import importlib, json, os, sys, time, traceback
+code_dir, module_name, function_name = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, code_dir)
+protocol = os.fdopen(os.dup(1), 'w', buffering=1)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+
+class Context:
+    def __init__(self, request):
+        self.aws_request_id = request['requestId']
+        self.function_name = os.environ.get('AWS_LAMBDA_FUNCTION_NAME', '')
+        self.function_version = '$LATEST'
+        self.invoked_function_arn = request.get('functionArn', '')
+        self.memory_limit_in_mb = os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128')
+        self.log_group_name = os.environ.get('AWS_LAMBDA_LOG_GROUP_NAME', '')
+        self.log_stream_name = 'local'
+        self._deadline = request['deadline']
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline - time.time() * 1000))
+
+handler = None
+init_error = None
+try:
+    handler = getattr(importlib.import_module(module_name), function_name)
+except Exception as e:
+    init_error = e
+    traceback.print_exc()
+
+for line in sys.stdin:
+    request = json.loads(line)
+    try:
+        if init_error is not None:
+            raise init_error
+        result = handler(request['event'], Context(request))
+        answer = {'id': request['id'], 'ok': True, 'result': result}
+    except Exception as e:
+        traceback.print_exc()
+        answer = {'id': request['id'], 'ok': False, 'errorType': type(e).__name__, 'errorMessage': str(e)}
+    try:
+        protocol.write(json.dumps(answer) + '\\n')
+    except (TypeError, ValueError) as e:
+        protocol.write(json.dumps({'id': request['id'], 'ok': False, 'errorType': 'Runtime.MarshalError', 'errorMessage': str(e)}) + '\\n')
+`;
+
+class PythonInvoker implements Invoker {
+  private child?: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private readonly calls: Calls;
+  private readonly shimPath: string;
+
+  constructor(
+    private readonly fn: FunctionModel,
+    private readonly log: WriteStream,
+    logDir: string,
+    private readonly extraEnv: Record<string, string>,
+  ) {
+    this.calls = new Calls(fn);
+    this.shimPath = join(logDir, 'lambda-python-shim.py');
+    writeFileSync(this.shimPath, PYTHON_SHIM);
+  }
+
+  public invoke(event: unknown): Promise<unknown> {
+    const child = this.ensureChild();
+    return this.calls.start(
+      (id, deadline) => child.stdin.write(JSON.stringify({ id, event, requestId: randomUUID(), deadline, functionArn: this.fn.arn }) + '\n'),
+      () => this.kill(),
+    );
+  }
+
+  public async close(): Promise<void> {
+    // The child stays current until it exits, so a call still in flight can be answered before the shim ends.
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise<void>((res) => child.once('exit', () => res()));
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.child = undefined;
+    await new Promise<void>((res) => this.log.end(res));
+  }
+
+  private ensureChild(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const { module, exportName } = splitHandler(this.fn.handler);
+    const child = spawn(process.env.LOCAL_RUNNER_PYTHON ?? 'python3', ['-u', this.shimPath, this.fn.codeDir, module.replace(/\//g, '.'), exportName], {
+      env: lambdaEnvironment(this.fn, { ...this.extraEnv, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }),
+      cwd: this.fn.codeDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stderr.pipe(this.log, { end: false });
+    child.stdout.setEncoding('utf8');
+    // Output and exit of a runtime that was already replaced (after a timeout) must not touch its successor.
+    child.stdout.on('data', (chunk: string) => {
+      if (this.child !== child) return;
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.answer(line);
+      }
+    });
+    child.on('error', (err) => {
+      if (this.child === child) this.calls.failAll(new InvocationError(`cannot start python3: ${err.message}`, 'Runtime.ExitError'));
+    });
+    child.on('exit', () => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.buffer = '';
+      this.calls.failAll(new InvocationError('the runtime exited', 'Runtime.ExitError'));
+    });
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    this.child = child;
+    return child;
+  }
+
+  private answer(line: string): void {
+    let msg: RuntimeAnswer;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    this.calls.answer(msg);
+  }
+
+  /** Replaces the runtime: calls still in flight in it can no longer be answered. */
+  private kill(): void {
+    const child = this.child;
+    this.child = undefined;
+    this.buffer = '';
+    this.calls.failAll(new InvocationError('the runtime was restarted', 'Runtime.ExitError'));
+    child?.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
+ * delivers every buffer before it closes. See README.md next to this file.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { join, resolve } from 'path';
+import { LocalBroker } from './iot/broker';
+import { ensureCa, ensureServerCertificate } from './iot/certs';
+import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
+import { Journal, Ticket } from './journal/journal';
+import { createInvoker, Invoker } from './lambda/runtime';
+import { LocalModel, loadModel } from './assembly/model';
+import { RulesEngine } from './iot/rules';
+import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
+import { LocalS3Api } from './s3/api';
+
+export interface RunnerOptions {
+  /** The cloud assembly directory (cdk.out). */
+  readonly app: string;
+  readonly stack?: string;
+  readonly dataDir: string;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** 0 = a free port. @default 8883 */
+  readonly port?: number;
+  /** Overrides every buffering and processor interval. */
+  readonly bufferIntervalMs?: number;
+  /** Write objects to this S3-compatible endpoint instead of folders. */
+  readonly s3Endpoint?: string;
+  /** Where log lines go (default: stderr). */
+  readonly log?: Logger;
+  readonly verbose?: boolean;
+  /** fdatasync the journal (default true; the benchmark can measure without). */
+  readonly journalSync?: boolean;
+  /**
+   * How long `stop()` tries to deliver the buffers (S3 writes are retried meanwhile) before it gives up and leaves
+   * the rest to the journal's replay at the next start.
+   * @default 30000
+   */
+  readonly stopTimeoutMs?: number;
+}
+
+/** Where a written object went (for the demo, tests and logs). */
+export interface WrittenObject {
+  readonly stream: string;
+  readonly kind: 'destination' | 'backup' | 'error';
+  readonly bucket: string;
+  readonly key: string;
+  readonly location: string;
+  readonly records: number;
+}
+
+/** A running local pipeline. */
+export class LocalRunner {
+  /** Starts everything; resolves when the broker accepts connections. */
+  public static async start(options: RunnerOptions): Promise<LocalRunner> {
+    const log = options.log ?? ((line: string) => process.stderr.write(`[local] ${line}\n`));
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const lock = acquireLock(dataDir);
+    try {
+      const model = loadModel({
+        app: options.app,
+        stack: options.stack,
+        bufferIntervalMs: options.bufferIntervalMs,
+        scratchDir: join(dataDir, 'runtime'),
+        endpointBucketNames: options.s3Endpoint !== undefined,
+      });
+      for (const warning of model.warnings) log(`warning: ${warning}`);
+      const host = options.host ?? '127.0.0.1';
+      const ca = ensureCa(dataDir);
+      const server = ensureServerCertificate(dataDir, ca, host);
+      const sink: ObjectSink = options.s3Endpoint ? new EndpointSink(options.s3Endpoint, model.region) : new FolderSink(join(dataDir, 's3'));
+      const buckets = new Map<string, import('./assembly/model').BucketRef>();
+      for (const b of model.buckets.values()) buckets.set(b.folder, b);
+      for (const s of model.streams.values()) {
+        buckets.set(s.destination.bucket.folder, s.destination.bucket);
+        if (s.backup) buckets.set(s.backup.bucket.folder, s.backup.bucket);
+      }
+      await sink.prepare([...buckets.values()]);
+
+      const runner = new LocalRunner(model, dataDir, lock, log);
+      runner.stopTimeoutMs = options.stopTimeoutMs ?? 30000;
+      // Functions that call S3 themselves (a parser in direct mode) reach the same buckets: the S3-compatible
+      // endpoint, or a minimal S3 API over the bucket folders.
+      let s3Endpoint = options.s3Endpoint;
+      if (!s3Endpoint && sink instanceof FolderSink && model.functions.size > 0) {
+        runner.s3Api = await LocalS3Api.start(sink, model.buckets, options.verbose ? log : () => undefined);
+        s3Endpoint = runner.s3Api.endpoint;
+      }
+      const functionEnv: Record<string, string> = s3Endpoint ? { AWS_ENDPOINT_URL_S3: s3Endpoint } : {};
+      const invokers = new Map<string, Invoker>();
+      for (const stream of model.streams.values()) {
+        let invoker: Invoker | undefined;
+        if (stream.processor) {
+          const arn = stream.processor.functionArn;
+          invoker = invokers.get(arn);
+          if (!invoker) {
+            invoker = createInvoker(model.functions.get(arn)!, join(dataDir, 'logs'), functionEnv);
+            invokers.set(arn, invoker);
+          }
+        }
+        runner.streams.set(stream.name, new LocalDeliveryStream(stream, {
+          sink,
+          invoker,
+          log,
+          onObject: (o) => {
+            const written: WrittenObject = { stream: stream.name, ...o };
+            runner.objects.push(written);
+            if (runner.objects.length > 10000) runner.objects.shift();
+            if (options.verbose) log(`s3: ${o.kind} object ${o.location} (${o.records} records)`);
+          },
+        }));
+      }
+      runner.invokers = [...invokers.values()];
+      runner.rules = new RulesEngine(model.rules, runner.streams, sink, log, model.account);
+
+      const { journal, replay, truncated } = Journal.open(join(dataDir, 'journal'), { sync: options.journalSync ?? true });
+      runner.journal = journal;
+      if (truncated > 0) log(`journal: dropped a torn tail of ${truncated} bytes (a write interrupted by a crash; never acknowledged)`);
+      if (replay.length > 0) {
+        log(`journal: replaying ${replay.length} acknowledged message(s) not yet delivered to S3`);
+        for (const entry of replay) {
+          runner.rules.ingest(entry, new Ticket(() => journal.markDone(entry.seq)));
+        }
+      }
+      runner.replayed = replay.length;
+
+      runner.broker = await LocalBroker.start({
+        host,
+        port: options.port ?? 8883,
+        dataDir,
+        ca,
+        server,
+        model,
+        journal,
+        rules: runner.rules,
+        log,
+        verbose: options.verbose,
+      });
+      runner.host = host;
+      runner.writeState();
+      return runner;
+    } catch (e) {
+      releaseLock(lock);
+      throw e;
+    }
+  }
+
+  public readonly streams = new Map<string, LocalDeliveryStream>();
+  /** The objects written since the start (the last 10,000). */
+  public readonly objects: WrittenObject[] = [];
+  public rules!: RulesEngine;
+  public broker!: LocalBroker;
+  public journal!: Journal;
+  /** Journal entries replayed at start. */
+  public replayed = 0;
+  private host = '127.0.0.1';
+  private invokers: Invoker[] = [];
+  private s3Api?: LocalS3Api;
+  private stopTimeoutMs = 30000;
+  private stopped?: Promise<void>;
+  private resolveDone!: () => void;
+  /** Resolves once the runner has stopped (after `stop()`). */
+  public readonly done: Promise<void> = new Promise((res) => {
+    this.resolveDone = res;
+  });
+
+  private constructor(
+    public readonly model: LocalModel,
+    public readonly dataDir: string,
+    private readonly lock: string,
+    public readonly log: Logger,
+  ) {}
+
+  public get port(): number {
+    return this.broker.port;
+  }
+
+  /** `mqtts://<host>:<port>`. */
+  public get url(): string {
+    return `mqtts://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  /** The one line printed when the runner is ready. */
+  public get readyLine(): string {
+    const list = (items: string[]) => (items.length > 0 ? items.join(',') : '-');
+    return [
+      'ready',
+      this.url,
+      `stack=${list(this.model.stacks)}`,
+      `things=${list([...this.model.things.keys()])}`,
+      `rules=${list(this.model.rules.map((r) => r.name))}`,
+      `streams=${list([...this.model.streams.keys()])}`,
+      `data-dir=${this.dataDir}`,
+    ].join(' ');
+  }
+
+  /** The folder of a bucket (by logical id or name) under the data dir. */
+  public bucketDir(bucket: string): string {
+    const ref = this.model.buckets.get(bucket) ?? [...this.model.buckets.values()].find((b) => b.folder === bucket);
+    return join(this.dataDir, 's3', ref?.folder ?? bucket);
+  }
+
+  /** Delivers everything buffered now (all streams) and waits for the writes. */
+  public async flush(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      await this.rules.drain();
+      await Promise.all([...this.streams.values()].map((s) => s.drain()));
+    }
+    await this.journal.idle();
+  }
+
+  /** Stops accepting connections, delivers all buffers, closes the journal. Idempotent. */
+  public stop(): Promise<void> {
+    if (!this.stopped) this.stopped = this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    try {
+      await this.broker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const delivered = await Promise.race([
+        this.flush().then(() => true),
+        new Promise<boolean>((res) => {
+          timer = setTimeout(() => res(false), this.stopTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!delivered) {
+        this.log(`stop: buffers not delivered within ${this.stopTimeoutMs} ms (is the S3 endpoint reachable?); the journal replays them at the next start`);
+      }
+      for (const s of this.streams.values()) s.stop();
+      await this.journal.close();
+      await Promise.all(this.invokers.map((i) => i.close()));
+      await this.s3Api?.close();
+    } finally {
+      releaseLock(this.lock);
+      this.resolveDone();
+    }
+  }
+
+  private writeState(): void {
+    const outputs = { ...this.model.outputs };
+    for (const stack of this.model.stacks) outputs[`${stack}.IotDataAtsEndpoint`] = `${this.host}:${this.port}`;
+    const state = {
+      pid: process.pid,
+      url: this.url,
+      host: this.host,
+      port: this.port,
+      stacks: this.model.stacks,
+      things: [...this.model.things.values()].map((t) => ({ name: t.name, path: t.path, policies: this.model.thingPolicies.get(t.name) ?? [] })),
+      rules: this.model.rules.map((r) => ({ name: r.name, path: r.path, sql: r.sql.sql, from: r.sql.from })),
+      streams: [...this.model.streams.values()].map((s) => ({
+        name: s.name,
+        path: s.path,
+        destination: join(this.dataDir, 's3', s.destination.bucket.folder),
+        backup: s.backup ? join(this.dataDir, 's3', s.backup.bucket.folder) : undefined,
+        processor: s.processor?.functionArn,
+      })),
+      buckets: Object.fromEntries([...this.model.buckets.values()].map((b) => [b.name, join(this.dataDir, 's3', b.folder)])),
+      outputs,
+    };
+    writeFileSync(join(this.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  }
+}
+
+/** One runner per data dir: `<data-dir>/runner.lock` holds the pid; a lock of a dead process is taken over. */
+function acquireLock(dataDir: string): string {
+  const path = join(dataDir, 'runner.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new Error(`another local runner (pid ${pid}) uses the data dir ${dataDir}; stop it or give another --data-dir`);
+      }
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`cannot lock the data dir ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(path: string): void {
+  try {
+    if (existsSync(path) && readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+  } catch {
+    // best effort
+  }
+}

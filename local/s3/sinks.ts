@@ -1,0 +1,121 @@
+/**
+ * Where objects are written: folders (`<data-dir>/s3/<bucket logical id>/<key>`, default) or any S3-compatible
+ * server (`--s3-endpoint`, @aws-sdk/client-s3 with path-style addressing). A folder write is durable when it
+ * returns: temp file, fsync, rename, fsync of the directory.
+ */
+import { randomBytes } from 'crypto';
+import { promises as fsp } from 'fs';
+import { dirname, join, sep } from 'path';
+import type { BucketRef } from '../assembly/model';
+
+/** Writes objects. */
+export interface ObjectSink {
+  /** Human-readable location of an object (for logs). */
+  describe(bucket: BucketRef, key: string): string;
+  put(bucket: BucketRef, key: string, body: Buffer): Promise<void>;
+  /** Prepares the buckets (creates folders / buckets). */
+  prepare(buckets: BucketRef[]): Promise<void>;
+}
+
+/** Maps a key to a relative path that cannot leave the bucket folder (`.`/`..`/empty segments are escaped). */
+export function keyToPath(key: string): string {
+  return key.split('/').map((segment, i, all) => {
+    if (segment === '' && i === all.length - 1) return '_';
+    if (segment === '') return '%2F';
+    if (segment === '.' || segment === '..') return segment.replace(/\./g, '%2E');
+    return segment.replace(/\\/g, '%5C');
+  }).join(sep);
+}
+
+/** Buckets as folders. */
+export class FolderSink implements ObjectSink {
+  constructor(private readonly root: string) {}
+
+  public bucketDir(bucket: BucketRef): string {
+    return join(this.root, bucket.folder);
+  }
+
+  public describe(bucket: BucketRef, key: string): string {
+    return join(this.bucketDir(bucket), keyToPath(key));
+  }
+
+  public async prepare(buckets: BucketRef[]): Promise<void> {
+    for (const b of buckets) await fsp.mkdir(this.bucketDir(b), { recursive: true });
+  }
+
+  public async put(bucket: BucketRef, key: string, body: Buffer): Promise<void> {
+    const path = this.describe(bucket, key);
+    const dir = dirname(path);
+    await fsp.mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await fsp.open(tmp, 'w');
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmp, path);
+    try {
+      const d = await fsp.open(dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+      // directories cannot be fsynced on every platform
+    }
+  }
+}
+
+/** Buckets on an S3-compatible server. */
+export class EndpointSink implements ObjectSink {
+  private client: import('@aws-sdk/client-s3').S3Client | undefined;
+  private sdk: typeof import('@aws-sdk/client-s3') | undefined;
+
+  constructor(private readonly endpoint: string, private readonly region: string) {}
+
+  public describe(bucket: BucketRef, key: string): string {
+    return `${this.endpoint.replace(/\/$/, '')}/${bucket.endpointName}/${key}`;
+  }
+
+  public async prepare(buckets: BucketRef[]): Promise<void> {
+    const { client, sdk } = await this.connect();
+    for (const b of buckets) {
+      try {
+        await client.send(new sdk.HeadBucketCommand({ Bucket: b.endpointName }));
+      } catch {
+        try {
+          await client.send(new sdk.CreateBucketCommand({ Bucket: b.endpointName }));
+        } catch (e) {
+          const name = (e as { name?: string }).name;
+          if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
+            throw new Error(`cannot create bucket ${b.endpointName} at ${this.endpoint}: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+  }
+
+  public async put(bucket: BucketRef, key: string, body: Buffer): Promise<void> {
+    const { client, sdk } = await this.connect();
+    await client.send(new sdk.PutObjectCommand({ Bucket: bucket.endpointName, Key: key, Body: body }));
+  }
+
+  private async connect(): Promise<{ client: import('@aws-sdk/client-s3').S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+    if (!this.client || !this.sdk) {
+      // Loaded on demand: the SDK is only needed with --s3-endpoint.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      this.sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+      const hasCredentials = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
+      this.client = new this.sdk.S3Client({
+        endpoint: this.endpoint,
+        forcePathStyle: true,
+        region: this.region,
+        ...(hasCredentials ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      });
+    }
+    return { client: this.client, sdk: this.sdk };
+  }
+}

@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { cleanup, exampleAssembly, exampleThing, tempDir } from '../helpers';
+import { AssemblyError, readAssembly, Resolver } from '../../../local/assembly/cloud-assembly';
+import { loadModel } from '../../../local/assembly/model';
+
+/** Writes a one-stack assembly with the given resources. */
+function assembly(dir: string, resources: object, extra: { environment?: string; parameters?: object } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    version: '48.0.0',
+    artifacts: {
+      Mini: { type: 'aws:cloudformation:stack', environment: extra.environment ?? 'aws://unknown-account/unknown-region', properties: { templateFile: 'Mini.template.json' } },
+    },
+  }));
+  writeFileSync(join(dir, 'Mini.template.json'), JSON.stringify({ Resources: resources, Parameters: extra.parameters }));
+  return dir;
+}
+
+const RULE = (sql: string) => ({
+  Type: 'AWS::IoT::TopicRule',
+  Properties: { TopicRulePayload: { Sql: sql, AwsIotSqlVersion: '2016-03-23', Actions: [] } },
+  Metadata: { 'aws:cdk:path': 'Mini/Pipeline/TopicRule' },
+});
+
+describe('reading the synthesized example app', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = tempDir('model');
+  });
+  afterAll(() => cleanup(scratch));
+
+  test('GIVEN examples/app/cdk.out WHEN loaded THEN thing, policy attachment, rule, stream, processor and parser asset are resolved', () => {
+    const app = exampleAssembly();
+    const m = loadModel({ app, scratchDir: scratch, stack: 'IotTelemetryExample' });
+    const thing = exampleThing(app);
+
+    expect(m.stacks).toEqual(['IotTelemetryExample']);
+    expect(m.region).toBe('us-east-1');
+    expect([...m.things.keys()]).toEqual([thing]);
+    expect(m.thingPolicies.get(thing)).toEqual([expect.stringMatching(/^PipelineDevicePolicy/)]);
+
+    expect(m.rules).toHaveLength(1);
+    const rule = m.rules[0];
+    expect(rule.sql.sql).toBe('SELECT topic() as topic, * FROM \'iot-test-topic/+\'');
+    expect(rule.sql.from).toBe('iot-test-topic/+');
+    expect(rule.path).toBe('IotTelemetryExample/Pipeline/TopicRule');
+    expect(rule.actions).toEqual([{ kind: 'firehose', streamName: expect.stringMatching(/^PipelineDeliveryStream/), separator: '\n', batchMode: false }]);
+    expect(rule.errorAction).toMatchObject({ kind: 's3', bucket: { folder: expect.stringMatching(/^PipelineStorageRawBucket/) } });
+
+    const stream = m.streams.get((rule.actions[0] as { streamName: string }).streamName)!;
+    expect(stream.destination.bucket.folder).toMatch(/^PipelineStorageParsedBucket/);
+    expect(stream.destination.buffering).toEqual({ intervalMs: 60000, sizeBytes: 1024 * 1024 });
+    expect(stream.destination.compression).toBe('GZIP');
+    expect(stream.destination.extension).toBe('.json.gz');
+    expect(stream.destination.prefix.source).toBe('parsed/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/');
+    expect(stream.destination.errorPrefix.usesErrorOutputType).toBe(true);
+    expect(stream.backup).toMatchObject({ bucket: { folder: expect.stringMatching(/^PipelineStorageRawBucket/) }, compression: 'GZIP', extension: '.gz' });
+    expect(stream.processor).toMatchObject({ retries: 3, bufferSizeBytes: 1024 * 1024, bufferIntervalMs: 60000 });
+    expect(stream.processor!.functionArn).toMatch(/^arn:aws:lambda:us-east-1:000000000000:function:PipelineParserFunction/);
+
+    const fn = m.functions.get(stream.processor!.functionArn)!;
+    expect(fn.handler).toBe('index.handler');
+    expect(fn.runtime).toMatch(/^nodejs/);
+    expect(existsSync(join(fn.codeDir, 'index.js'))).toBe(true);
+    expect(fn.environment.PARSER_FORMAT).toBe('jsonl');
+  });
+
+  test('GIVEN --buffer-interval WHEN loaded THEN every interval (destination, backup, processor) is overridden', () => {
+    const m = loadModel({ app: exampleAssembly(), scratchDir: scratch, bufferIntervalMs: 2000 });
+    const stream = [...m.streams.values()][0];
+    expect(stream.destination.buffering.intervalMs).toBe(2000);
+    expect(stream.backup!.buffering.intervalMs).toBe(2000);
+    expect(stream.processor!.bufferIntervalMs).toBe(2000);
+  });
+});
+
+describe('intrinsics', () => {
+  let dir: string;
+  afterEach(() => cleanup(dir));
+
+  test('GIVEN Ref, GetAtt, Join, Sub, Select, Split WHEN resolved THEN local names, ARNs with account 000000000000 and the stack region', () => {
+    dir = tempDir('intrinsics');
+    assembly(dir, {
+      Bucket: { Type: 'AWS::S3::Bucket' },
+      Named: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Join': ['-', ['my', { Ref: 'AWS::Region' }]] } } },
+      Stream: { Type: 'AWS::KinesisFirehose::DeliveryStream' },
+      Thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: 'sensor-1' } },
+    }, { environment: 'aws://123456789012/eu-central-1', parameters: { Env: { Type: 'String', Default: 'dev' } } });
+    const [stack] = readAssembly(dir);
+    const r = new Resolver(stack);
+    expect(r.resolve({ Ref: 'Bucket' })).toBe('Bucket');
+    expect(r.resolve({ Ref: 'Named' })).toBe('my-eu-central-1');
+    expect(r.resolve({ 'Fn::GetAtt': ['Bucket', 'Arn'] })).toBe('arn:aws:s3:::Bucket');
+    expect(r.resolve({ 'Fn::GetAtt': 'Stream.Arn' })).toBe('arn:aws:firehose:eu-central-1:000000000000:deliverystream/Stream');
+    expect(r.resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/${Thing}-${Env}-${!Literal}' }))
+      .toBe('arn:aws:iot:eu-central-1:000000000000:client/sensor-1-dev-${Literal}');
+    expect(r.resolve({ 'Fn::Sub': ['${A}/${Stream.Arn}', { A: { Ref: 'AWS::StackName' } }] })).toBe('Mini/arn:aws:firehose:eu-central-1:000000000000:deliverystream/Stream');
+    expect(r.resolve({ 'Fn::Select': [1, { 'Fn::Split': ['/', 'a/b/c'] }] })).toBe('b');
+    expect(r.resolve({ List: [{ Ref: 'AWS::NoValue' }, 'x'] })).toEqual({ List: ['x'] });
+    expect(() => r.resolve({ 'Fn::ImportValue': 'x' })).toThrow(/not resolved by the local runner/);
+    expect(() => r.resolve({ Ref: 'Nope' })).toThrow(/not in stack/);
+  });
+});
+
+describe('failing at start, naming the construct', () => {
+  let dir: string;
+  afterEach(() => cleanup(dir));
+
+  test.each<[string, string, RegExp]>([
+    ['unsupported SQL', 'SELECT * FROM \'a/#\' WHERE a IN (1)', /Mini: TopicRule \(Mini\/Pipeline\/TopicRule\): topic rule: SQL "SELECT \* FROM 'a\/#' WHERE a IN \(1\)": the IN operator/],
+    ['an unknown function', 'SELECT machinelearning_predict(\'x\') FROM \'a\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*function machinelearning_predict\(\)/],
+    ['a bad topic filter', 'SELECT * FROM \'a/#/b\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*# must be a whole level/],
+  ])('GIVEN a rule with %s WHEN loaded THEN AssemblyError with its logical id and path', (_name, sql, message) => {
+    dir = tempDir('bad');
+    assembly(join(dir, 'cdk.out'), { TopicRule: RULE(sql) });
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(AssemblyError);
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(message);
+  });
+
+  test('GIVEN a stream with ZIP compression WHEN loaded THEN AssemblyError naming the stream', () => {
+    dir = tempDir('bad');
+    assembly(join(dir, 'cdk.out'), {
+      B: { Type: 'AWS::S3::Bucket' },
+      S: {
+        Type: 'AWS::KinesisFirehose::DeliveryStream',
+        Metadata: { 'aws:cdk:path': 'Mini/S/Resource' },
+        Properties: { ExtendedS3DestinationConfiguration: { BucketARN: { 'Fn::GetAtt': ['B', 'Arn'] }, CompressionFormat: 'ZIP' } },
+      },
+    });
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(/S \(Mini\/S\/Resource\): delivery stream: compression ZIP is not supported/);
+  });
+
+  test('GIVEN a directory without manifest.json or an unknown --stack WHEN loaded THEN it says what to give', () => {
+    dir = tempDir('bad');
+    expect(() => loadModel({ app: dir, scratchDir: dir })).toThrow(/no manifest.json.*cdk synth/);
+    assembly(join(dir, 'cdk.out'), {});
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), stack: 'Other', scratchDir: dir })).toThrow(/No stack "Other".*it has: Mini/);
+  });
+
+  test('GIVEN an unsupported action WHEN loaded THEN a warning, and the rule still runs its other actions', () => {
+    dir = tempDir('warn');
+    assembly(join(dir, 'cdk.out'), {
+      TopicRule: {
+        Type: 'AWS::IoT::TopicRule',
+        Properties: { TopicRulePayload: { Sql: 'SELECT * FROM \'a\'', AwsIotSqlVersion: '2016-03-23', Actions: [{ Lambda: { FunctionArn: 'arn:aws:lambda:x' } }] } },
+      },
+    });
+    const m = loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir });
+    expect(m.warnings).toEqual([expect.stringMatching(/action 0 Lambda is not run locally/)]);
+    expect(m.rules[0].actions).toEqual([{ kind: 'unsupported', type: 'Lambda' }]);
+  });
+});

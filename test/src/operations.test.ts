@@ -1,0 +1,278 @@
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  DeviceCertificate, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, IotLogLevel, PartitionKey, Parser,
+} from '../../src';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'OpsStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+function synth(props: Partial<IotCoreFirehosePipelineProps> = {}) {
+  const stack = newStack();
+  const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', ...props });
+  return { stack, pipeline, template: Template.fromStack(stack) };
+}
+
+function alarmsByName(template: Template): Record<string, any> {
+  const alarms = template.findResources('AWS::CloudWatch::Alarm');
+  return Object.fromEntries(Object.entries(alarms).map(([logicalId, alarm]) => [logicalId.replace(/^PipelineMonitoring/, '').replace(/[0-9A-F]{8}$/, ''), alarm.Properties]));
+}
+
+describe('alarms and dashboard', () => {
+  test('GIVEN defaults WHEN synthesized THEN one alarm per failure mode with thresholds derived from the props', () => {
+    const { stack, pipeline, template } = synth({ buffering: { interval: Duration.seconds(120) }, putRequestQuotaPerSecond: 1000 });
+    const alarms = alarmsByName(template);
+    expect(Object.keys(alarms).sort()).toEqual([
+      'DataFreshness', 'DeliveryFailures', 'ParserErrors', 'ParserThrottles', 'ProcessingFailures',
+      'PutRequestsNearQuota', 'RuleActionFailures', 'RuleErrorActionFailures', 'ThrottledRecords',
+    ]);
+    expect(alarms.DataFreshness).toMatchObject({ MetricName: 'DeliveryToS3.DataFreshness', Namespace: 'AWS/Firehose', Statistic: 'Maximum', Threshold: 120 + 300, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarms.ProcessingFailures).toMatchObject({ MetricName: 'ExecuteProcessing.Success', Threshold: 1, ComparisonOperator: 'LessThanThreshold' });
+    expect(alarms.ThrottledRecords).toMatchObject({ MetricName: 'ThrottledRecords', Threshold: 0 });
+    expect(alarms.PutRequestsNearQuota).toMatchObject({ MetricName: 'IncomingPutRequests', Period: 60, Threshold: 1000 * 60 * 0.8 });
+    expect(alarms.RuleActionFailures).toMatchObject({
+      Namespace: 'AWS/IoT',
+      MetricName: 'Failure',
+      Dimensions: expect.arrayContaining([{ Name: 'RuleName', Value: stack.resolve(pipeline.topicRule.ref) }, { Name: 'ActionType', Value: 'Firehose' }]),
+    });
+    expect(alarms.RuleErrorActionFailures).toMatchObject({ MetricName: 'ErrorActionFailure' });
+    expect(alarms.ParserErrors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(pipeline.parserFunction.functionName) }] });
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.TreatMissingData).toEqual('notBreaching');
+      expect(alarm.AlarmActions).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  test('GIVEN an alarm action WHEN synthesized THEN every alarm notifies it', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
+    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', alarmAction: new actions.SnsAction(topic) });
+    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(9);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
+    }
+  });
+
+  test('GIVEN dynamic partitioning WHEN synthesized THEN the freshness threshold allows 1.5x the interval', () => {
+    const { pipeline } = synth({ dynamicPartitioning: true, parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1)] }) });
+    expect(pipeline.monitoring!.freshnessThresholdSeconds).toEqual(90 + 300);
+  });
+
+  test('GIVEN alarms off WHEN synthesized THEN no alarm and no dashboard; GIVEN dashboard off THEN alarms only', () => {
+    synth({ alarms: false }).template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    synth({ alarms: false }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    const { template } = synth({ dashboard: false });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(() => synth({ alarms: false, dashboard: true })).toThrow(/invalid `dashboard`.*alarms: true/);
+    expect(() => synth({ putRequestQuotaPerSecond: 0 })).toThrow(/putRequestQuotaPerSecond/);
+  });
+
+  test('GIVEN the dashboard WHEN synthesized THEN it shows the flow from rule to parser', () => {
+    const { template } = synth();
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of ['TopicMatch', 'IncomingRecords', 'DeliveryToS3.Records', 'DeliveryToS3.DataFreshness', 'ExecuteProcessing.Success', 'Duration']) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('Basic Ingest', () => {
+  test('GIVEN basicIngest WHEN synthesized THEN the policy allows publishing only to $aws/rules/<rule>/<topic> and below, and the rule SQL is unchanged', () => {
+    const { stack, pipeline, template } = synth({ basicIngest: true });
+    const policy = Object.values(template.findResources('AWS::IoT::Policy'))[0];
+    const publish = stack.resolve(policy.Properties.PolicyDocument).Statement[1];
+    const rule = stack.resolve(pipeline.topicRule.ref);
+    const join = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:123456789012:topic/$aws/rules/', rule, suffix]] });
+    expect(publish.Resource).toEqual([join('/fleet'), join('/fleet/*')]);
+    template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: { Sql: "SELECT topic() as topic, * FROM 'fleet/+'" } });
+    template.hasOutput('*', { Value: { 'Fn::Join': ['', ['$aws/rules/', rule, '/fleet']] } });
+  });
+});
+
+describe('dynamic partitioning', () => {
+  const parser = Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1), PartitionKey.field('site', 'meta.site')] });
+
+  test('GIVEN dynamic partitioning WHEN synthesized THEN the stream partitions by the parser keys with a 64 MiB buffer', () => {
+    const { template } = synth({ dynamicPartitioning: true, parser });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: {
+        DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
+        BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+        Prefix: 'parsed/device=!{partitionKeyFromLambda:device}/site=!{partitionKeyFromLambda:site}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+        ErrorOutputPrefix: Match.stringLikeRegexp('!\\{firehose:error-output-type\\}'),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_PARTITION_KEYS: '[{"name":"device","topicLevel":1},{"name":"site","field":"meta.site"}]' } },
+    });
+  });
+
+  test('GIVEN dynamic partitioning toggled WHEN synthesized THEN the stream has another logical id (a new stream, not a failing update)', () => {
+    const on = synth({ dynamicPartitioning: true, parser }).template.findResources('AWS::KinesisFirehose::DeliveryStream');
+    const off = synth({ parser }).template.findResources('AWS::KinesisFirehose::DeliveryStream');
+    expect(Object.keys(on)[0]).not.toEqual(Object.keys(off)[0]);
+  });
+
+  test.each([
+    [{ buffering: { size: Size.mebibytes(32) } }, /buffering.size.*at least 64 MiB/],
+    [{ buffering: { interval: Duration.seconds(30) } }, /buffering.interval.*60 to 900/],
+    [{ dataOutputPrefix: 'parsed/!{timestamp:yyyy}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' }, /no !\{partitionKeyFromLambda:<key>\}/],
+    [{ dataOutputPrefix: 'parsed/!{partitionKeyFromLambda:customer}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' }, /names a key the parser does not return; the parser returns device, site/],
+    [{ dataOutputPrefix: 'parsed/!{partitionKeyFromQuery:device}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' }, /JQ metadata-extraction/],
+    [{ dataOutputPrefix: 'parsed/!{partitionKeyFromLambda:device}/' }, /errorOutputPrefix/],
+  ])('GIVEN %o WHEN synthesized with dynamic partitioning THEN it fails at synth', (props, message) => {
+    expect(() => synth({ dynamicPartitioning: true, parser, ...props })).toThrow(message);
+  });
+
+  test('GIVEN a parser without partition keys WHEN dynamic partitioning is on THEN it fails saying how to give keys', () => {
+    expect(() => synth({ dynamicPartitioning: true })).toThrow(/parser returns no partition keys; give them/);
+  });
+
+  test('GIVEN a partition key expression WHEN dynamic partitioning is off THEN it fails', () => {
+    expect(() => synth({ parser, dataOutputPrefix: 'p/!{partitionKeyFromLambda:device}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' }))
+      .toThrow(/set `dynamicPartitioning: true`/);
+  });
+
+  test('GIVEN invalid partition keys WHEN built THEN they fail', () => {
+    expect(() => PartitionKey.topicLevel('device', 8)).toThrow(/use 0 to 7/);
+    expect(() => PartitionKey.field('bad name', 'a')).toThrow(/not a valid partition key name/);
+    expect(() => PartitionKey.field('ok', 'a..b')).toThrow(/dotted path/);
+    expect(() => synth({ parser: Parser.reference({ partitionKeys: [PartitionKey.field('a', 'x'), PartitionKey.field('a', 'y')] }) })).toThrow(/must be unique/);
+  });
+});
+
+describe('customer-managed key', () => {
+  test('GIVEN customerManagedKey WHEN synthesized THEN one rotating key encrypts buckets, stream, secret and log groups', () => {
+    const { stack, pipeline, template } = synth({ customerManagedKey: true });
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const keyArn = stack.resolve(pipeline.encryptionKey!.keyArn);
+    const kmsBuckets = template.findResources('AWS::S3::Bucket', {
+      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }] } },
+    });
+    expect(Object.keys(kmsBuckets)).toHaveLength(2);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: keyArn },
+      ExtendedS3DestinationConfiguration: {
+        EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: keyArn } },
+        S3BackupConfiguration: { EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: keyArn } } },
+      },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    const pipelineLogGroups = logGroups.filter((group) => group.Properties.RetentionInDays === 90);
+    expect(pipelineLogGroups.length).toBeGreaterThanOrEqual(2);
+    for (const group of pipelineLogGroups) {
+      expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+    });
+    // The rule role can encrypt its error objects.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: keyArn }]) },
+    });
+  });
+
+  test('GIVEN an existing key WHEN synthesized THEN it is used and no key is created', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
+    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', encryptionKey: key });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: stack.resolve(key.keyArn) },
+    });
+  });
+
+  test('GIVEN no key option WHEN synthesized THEN nothing uses KMS customer keys', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } });
+  });
+});
+
+describe('more devices', () => {
+  test('GIVEN two added devices WHEN synthesized THEN they share one policy keyed on the thing name with IsAttached', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', certificate: DeviceCertificate.none() });
+    const a = pipeline.addDevice('SensorA', { thingName: 'sensor-a', certificate: DeviceCertificate.generated() });
+    const b = pipeline.addDevice('SensorB', { thingName: 'sensor-b' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IoT::Thing', 3);
+    template.resourceCountIs('AWS::IoT::Policy', 2);
+    expect([a.thingName, b.thingName]).toEqual(['sensor-a', 'sensor-b']);
+    const fleet = Object.entries(template.findResources('AWS::IoT::Policy')).find(([logicalId]) => logicalId.includes('FleetPolicy'))!;
+    const document = stack.resolve(fleet[1].Properties.PolicyDocument);
+    expect(JSON.stringify(document.Statement[0].Resource)).toContain(':client/${iot:Connection.Thing.ThingName}');
+    expect(document.Statement[0].Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    expect(JSON.stringify(document.Statement[1].Resource)).toContain(':topic/fleet/*');
+    const attachments = Object.values(template.findResources('AWS::IoT::PolicyPrincipalAttachment')) as any[];
+    expect(attachments.map((attachment) => attachment.Properties.PolicyName)).toEqual([{ Ref: fleet[0] }, { Ref: fleet[0] }]);
+  });
+
+  test('GIVEN confineDevicesToSubTopic WHEN synthesized THEN each device may publish only under <topic>/<its thing name>', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', thingName: 'gateway', confineDevicesToSubTopic: true });
+    pipeline.addDevice('SensorA', { thingName: 'sensor-a' });
+    const template = Template.fromStack(stack);
+    const documents = Object.values(template.findResources('AWS::IoT::Policy')).map((policy) => JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)));
+    expect(documents.find((d) => d.includes('client/gateway'))).toContain(':topic/fleet/gateway/*');
+    expect(documents.find((d) => d.includes('client/${iot:Connection.Thing.ThingName}'))).toContain(':topic/fleet/${iot:Connection.Thing.ThingName}/*');
+    for (const document of documents) {
+      expect(document).not.toMatch(/:topic\/fleet"|:topic\/fleet\/\*"/);
+    }
+  });
+});
+
+describe('IoT logging', () => {
+  test('GIVEN no iotLogging WHEN synthesized THEN account logging is not touched', () => {
+    synth().template.resourceCountIs('AWS::IoT::Logging', 0);
+  });
+
+  test('GIVEN iotLogging in two pipelines WHEN synthesized THEN one account setting with a role that writes AWSIotLogsV2 only', () => {
+    const stack = newStack();
+    new IotCoreFirehosePipeline(stack, 'A', { topic: 'a', iotLogging: IotLogLevel.WARN });
+    new IotCoreFirehosePipeline(stack, 'B', { topic: 'b', iotLogging: IotLogLevel.WARN });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IoT::Logging', 1);
+    template.hasResourceProperties('AWS::IoT::Logging', { DefaultLogLevel: 'WARN', AccountId: { Ref: 'AWS::AccountId' } });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Resource: { 'Fn::Join': ['', Match.arrayWith([':logs:eu-west-1:123456789012:log-group:AWSIotLogsV2:*'])] } })] },
+    });
+    expect(() => new IotCoreFirehosePipeline(stack, 'C', { topic: 'c', iotLogging: IotLogLevel.DEBUG })).toThrow(/one log level per account and region/);
+  });
+});
+
+describe('all options together', () => {
+  test('GIVEN every operations option WHEN synthesized THEN the template holds them all', () => {
+    const stack = newStack();
+    const alerts = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+      topic: 'fleet',
+      basicIngest: true,
+      dynamicPartitioning: true,
+      parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1)] }),
+      customerManagedKey: true,
+      confineDevicesToSubTopic: true,
+      iotLogging: IotLogLevel.ERROR,
+      alarmAction: new actions.SnsAction(alerts),
+      buffering: { size: Size.mebibytes(128), interval: Duration.seconds(900) },
+    });
+    pipeline.addDevice('Extra');
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::IoT::Logging', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(pipeline.monitoring!.alarms.every((alarm) => alarm instanceof cloudwatch.Alarm)).toBe(true);
+  });
+});

@@ -1,0 +1,386 @@
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DeviceCertificate, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParsedFormat, Parser, ParserDelivery } from '../../src';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+function synth(props: Partial<IotCoreFirehosePipelineProps> = {}): { stack: Stack; pipeline: IotCoreFirehosePipeline; template: Template } {
+  const stack = newStack();
+  const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'iot-test-topic', ...props });
+  return { stack, pipeline, template: Template.fromStack(stack) };
+}
+
+function parameters(template: Template): Record<string, unknown> {
+  const streams = template.findResources('AWS::KinesisFirehose::DeliveryStream');
+  const stream = Object.values(streams)[0] as any;
+  const processor = stream.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0];
+  return Object.fromEntries(processor.Parameters.map((p: any) => [p.ParameterName, p.ParameterValue]));
+}
+
+describe('device: thing, policy, certificate', () => {
+  test('GIVEN defaults WHEN synthesized THEN the policy allows Connect as the thing and Publish to the topic and below, nothing else', () => {
+    const { stack, pipeline, template } = synth();
+
+    template.resourceCountIs('AWS::IoT::Thing', 1);
+    template.resourceCountIs('AWS::IoT::Policy', 1);
+    const policies = template.findResources('AWS::IoT::Policy');
+    const document = stack.resolve(Object.values(policies)[0].Properties.PolicyDocument);
+    expect(document.Statement).toHaveLength(2);
+    const [connect, publish] = document.Statement;
+    expect(connect.Action).toEqual('iot:Connect');
+    expect(connect.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    expect(JSON.stringify(connect.Resource)).toContain(`:client/${pipeline.thingName}`);
+    expect(publish.Action).toEqual('iot:Publish');
+    expect(JSON.stringify(publish.Resource[0])).toMatch(/:topic\/iot-test-topic"\]\]\}$/);
+    expect(JSON.stringify(publish.Resource[1])).toMatch(/:topic\/iot-test-topic\/\*"\]\]\}$/);
+    for (const statement of document.Statement) {
+      expect(statement.Effect).toEqual('Allow');
+      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"|:topic\/\*"|:client\/\*"/);
+    }
+  });
+
+  test('GIVEN no thing name WHEN synthesized THEN the derived name is valid for IoT and the thing uses it', () => {
+    const { pipeline, template } = synth();
+    expect(pipeline.thingName).toMatch(/^[a-zA-Z0-9:_-]{1,128}$/);
+    expect(pipeline.thingName).toContain('Pipeline');
+    template.hasResourceProperties('AWS::IoT::Thing', { ThingName: pipeline.thingName });
+  });
+
+  test('GIVEN a thing name WHEN synthesized THEN thing and policy use it', () => {
+    const { stack, template } = synth({ thingName: 'sensor-7' });
+    template.hasResourceProperties('AWS::IoT::Thing', { ThingName: 'sensor-7' });
+    const policy = Object.values(template.findResources('AWS::IoT::Policy'))[0];
+    expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument))).toContain(':client/sensor-7"');
+  });
+
+  test('GIVEN the default certificate WHEN synthesized THEN it is generated into a secret and attached to thing and policy', () => {
+    const { stack, pipeline, template } = synth();
+    expect(pipeline.device.certificateMode).toEqual('generated');
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('Custom::IotDeviceCertificate', 1);
+    const certificate = Object.keys(template.findResources('Custom::IotDeviceCertificate'))[0];
+    template.hasResourceProperties('Custom::IotDeviceCertificate', {
+      SecretArn: stack.resolve(pipeline.certificateSecret!.secretArn),
+      ThingName: pipeline.thingName,
+    });
+    template.hasResourceProperties('AWS::IoT::ThingPrincipalAttachment', {
+      ThingName: stack.resolve(pipeline.thing.ref),
+      Principal: { 'Fn::GetAtt': [certificate, 'CertificateArn'] },
+    });
+    template.hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', {
+      PolicyName: stack.resolve(pipeline.devicePolicy.ref),
+      Principal: { 'Fn::GetAtt': [certificate, 'CertificateArn'] },
+    });
+  });
+
+  test('GIVEN a generated certificate WHEN synthesized THEN the provider may write that secret only and its response holds ids only', () => {
+    const { stack, pipeline, template } = synth();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'secretsmanager:PutSecretValue', Resource: stack.resolve(pipeline.certificateSecret!.secretArn) }),
+        ]),
+      },
+    });
+    // No statement grants reading any secret.
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:GetSecretValue');
+    template.hasOutput('*', { Value: stack.resolve(pipeline.certificateSecret!.secretArn) });
+  });
+
+  test('GIVEN a CSR WHEN synthesized THEN AWS IoT signs it and no secret or provider is created', () => {
+    const csr = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END CERTIFICATE REQUEST-----';
+    const { template } = synth({ certificate: DeviceCertificate.fromCsr(csr) });
+    template.hasResourceProperties('AWS::IoT::Certificate', { CertificateSigningRequest: csr, Status: 'ACTIVE' });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.resourceCountIs('Custom::IotDeviceCertificate', 0);
+    const certificate = Object.keys(template.findResources('AWS::IoT::Certificate'))[0];
+    template.hasResourceProperties('AWS::IoT::ThingPrincipalAttachment', { Principal: { 'Fn::GetAtt': [certificate, 'Arn'] } });
+    template.hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', { Principal: { 'Fn::GetAtt': [certificate, 'Arn'] } });
+  });
+
+  test('GIVEN a certificate ARN WHEN synthesized THEN thing and policy are attached to it', () => {
+    const arn = `arn:aws:iot:eu-west-1:123456789012:cert/${'a'.repeat(64)}`;
+    const { template } = synth({ certificate: DeviceCertificate.fromCertificateArn(arn) });
+    template.resourceCountIs('AWS::IoT::Certificate', 0);
+    template.hasResourceProperties('AWS::IoT::ThingPrincipalAttachment', { Principal: arn });
+    template.hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', { Principal: arn });
+  });
+
+  test('GIVEN no certificate WHEN synthesized THEN thing and policy exist and nothing is attached', () => {
+    const { template } = synth({ certificate: DeviceCertificate.none() });
+    template.resourceCountIs('AWS::IoT::Thing', 1);
+    template.resourceCountIs('AWS::IoT::Policy', 1);
+    template.resourceCountIs('AWS::IoT::ThingPrincipalAttachment', 0);
+    template.resourceCountIs('AWS::IoT::PolicyPrincipalAttachment', 0);
+    template.resourceCountIs('Custom::IotDeviceCertificate', 0);
+  });
+});
+
+describe('topic rule', () => {
+  test('GIVEN defaults WHEN synthesized THEN the rule selects the topic level below the base topic into Firehose with a newline separator', () => {
+    const { stack, pipeline, template } = synth();
+    template.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: {
+        Sql: "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+        AwsIotSqlVersion: '2016-03-23',
+        RuleDisabled: false,
+        Actions: [{
+          Firehose: {
+            DeliveryStreamName: stack.resolve(pipeline.deliveryStream.deliveryStreamName),
+            Separator: '\n',
+            RoleArn: Match.anyValue(),
+          },
+        }],
+      },
+    });
+  });
+
+  test('GIVEN defaults WHEN synthesized THEN failed actions keep the IoT error message in the raw bucket under iot-rule-errors/', () => {
+    const { stack, pipeline, template } = synth();
+    template.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: {
+        ErrorAction: {
+          S3: {
+            BucketName: stack.resolve(pipeline.rawBucket.bucketName),
+            Key: Match.stringLikeRegexp('^iot-rule-errors/\\$\\{parse_time\\(.*\\$\\{newuuid\\(\\)\\}\\.json$'),
+          },
+        },
+      },
+    });
+  });
+
+  test('GIVEN the rule role WHEN synthesized THEN it may only PutRecord to this stream and write rule errors, and only IoT of this account assumes it', () => {
+    const { stack, pipeline, template } = synth();
+    const rule = Object.values(template.findResources('AWS::IoT::TopicRule'))[0];
+    const roleId = rule.Properties.TopicRulePayload.Actions[0].Firehose.RoleArn['Fn::GetAtt'][0];
+    const role = template.findResources('AWS::IAM::Role')[roleId];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'iot.amazonaws.com' });
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref === roleId)!;
+    const statements = stack.resolve(policy.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      { Action: 'firehose:PutRecord', Effect: 'Allow', Resource: stack.resolve(pipeline.deliveryStream.deliveryStreamArn) },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-errors/*')) },
+    ]);
+  });
+
+  test('GIVEN custom SQL WHEN synthesized THEN the rule uses it', () => {
+    const sql = "SELECT topic(2) as device, temperature FROM 'iot-test-topic/#' WHERE temperature > 50";
+    const { template } = synth({ sql });
+    template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: { Sql: sql } });
+  });
+});
+
+describe('delivery stream', () => {
+  test('GIVEN defaults WHEN synthesized THEN DirectPut, SSE, 60 s / 1 MiB, GZIP, prefixes, .json.gz, logging and raw backup', () => {
+    const { stack, pipeline, template } = synth();
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'DirectPut',
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+      ExtendedS3DestinationConfiguration: {
+        BucketARN: stack.resolve(pipeline.parsedBucket.bucketArn),
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 1 },
+        CompressionFormat: 'GZIP',
+        Prefix: 'parsed/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+        ErrorOutputPrefix: Match.stringLikeRegexp('^errors/!\\{firehose:error-output-type\\}/'),
+        FileExtension: '.json.gz',
+        CloudWatchLoggingOptions: { Enabled: true, LogGroupName: stack.resolve(pipeline.deliveryLogGroup.logGroupName) },
+        S3BackupMode: 'Enabled',
+        S3BackupConfiguration: {
+          BucketARN: stack.resolve(pipeline.rawBucket.bucketArn),
+          CompressionFormat: 'GZIP',
+          Prefix: Match.stringLikeRegexp('^raw/'),
+          ErrorOutputPrefix: Match.stringLikeRegexp('^raw-errors/!\\{firehose:error-output-type\\}/'),
+          CloudWatchLoggingOptions: Match.objectLike({ Enabled: true }),
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('GIVEN defaults WHEN synthesized THEN the processor parameters are all explicit', () => {
+    const { stack, pipeline, template } = synth();
+    const params = parameters(template);
+    expect(params).toEqual({
+      RoleArn: expect.objectContaining({ 'Fn::GetAtt': expect.arrayContaining(['Arn']) }),
+      LambdaArn: stack.resolve(pipeline.parserFunction.functionArn),
+      NumberOfRetries: '3',
+      BufferSizeInMBs: '1',
+      BufferIntervalInSeconds: '60',
+    });
+  });
+
+  test('GIVEN buffering and processor options WHEN synthesized THEN they reach the template, retries 0 included', () => {
+    const fn = (stack: Stack) => new lambda.Function(stack, 'Fn', {
+      code: lambda.Code.fromInline('exports.handler = async () => ({ records: [] })'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+    });
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+      topic: 'plant/line-1',
+      buffering: { interval: Duration.seconds(300), size: Size.mebibytes(64) },
+      parser: Parser.fromFunction(fn(stack), { bufferInterval: Duration.seconds(0), bufferSize: Size.kibibytes(256), retries: 0, fileExtension: '.csv' }),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: { BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 64 }, FileExtension: '.csv.gz' },
+    });
+    expect(parameters(template)).toMatchObject({ NumberOfRetries: '0', BufferSizeInMBs: '0.25', BufferIntervalInSeconds: '0' });
+    // The reference parser is not created when the user brings a function.
+    expect(pipeline.parserFunction.node.path).toEqual('TestStack/Fn');
+  });
+
+  test('GIVEN the Firehose role WHEN synthesized THEN it may invoke exactly the parser function', () => {
+    const { stack, pipeline, template } = synth();
+    const roleArn = parameters(template).RoleArn as any;
+    const firehoseRole = roleArn['Fn::GetAtt'][0];
+    const invokes = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === firehoseRole))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => JSON.stringify(s.Action).includes('lambda:'));
+    expect(invokes).toHaveLength(1);
+    expect(invokes[0].Action).toEqual('lambda:InvokeFunction');
+    expect(stack.resolve(invokes[0].Resource)).toEqual(stack.resolve(pipeline.parserFunction.functionArn));
+  });
+
+  test('GIVEN backup disabled WHEN synthesized THEN the stream has no backup configuration', () => {
+    const { template } = synth({ backup: { enabled: false } });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: { S3BackupMode: Match.absent(), S3BackupConfiguration: Match.absent() },
+    });
+  });
+
+  test('GIVEN uncompressed output WHEN synthesized THEN the extension has no compression suffix', () => {
+    const { template } = synth({ compression: firehose.Compression.UNCOMPRESSED });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: { CompressionFormat: 'UNCOMPRESSED', FileExtension: '.json' },
+    });
+  });
+
+  test('GIVEN custom prefixes WHEN synthesized THEN they are used', () => {
+    const { template } = synth({ dataOutputPrefix: 'site-a/!{timestamp:yyyy-MM-dd}/', errorOutputPrefix: 'site-a-errors/!{firehose:error-output-type}/' });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: { Prefix: 'site-a/!{timestamp:yyyy-MM-dd}/', ErrorOutputPrefix: 'site-a-errors/!{firehose:error-output-type}/' },
+    });
+  });
+});
+
+describe('parser', () => {
+  test('GIVEN the reference parser WHEN synthesized THEN it is a pinned arm64 function from the bundled asset with its own log group', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 60,
+      Environment: { Variables: { PARSER_FORMAT: 'jsonl', PARSER_DELIVERY: 'firehose' } },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+  });
+
+  test('GIVEN CSV output WHEN synthesized THEN the parser gets the columns and objects end in .csv.gz', () => {
+    const { template } = synth({ parser: Parser.reference({ format: ParsedFormat.csv({ columns: ['topic', 'reading.temperature'] }) }) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_FORMAT: 'csv', PARSER_OPTIONS: '{"columns":["topic","reading.temperature"]}' } },
+    });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { ExtendedS3DestinationConfiguration: { FileExtension: '.csv.gz' } });
+  });
+
+  test('GIVEN direct delivery WHEN synthesized THEN the parser may PutObject under its prefix of the parsed bucket only', () => {
+    const { stack, pipeline, template } = synth({ parser: Parser.reference({ delivery: ParserDelivery.direct({ prefix: 'by-parser/' }) }) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_DELIVERY: 'direct', PARSER_DIRECT_PREFIX: 'by-parser/', PARSER_DIRECT_BUCKET: stack.resolve(pipeline.parsedBucket.bucketName) } },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 's3:PutObject', Effect: 'Allow', Resource: stack.resolve(pipeline.parsedBucket.arnForObjects('by-parser/*')) }]) },
+    });
+  });
+
+  test('GIVEN a handler role WHEN synthesized THEN no function role carries an AWS-managed policy', () => {
+    const { template } = synth({ certificate: DeviceCertificate.none() });
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as any[]) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('storage', () => {
+  test('GIVEN defaults WHEN synthesized THEN parsed and raw buckets are hardened, logged and retained', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+    const buckets = template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.anyValue() } });
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets) as any[]) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toEqual('AES256');
+      expect(bucket.DeletionPolicy).toEqual('Retain');
+    }
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('GIVEN RemovalPolicy.DESTROY WHEN synthesized THEN buckets are deleted with the stack', () => {
+    const { template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket')) as any[]) {
+      expect(bucket.DeletionPolicy).toEqual('Delete');
+    }
+  });
+
+  test('GIVEN the caller\'s buckets WHEN synthesized THEN no bucket is created and the stream writes to them', () => {
+    const stack = newStack();
+    const parsed = s3.Bucket.fromBucketName(stack, 'Parsed', 'my-parsed');
+    const raw = s3.Bucket.fromBucketName(stack, 'Raw', 'my-raw');
+    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't', parsedBucket: parsed, rawBucket: raw });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: {
+        BucketARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-parsed']] },
+        S3BackupConfiguration: { BucketARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-raw']] } },
+      },
+    });
+  });
+});
+
+describe('endpoint and outputs', () => {
+  test('GIVEN a pipeline WHEN synthesized THEN the iot:Data-ATS endpoint is looked up once and output', () => {
+    const { stack, pipeline, template } = synth();
+    template.hasResourceProperties('Custom::AWS', {
+      Create: Match.serializedJson(Match.objectLike({ service: 'IoT', action: 'DescribeEndpoint', parameters: { endpointType: 'iot:Data-ATS' } })),
+    });
+    template.hasOutput('IotDataAtsEndpoint', { Value: stack.resolve(pipeline.dataEndpoint) });
+  });
+});
+
+describe('two pipelines in one stack', () => {
+  test('GIVEN two pipelines WHEN synthesized THEN each has its own resources, shared singletons once, and no physical names clash', () => {
+    const stack = newStack();
+    const a = new IotCoreFirehosePipeline(stack, 'CustomerA', { topic: 'customer-a' });
+    const b = new IotCoreFirehosePipeline(stack, 'CustomerB', { topic: 'customer-b' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 2);
+    template.resourceCountIs('AWS::IoT::TopicRule', 2);
+    template.resourceCountIs('AWS::IoT::Thing', 2);
+    template.resourceCountIs('Custom::AWS', 1);
+    expect(a.thingName).not.toEqual(b.thingName);
+    expect(stack.resolve(a.dataEndpoint)).toEqual(stack.resolve(b.dataEndpoint));
+    // No hard-coded physical names besides the thing names.
+    const named = ['AWS::KinesisFirehose::DeliveryStream', 'AWS::IoT::TopicRule', 'AWS::IoT::Policy', 'AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
+    for (const type of named) {
+      for (const resource of Object.values(template.findResources(type)) as any[]) {
+        const props = resource.Properties ?? {};
+        const names = [props.DeliveryStreamName, props.RuleName, props.PolicyName, props.BucketName, props.FunctionName, props.RoleName];
+        expect(names.filter((name) => name !== undefined)).toEqual([]);
+      }
+    }
+  });
+});
