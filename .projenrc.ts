@@ -122,11 +122,14 @@ const toolkitBundle = project.addTask('bundle:parser-toolkit', {
   description: 'Bundle lambda/toolkit into assets/parser-toolkit (JS + .d.ts) for the parser-toolkit subpath export',
   exec: esbuild('lambda/toolkit/index.ts', 'assets/parser-toolkit/index.js', '--external:@aws-sdk/*'),
 });
+// The declarations include the contract module the toolkit imports (src/contract), so they keep the repository's
+// folder structure under types/; index.d.ts re-exports the toolkit's entry point.
 toolkitBundle.exec([
   'tsc lambda/toolkit/index.ts',
-  '--declaration --emitDeclarationOnly --outDir assets/parser-toolkit',
+  '--declaration --emitDeclarationOnly --rootDir . --outDir assets/parser-toolkit/types',
   '--ignoreConfig --target ES2022 --module node16 --moduleResolution node16 --strict --skipLibCheck --types node',
 ].join(' '));
+toolkitBundle.exec('echo "export * from \'./types/lambda/toolkit/index\';" > assets/parser-toolkit/index.d.ts');
 project.preCompileTask.spawn(toolkitBundle);
 
 // Benchmarks print figures (ratios against a floor measured in the same run); they are not tests.

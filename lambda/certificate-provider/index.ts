@@ -36,6 +36,7 @@ import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceUpdateEvent,
 } from 'aws-lambda';
+import type { GeneratedCertificateSecret } from '../../src/contract/certificate';
 
 const iot = new IoTClient({});
 const secretsManager = new SecretsManagerClient({});
@@ -63,14 +64,8 @@ interface CertificateProviderProperties {
   readonly ThingName?: string;
 }
 
-/** The JSON document written as the secret's SecretString. */
-export interface CertificateSecret {
-  readonly certificateId: string;
-  readonly certificateArn: string;
-  readonly certificatePem: string;
-  readonly privateKey: string;
-  readonly publicKey: string;
-}
+/** The JSON document written as the secret's SecretString (the CLI reads it back: see the contract). */
+export type CertificateSecret = GeneratedCertificateSecret;
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<CertificateProviderResponse> {
   const props = properties(event.ResourceProperties);

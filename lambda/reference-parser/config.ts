@@ -3,8 +3,14 @@
  * Any problem is a misconfiguration (not data), so it throws at module init with a message saying what to fix.
  */
 
-export type ParserFormat = 'jsonl' | 'csv';
-export type ParserDelivery = 'firehose' | 'direct';
+import {
+  DEFAULT_ARRIVAL_TIMESTAMP_FIELD, DELIVERY_MODES, DeliveryModeName, PARSED_FORMATS, ParsedFormatName, PARSER_ENV, PARTITION_KEY_NAME_PATTERN,
+} from '../../src/contract/parser';
+import { DEFAULT_DIRECT_PREFIX } from '../../src/contract/prefixes';
+
+export { DEFAULT_ARRIVAL_TIMESTAMP_FIELD, DEFAULT_DIRECT_PREFIX };
+export type ParserFormat = ParsedFormatName;
+export type ParserDelivery = DeliveryModeName;
 
 /** A partition key (`PARSER_PARTITION_KEYS`): a topic level (0-based) or a field path of the message. */
 export interface PartitionKeySpec {
@@ -32,15 +38,14 @@ export interface ReferenceParserConfig {
 
 export type Environment = { readonly [name: string]: string | undefined };
 
-export const DEFAULT_ARRIVAL_TIMESTAMP_FIELD = 'arrival_timestamp';
-export const DEFAULT_DIRECT_PREFIX = 'direct/';
-
-const FORMATS: readonly ParserFormat[] = ['jsonl', 'csv'];
-const DELIVERIES: readonly ParserDelivery[] = ['firehose', 'direct'];
+const FORMATS: readonly ParserFormat[] = Object.values(PARSED_FORMATS).map((f) => f.name);
+const DELIVERIES: readonly ParserDelivery[] = Object.values(DELIVERY_MODES);
+const JSON_LINES = PARSED_FORMATS.jsonLines.name;
+const CSV = PARSED_FORMATS.csv.name;
 const COMMON_OPTIONS = ['arrivalTimestampField', 'topicSegmentFields'];
 const OPTIONS_BY_FORMAT: Record<ParserFormat, readonly string[]> = {
-  jsonl: COMMON_OPTIONS,
-  csv: [...COMMON_OPTIONS, 'columns', 'header'],
+  [JSON_LINES]: COMMON_OPTIONS,
+  [CSV]: [...COMMON_OPTIONS, 'columns', 'header'],
 };
 /** Names that must never be assigned on a parsed object. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -111,7 +116,7 @@ function readPartitionKeys(raw: string | undefined): PartitionKeySpec[] {
     const where = `PARSER_PARTITION_KEYS[${i}]`;
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ConfigError(`${where} must be an object`);
     const { name, topicLevel, field } = spec as Record<string, unknown>;
-    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+    if (typeof name !== 'string' || !PARTITION_KEY_NAME_PATTERN.test(name)) {
       throw new ConfigError(`${where}.name must be 1-64 characters from a-z, A-Z, 0-9, "_" and "-"`);
     }
     if (names.has(name)) throw new ConfigError(`${where}.name ${JSON.stringify(name)} appears twice`);
@@ -132,8 +137,8 @@ function readPartitionKeys(raw: string | undefined): PartitionKeySpec[] {
 
 /** Reads and validates the configuration; throws `ConfigError`. */
 export function readConfig(env: Environment): ReferenceParserConfig {
-  const format = oneOf('PARSER_FORMAT', env.PARSER_FORMAT, FORMATS, 'jsonl');
-  const options = parseOptions(env.PARSER_OPTIONS, format);
+  const format = oneOf(PARSER_ENV.format, env[PARSER_ENV.format], FORMATS, JSON_LINES);
+  const options = parseOptions(env[PARSER_ENV.options], format);
 
   const arrivalTimestampField = options.arrivalTimestampField === undefined
     ? DEFAULT_ARRIVAL_TIMESTAMP_FIELD
@@ -147,7 +152,7 @@ export function readConfig(env: Environment): ReferenceParserConfig {
   }
 
   let columns: string[] = [];
-  if (format === 'csv') {
+  if (format === CSV) {
     if (options.columns === undefined) throw new ConfigError('PARSER_OPTIONS.columns is required for format csv');
     columns = stringList('PARSER_OPTIONS.columns', options.columns);
     if (columns.length === 0) throw new ConfigError('PARSER_OPTIONS.columns must name at least one column');
@@ -162,17 +167,17 @@ export function readConfig(env: Environment): ReferenceParserConfig {
     }
   }
 
-  const delivery = oneOf('PARSER_DELIVERY', env.PARSER_DELIVERY, DELIVERIES, 'firehose');
+  const delivery = oneOf(PARSER_ENV.delivery, env[PARSER_ENV.delivery], DELIVERIES, DELIVERY_MODES.firehose);
   let directBucket = '';
   let directPrefix = '';
-  if (delivery === 'direct') {
-    directBucket = env.PARSER_DIRECT_BUCKET ?? '';
+  if (delivery === DELIVERY_MODES.direct) {
+    directBucket = env[PARSER_ENV.directBucket] ?? '';
     if (directBucket === '') throw new ConfigError('PARSER_DIRECT_BUCKET is required when PARSER_DELIVERY is "direct"');
-    directPrefix = env.PARSER_DIRECT_PREFIX ?? DEFAULT_DIRECT_PREFIX;
+    directPrefix = env[PARSER_ENV.directPrefix] ?? DEFAULT_DIRECT_PREFIX;
     if (directPrefix.startsWith('/')) throw new ConfigError('PARSER_DIRECT_PREFIX must not start with "/"');
   }
 
-  const partitionKeys = readPartitionKeys(env.PARSER_PARTITION_KEYS);
+  const partitionKeys = readPartitionKeys(env[PARSER_ENV.partitionKeys]);
 
   return { format, arrivalTimestampField, topicSegmentFields, columns, delivery, directBucket, directPrefix, partitionKeys };
 }

@@ -4,6 +4,7 @@
  * PARSER_FORMAT, PARSER_OPTIONS, PARSER_DELIVERY, PARSER_DIRECT_BUCKET, PARSER_DIRECT_PREFIX, PARSER_PARTITION_KEYS.
  */
 import { createParser, FirehoseTransformationHandler, JsonObject, ToolkitLogger, ToolkitMetrics } from '../toolkit';
+import { DELIVERY_MODES, PARSED_FORMATS } from '../../src/contract/parser';
 import { Environment, readConfig } from './config';
 import type { PutObjectSender } from './direct';
 import { csvSerializer, messageParser, partitionKeysOf } from './formats';
@@ -42,19 +43,19 @@ function loadDirect(): DirectModule {
 export function createReferenceHandler(env: Environment, deps: ReferenceParserDependencies = {}): FirehoseTransformationHandler {
   const config = readConfig(env);
   let sink;
-  if (config.delivery === 'direct') {
+  if (config.delivery === DELIVERY_MODES.direct) {
     const sdk = loadS3Sdk();
     sink = loadDirect().createDirectSink({
       client: deps.s3 ?? new sdk.S3Client({}),
       putObjectCommand: sdk.PutObjectCommand,
       bucket: config.directBucket,
       prefix: config.directPrefix,
-      extension: config.format === 'csv' ? '.csv.gz' : '.json.gz',
+      extension: `${config.format === PARSED_FORMATS.csv.name ? PARSED_FORMATS.csv.extension : PARSED_FORMATS.jsonLines.extension}.gz`,
     });
   }
   return createParser<JsonObject>({
     parse: messageParser(config),
-    serialize: config.format === 'csv' ? csvSerializer(config) : undefined,
+    serialize: config.format === PARSED_FORMATS.csv.name ? csvSerializer(config) : undefined,
     partitionKeys: partitionKeysOf(config),
     sink,
     logger: deps.logger,

@@ -11,6 +11,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV, TOOLKIT_DEFAULT_SERVICE_NAME } from '../../src/contract/parser';
 
 /** Structured logger; Powertools' `Logger` fits. Extra fields never contain record payloads. */
 export interface ToolkitLogger {
@@ -26,17 +27,17 @@ export interface ToolkitMetrics {
 }
 
 /** The service name used when `POWERTOOLS_SERVICE_NAME` is not set. */
-export const DEFAULT_SERVICE_NAME = 'firehose-parser';
+export const DEFAULT_SERVICE_NAME = TOOLKIT_DEFAULT_SERVICE_NAME;
 /** The metrics namespace used when `POWERTOOLS_METRICS_NAMESPACE` is not set. */
-export const DEFAULT_METRICS_NAMESPACE = 'IotCoreFirehosePipeline';
+export const DEFAULT_METRICS_NAMESPACE = METRICS_NAMESPACE;
 
 export function defaultLogger(): ToolkitLogger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
+  return new Logger({ serviceName: process.env[POWERTOOLS_ENV.serviceName] || DEFAULT_SERVICE_NAME });
 }
 
 export function defaultMetrics(): ToolkitMetrics {
   return new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME,
+    namespace: process.env[POWERTOOLS_ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE,
+    serviceName: process.env[POWERTOOLS_ENV.serviceName] || DEFAULT_SERVICE_NAME,
   });
 }

@@ -1,4 +1,5 @@
 import { decodeBase64Strict, decodeUtf8Strict, jsonStringBytes } from './decode';
+import { RESPONSE_LIMIT_BYTES } from '../../src/contract/parser';
 import { defaultLogger, defaultMetrics, ToolkitLogger, ToolkitMetrics } from './observability';
 import type {
   FirehoseTransformationEvent,
@@ -12,7 +13,7 @@ import type {
  * Upper bound (exclusive) for the serialized response, in bytes. Lambda's synchronous response limit is
  * 6 MB (6,291,456 B); like AWS's own processor blueprints the toolkit stops at 6,000,000 B for headroom.
  */
-export const MAX_RESPONSE_BYTES = 6_000_000;
+export const MAX_RESPONSE_BYTES: number = RESPONSE_LIMIT_BYTES;
 
 /**
  * Throw it from `parse` / `serialize` / `partitionKeys` to fail the record with a reason that is safe to log.

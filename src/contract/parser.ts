@@ -47,6 +47,9 @@ export const DELIVERY_MODES = { firehose: 'firehose', direct: 'direct' } as cons
 /** A delivery mode as the reference parser reads it. */
 export type DeliveryModeName = (typeof DELIVERY_MODES)[keyof typeof DELIVERY_MODES];
 
+/** Partition key names: what the construct accepts and the reference parser checks (`!{partitionKeyFromLambda:<name>}`). */
+export const PARTITION_KEY_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
 /** The field that receives a record's arrival time in the reference parser's JSON Lines. */
 export const DEFAULT_ARRIVAL_TIMESTAMP_FIELD = 'arrival_timestamp';
 
