@@ -88,6 +88,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // `*.interop.test.ts` compare with third-party servers installed outside the project (npx projen test:interop).
+      testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$'],
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
@@ -132,6 +134,19 @@ toolkitBundle.exec([
 toolkitBundle.exec('echo "export * from \'./types/lambda/toolkit/index\';" > assets/parser-toolkit/index.d.ts');
 project.preCompileTask.spawn(toolkitBundle);
 
+// The fast lane: every test that starts no process and opens no socket (test/support/unit-lane.ts makes both
+// throw, so a mislabelled test fails here). `*.e2e.test.ts` start processes or open sockets; `npx projen test`
+// (and so `npx projen build`) runs everything but the interop suite.
+project.addTask('test:unit', {
+  description: 'Fast lane: the tests that start no process and open no socket (not *.e2e.test.ts)',
+  exec: [
+    'jest --passWithNoTests --coverage=false',
+    '--setupFiles ./test/support/unit-lane.ts',
+    '--testPathIgnorePatterns /node_modules/ "\\.e2e\\.test\\.ts$" "\\.interop\\.test\\.ts$"',
+  ].join(' '),
+  receiveArgs: true,
+});
+
 // Benchmarks print figures (ratios against a floor measured in the same run); they are not tests.
 project.addTask('bench', {
   description: 'Reference parser: ms per 1 MB / 6 MB batch, records/s, ratio to the floor, bundle size, cold start',
@@ -172,6 +187,39 @@ project.addTask('bench:local', {
   description: 'Local runner: D devices x M messages over mutual TLS at QoS 1 until durable, vs a plain Mosquitto broker',
   exec: 'ts-node --project tsconfig.dev.json bench/local-bench.ts',
   receiveArgs: true,
+});
+
+// --- the architecture, enforced: imports go one way (docs/ARCHITECTURE.md) -----------------------------------
+//   cli → local → contract,   lambda → contract,   src → contract;   nothing imports cli/ (tests excepted);
+//   src/contract imports nothing but itself; no import cycles.
+const CONTRACT_ONLY = { except: ['./contract'] };
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src', from: './cli', message: 'src/ (the construct) never imports the CLI.' },
+      { target: './src', from: './local', message: 'src/ (the construct) never imports the local runner.' },
+      { target: './src', from: './lambda', message: 'src/ loads the handlers as bundled assets, never as imports.' },
+      { target: './src/contract', from: './src', ...CONTRACT_ONLY, message: 'The contract is dependency-free: it imports nothing outside src/contract.' },
+      { target: './lambda', from: './cli', message: 'Lambda code never imports the CLI.' },
+      { target: './lambda', from: './local', message: 'Lambda code never imports the local runner.' },
+      { target: './lambda', from: './src', ...CONTRACT_ONLY, message: 'Lambda code imports only the contract (src/contract) from src/.' },
+      { target: './local', from: './cli', message: 'The local runner never imports the CLI (the CLI imports the runner).' },
+      { target: './local', from: './lambda', message: 'The local runner runs handlers from their bundled assets, never as imports.' },
+      { target: './local', from: './src', ...CONTRACT_ONLY, message: 'The local runner imports only the contract (src/contract) from src/.' },
+      { target: './cli', from: './lambda', message: 'The CLI never imports Lambda code.' },
+      { target: './cli', from: './src', ...CONTRACT_ONLY, message: 'The CLI imports only the contract (src/contract) from src/.' },
+      { target: ['./examples', './bench'], from: './cli', message: 'Nothing imports the CLI: run the shipped bundle (assets/cli/index.js) instead.' },
+    ],
+  }],
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+});
+project.eslint?.addOverride({
+  files: ['src/contract/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{ regex: '^(?!\\./)', message: 'The contract is dependency-free: import only its own files (./...).' }],
+    }],
+  },
 });
 
 // Lint every TypeScript file with the dev tsconfig (src, test, lambda, examples, bench). The TypeScript

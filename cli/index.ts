@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AwsClients } from './aws';
+import { registerLocalCommands } from './commands/local';
 import { COST_DEFAULTS, estimateCost, formatCostEstimate } from './cost';
 import { formatDoctorReport, runDoctor } from './doctor';
 import { CliError, UsageError } from './errors';
-import { registerLocalCommands } from './commands/local';
 import { formatPublishReport, publishMessages, resolvePublishSettings } from './publish';
 import { PLACEHOLDERS } from './template';
 import { parseDuration, parseNumber, parseSize } from './units';

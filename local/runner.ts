@@ -4,15 +4,15 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
+import { LocalModel, loadModel } from './assembly/model';
+import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
-import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
+import { RulesEngine } from './iot/rules';
 import { Journal, Ticket } from './journal/journal';
 import { createInvoker, Invoker } from './lambda/runtime';
-import { LocalModel, loadModel } from './assembly/model';
-import { RulesEngine } from './iot/rules';
-import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
 import { LocalS3Api } from './s3/api';
+import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
 
 export interface RunnerOptions {
   /** The cloud assembly directory (cdk.out). */

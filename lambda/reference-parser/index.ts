@@ -3,11 +3,11 @@
  * built on the toolkit. Configured by environment variables (see README.md next to this file):
  * PARSER_FORMAT, PARSER_OPTIONS, PARSER_DELIVERY, PARSER_DIRECT_BUCKET, PARSER_DIRECT_PREFIX, PARSER_PARTITION_KEYS.
  */
-import { createParser, FirehoseTransformationHandler, JsonObject, ToolkitLogger, ToolkitMetrics } from '../toolkit';
-import { DELIVERY_MODES, PARSED_FORMATS } from '../../src/contract/parser';
 import { Environment, readConfig } from './config';
 import type { PutObjectSender } from './direct';
 import { csvSerializer, messageParser, partitionKeysOf } from './formats';
+import { DELIVERY_MODES, PARSED_FORMATS } from '../../src/contract/parser';
+import { createParser, FirehoseTransformationHandler, JsonObject, ToolkitLogger, ToolkitMetrics } from '../toolkit';
 
 export { ConfigError, readConfig } from './config';
 export type { Environment, ReferenceParserConfig } from './config';

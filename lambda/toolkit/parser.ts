@@ -1,5 +1,4 @@
 import { decodeBase64Strict, decodeUtf8Strict, jsonStringBytes } from './decode';
-import { RESPONSE_LIMIT_BYTES } from '../../src/contract/parser';
 import { defaultLogger, defaultMetrics, ToolkitLogger, ToolkitMetrics } from './observability';
 import type {
   FirehoseTransformationEvent,
@@ -8,6 +7,7 @@ import type {
   FirehoseTransformationResultRecord,
   LambdaContextLike,
 } from './types';
+import { RESPONSE_LIMIT_BYTES } from '../../src/contract/parser';
 
 /**
  * Upper bound (exclusive) for the serialized response, in bytes. Lambda's synchronous response limit is

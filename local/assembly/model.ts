@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
 import { AssemblyError, CfnResource, endpointBucketName, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
 import { compilePrefix, CompiledPrefix, compressionExtension, PrefixError } from '../firehose/keys';
-import { compileSql, compileTemplate, SqlError, SqlStatement, SubstitutionTemplate } from '../iot/sql';
 import { parsePolicyDocument } from '../iot/policy';
 import type { PolicyDocument } from '../iot/policy';
+import { compileSql, compileTemplate, SqlError, SqlStatement, SubstitutionTemplate } from '../iot/sql';
 
 export interface ThingModel {
   readonly name: string;

@@ -16,10 +16,10 @@
 import { randomUUID } from 'crypto';
 import { promisify } from 'util';
 import { gzip as gzipCallback } from 'zlib';
-import type { Ticket } from '../journal/journal';
 import { objectName } from './keys';
-import { InvocationError, Invoker } from '../lambda/runtime';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
+import type { Ticket } from '../journal/journal';
+import { InvocationError, Invoker } from '../lambda/runtime';
 import type { ObjectSink } from '../s3/sinks';
 
 const gzip = promisify(gzipCallback);

@@ -23,10 +23,10 @@ import * as tls from 'tls';
 import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
+import type { IngestMessage, RulesEngine } from './rules';
+import type { LocalModel } from '../assembly/model';
 import type { Logger } from '../firehose/delivery-stream';
 import { Journal, Ticket } from '../journal/journal';
-import type { LocalModel } from '../assembly/model';
-import type { IngestMessage, RulesEngine } from './rules';
 
 type Aedes = AedesModule.Aedes;
 

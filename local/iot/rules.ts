@@ -6,12 +6,12 @@
  * `{ruleName, topic, cloudwatchTraceId, clientId, base64OriginalPayload, failures:[{failedAction, failedResource, errorMessage}]}`.
  */
 import { randomUUID } from 'crypto';
-import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
-import type { Ticket } from '../journal/journal';
-import type { ActionModel, RuleModel } from '../assembly/model';
-import type { ObjectSink } from '../s3/sinks';
 import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
+import type { ActionModel, RuleModel } from '../assembly/model';
+import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
+import type { Ticket } from '../journal/journal';
+import type { ObjectSink } from '../s3/sinks';
 
 /** A message as the broker hands it over. */
 export interface IngestMessage {

@@ -10,9 +10,9 @@ import { createHash } from 'crypto';
 import { promises as fsp } from 'fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import type { Logger } from '../firehose/delivery-stream';
-import type { BucketRef } from '../assembly/model';
 import type { FolderSink } from './sinks';
+import type { BucketRef } from '../assembly/model';
+import type { Logger } from '../firehose/delivery-stream';
 
 /** Decodes an `aws-chunked` body: `<hex size>[;chunk-signature=...]\r\n<data>\r\n ... 0\r\n[trailers]\r\n`. */
 export function decodeAwsChunked(body: Buffer): Buffer {

@@ -1,5 +1,5 @@
-import { CostEstimate, CostInputs, estimateCost } from '../../cli/cost';
 import { run } from '../../cli';
+import { CostEstimate, CostInputs, estimateCost } from '../../cli/cost';
 import { PRICES } from '../../cli/prices';
 
 /**

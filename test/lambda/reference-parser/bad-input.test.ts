@@ -3,6 +3,8 @@
  * (every recordId once, in order; only Ok / Dropped / ProcessingFailed; Ok data decodes; below 6,000,000 B),
  * never a thrown error.
  */
+import { createReferenceHandler, Environment } from '../../../lambda/reference-parser';
+import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../../../lambda/toolkit';
 import {
   assertValidResponse,
   b64,
@@ -15,8 +17,6 @@ import {
   results,
   text,
 } from '../fixtures/contract';
-import { createReferenceHandler, Environment } from '../../../lambda/reference-parser';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../../../lambda/toolkit';
 
 const CSV: Environment = { PARSER_FORMAT: 'csv', PARSER_OPTIONS: '{"columns":["topic","v","missing","n.x"]}' };
 const PLAIN: Environment = { PARSER_OPTIONS: '{"arrivalTimestampField":""}' };

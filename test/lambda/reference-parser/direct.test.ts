@@ -5,6 +5,9 @@
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createReferenceHandler, Environment } from '../../../lambda/reference-parser';
+import { createDirectSink, directObjectKey } from '../../../lambda/reference-parser/direct';
+import { createParser, FirehoseTransformationHandler, JsonObject } from '../../../lambda/toolkit';
 import {
   assertValidResponse,
   capturingLogger,
@@ -16,9 +19,6 @@ import {
   seedEvent,
   text,
 } from '../fixtures/contract';
-import { createReferenceHandler, Environment } from '../../../lambda/reference-parser';
-import { createDirectSink, directObjectKey } from '../../../lambda/reference-parser/direct';
-import { createParser, FirehoseTransformationHandler, JsonObject } from '../../../lambda/toolkit';
 
 const s3 = mockClient(S3Client);
 const DIRECT: Environment = { PARSER_DELIVERY: 'direct', PARSER_DIRECT_BUCKET: 'parsed-bucket' };

@@ -1,5 +1,5 @@
-import { assertValidResponse, capturingLogger, capturingMetrics, eventOf, results } from '../fixtures/contract';
 import { ConfigError, createReferenceHandler, Environment, readConfig } from '../../../lambda/reference-parser';
+import { assertValidResponse, capturingLogger, capturingMetrics, eventOf, results } from '../fixtures/contract';
 
 function handlerFor(env: Environment) {
   return createReferenceHandler(env, { logger: capturingLogger(), metrics: capturingMetrics() });

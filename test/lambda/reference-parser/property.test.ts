@@ -3,9 +3,9 @@
  * and for the default configuration every answer matches an independent model of what it should be.
  */
 import * as fc from 'fast-check';
-import { assertValidResponse, capturingMetrics } from '../fixtures/contract';
 import { createReferenceHandler, Environment } from '../../../lambda/reference-parser';
 import type { FirehoseTransformationEvent, FirehoseTransformationEventRecord, FirehoseTransformationResultRecord } from '../../../lambda/toolkit';
+import { assertValidResponse, capturingMetrics } from '../fixtures/contract';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const CONFIGS: Environment[] = [

@@ -1,3 +1,5 @@
+import { ConfigError, createReferenceHandler, Environment, readConfig } from '../../../lambda/reference-parser';
+import type { FirehoseTransformationHandler } from '../../../lambda/toolkit';
 import {
   assertValidResponse,
   capturingLogger,
@@ -9,8 +11,6 @@ import {
   seedEvent,
   text,
 } from '../fixtures/contract';
-import { ConfigError, createReferenceHandler, Environment, readConfig } from '../../../lambda/reference-parser';
-import type { FirehoseTransformationHandler } from '../../../lambda/toolkit';
 
 type ReferenceModule = typeof import('../../../lambda/reference-parser');
 

@@ -1,17 +1,5 @@
 import type * as awsLambda from 'aws-lambda';
 import {
-  assertValidResponse,
-  b64,
-  batchSummary,
-  capturingLogger,
-  capturingMetrics,
-  event,
-  eventOf,
-  record,
-  results,
-  text,
-} from '../fixtures/contract';
-import {
   createParser,
   FirehoseTransformationEvent,
   FirehoseTransformationHandler,
@@ -24,6 +12,18 @@ import {
   SinkGroup,
   SinkInvocation,
 } from '../../../lambda/toolkit';
+import {
+  assertValidResponse,
+  b64,
+  batchSummary,
+  capturingLogger,
+  capturingMetrics,
+  event,
+  eventOf,
+  record,
+  results,
+  text,
+} from '../fixtures/contract';
 
 /** A parser with capturing logger and metrics. */
 function build<Row>(options: Omit<ParserOptions<Row>, 'logger' | 'metrics'> & Partial<Pick<ParserOptions<Row>, 'maxLoggedFailures'>>) {

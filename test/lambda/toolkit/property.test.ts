@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
-import { assertValidResponse, capturingMetrics, event, record } from '../fixtures/contract';
 import { createParser, csvCell, FirehoseTransformationEvent } from '../../../lambda/toolkit';
 import { decodeBase64Strict, jsonStringBytes } from '../../../lambda/toolkit/decode';
+import { assertValidResponse, capturingMetrics, event, record } from '../fixtures/contract';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { cleanup, exampleAssembly, exampleThing, tempDir } from '../helpers';
 import { AssemblyError, readAssembly, Resolver } from '../../../local/assembly/cloud-assembly';
 import { loadModel } from '../../../local/assembly/model';
+import { cleanup, exampleAssembly, exampleThing, tempDir } from '../helpers';
 
 /** Writes a one-stack assembly with the given resources. */
 function assembly(dir: string, resources: object, extra: { environment?: string; parameters?: object } = {}): string {

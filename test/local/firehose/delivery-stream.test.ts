@@ -1,9 +1,9 @@
 import { gunzipSync } from 'zlib';
-import { LocalDeliveryStream, validateResponse } from '../../../local/firehose/delivery-stream';
-import { Ticket } from '../../../local/journal/journal';
-import { compilePrefix } from '../../../local/firehose/keys';
-import { InvocationError, Invoker } from '../../../local/lambda/runtime';
 import type { BucketRef, StreamModel } from '../../../local/assembly/model';
+import { LocalDeliveryStream, validateResponse } from '../../../local/firehose/delivery-stream';
+import { compilePrefix } from '../../../local/firehose/keys';
+import { Ticket } from '../../../local/journal/journal';
+import { InvocationError, Invoker } from '../../../local/lambda/runtime';
 import type { ObjectSink } from '../../../local/s3/sinks';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:parser';

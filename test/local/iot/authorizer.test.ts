@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { exampleAssembly, exampleThing } from '../helpers';
-import type { PolicyDocument } from '../../../local/iot/policy';
-import { ConnectionAuthorizer } from '../../../local/iot/authorizer';
 import { LocalModel, loadModel } from '../../../local/assembly/model';
+import { ConnectionAuthorizer } from '../../../local/iot/authorizer';
+import type { PolicyDocument } from '../../../local/iot/policy';
+import { exampleAssembly, exampleThing } from '../helpers';
 
 const ARN = 'arn:aws:iot:us-east-1:000000000000';
 

@@ -7,8 +7,8 @@ import { createServer, IncomingMessage, Server } from 'http';
 import { AddressInfo } from 'net';
 import { join } from 'path';
 import { gunzipSync } from 'zlib';
-import { cleanup, connect, exampleAssembly, exampleThing, issue, startRunner, tempDir, TestRunner } from '../helpers';
 import { decodeAwsChunked } from '../../../local/s3/api';
+import { cleanup, connect, exampleAssembly, exampleThing, issue, startRunner, tempDir, TestRunner } from '../helpers';
 
 jest.mock('aedes', () => jest.requireActual('../helpers').aedesCommonJs());
 jest.setTimeout(120000);
