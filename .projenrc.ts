@@ -93,7 +93,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
-  gitignore: ['/assets/', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
+  gitignore: ['/assets/', '/.venv/', '/.jsii.tabl.json', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
 });
 
 /** One esbuild command line: a CommonJS bundle for Node 20 (the Lambda runtimes and the CLI both run it). */
@@ -134,6 +134,20 @@ toolkitBundle.exec([
 toolkitBundle.exec('echo "export * from \'./types/lambda/toolkit/index\';" > assets/parser-toolkit/index.d.ts');
 project.preCompileTask.spawn(toolkitBundle);
 
+// Python tools the tests need (moto_server, pytest, the AWS IoT Device SDK), from PyPI into the project-local
+// venv .venv/: created when missing, re-created when test/requirements.txt changed, reused otherwise. Tests look
+// for the tools there only, never on the system PATH.
+const venv = project.addTask('venv', {
+  description: 'Create .venv/ with the Python test tools of test/requirements.txt (only when missing or stale)',
+  condition: '! cmp -s test/requirements.txt .venv/requirements.txt',
+  env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+});
+venv.exec('rm -rf .venv');
+venv.exec('python3 -m venv .venv');
+venv.exec('.venv/bin/python -m pip install --quiet -r test/requirements.txt');
+venv.exec('cp test/requirements.txt .venv/requirements.txt');
+project.testTask.prependSpawn(venv);
+
 // The fast lane: every test that starts no process and opens no socket (test/support/unit-lane.ts makes both
 // throw, so a mislabelled test fails here). `*.e2e.test.ts` start processes or open sockets; `npx projen test`
 // (and so `npx projen build`) runs everything but the interop suite.
@@ -155,7 +169,7 @@ project.addTask('bench', {
 
 // The npm tarball ships the built handlers (they are git-ignored).
 project.npmignore?.include('/assets/');
-project.npmignore?.exclude('/examples/', '/lambda/', '/cli/', '/local/', '/docs/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/');
+project.npmignore?.exclude('/examples/', '/lambda/', '/cli/', '/local/', '/docs/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/', '/.venv/');
 
 
 // The example app (two stacks: the write-up's pipeline, and two customers with their own parsers).
@@ -167,11 +181,12 @@ const synthExample = project.addTask('synth:example', {
 synthExample.exec(esbuild('examples/app/parsers/customer-a/index.ts', 'examples/app/build/customer-a/index.js', '--external:@aws-sdk/*', '--minify'));
 synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd: 'examples/app' });
 
-project.addTask('test:example-parsers', {
+const exampleParsers = project.addTask('test:example-parsers', {
   description: 'pytest for the example app\'s Python parser (customer B) on test/fixtures',
   env: { PYTHONDONTWRITEBYTECODE: '1' },
-  exec: 'python3 -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
+  exec: '.venv/bin/python -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b',
 });
+exampleParsers.prependSpawn(venv);
 
 // The local runner: the synthesized example app run on this machine (the README's first command).
 project.addTask('demo', {
