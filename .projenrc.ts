@@ -93,7 +93,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
-  gitignore: ['/assets/', '/.venv/', '/.jsii.tabl.json', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
+  gitignore: ['/assets/', '/.venv/', '/.venv-lint/', '/.jsii.tabl.json', 'cdk.out/', '.cdk.staging/', '/examples/**/cdk.out/', '/.ci-venv/', '/.py-app-venv/', '/examples/java-app/target/', '/examples/app/build/', '.iot-local/', '.pytest_cache/', '__pycache__/'],
 });
 
 /** One esbuild command line: a CommonJS bundle for Node 20 (the Lambda runtimes and the CLI both run it). */
@@ -148,6 +148,30 @@ venv.exec('.venv/bin/python -m pip install --quiet -r test/requirements.txt');
 venv.exec('cp test/requirements.txt .venv/requirements.txt');
 project.testTask.prependSpawn(venv);
 
+// Linters over what the build produces (CI): their own venv, so the README's test command does not install them.
+const lintVenv = project.addTask('venv:lint', {
+  description: 'Create .venv-lint/ with the linters of .ci/requirements.txt (only when missing or stale)',
+  condition: '! cmp -s .ci/requirements.txt .venv-lint/requirements.txt',
+  env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+});
+lintVenv.exec('rm -rf .venv-lint');
+lintVenv.exec('python3 -m venv .venv-lint');
+lintVenv.exec('.venv-lint/bin/python -m pip install --quiet -r .ci/requirements.txt');
+lintVenv.exec('cp .ci/requirements.txt .venv-lint/requirements.txt');
+const lintTemplates = project.addTask('lint:templates', {
+  description: 'cfn-lint over every synthesized example template (errors fail; run synth:example first)',
+});
+lintTemplates.spawn(lintVenv);
+lintTemplates.exec('.venv-lint/bin/cfn-lint --non-zero-exit-code error --format parseable examples/*/cdk.out/*.template.json');
+
+// The interop suite: the CLI and the runner against Mosquitto from Debian (apt install mosquitto mosquitto-clients),
+// which the README's test command must not need.
+project.addTask('test:interop', {
+  description: 'Optional interop suite (*.interop.test.ts): compare with Mosquitto; needs Debian\'s mosquitto and mosquitto-clients',
+  exec: 'jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch "<rootDir>/test/**/*.interop.test.ts"',
+  receiveArgs: true,
+});
+
 // The fast lane: every test that starts no process and opens no socket (test/support/unit-lane.ts makes both
 // throw, so a mislabelled test fails here). `*.e2e.test.ts` start processes or open sockets; `npx projen test`
 // (and so `npx projen build`) runs everything but the interop suite.
@@ -169,7 +193,7 @@ project.addTask('bench', {
 
 // The npm tarball ships the built handlers (they are git-ignored).
 project.npmignore?.include('/assets/');
-project.npmignore?.exclude('/examples/', '/lambda/', '/cli/', '/local/', '/docs/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/', '/.venv/');
+project.npmignore?.exclude('/examples/', '/lambda/', '/cli/', '/local/', '/docs/', '/bench/', '/.ci/', 'cdk.out/', '/.py-app-venv/', '/.ci-venv/', '/.venv/', '/.venv-lint/');
 
 
 // The example app (two stacks: the write-up's pipeline, and two customers with their own parsers).
@@ -275,6 +299,12 @@ javaApp.exec([
   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugin.surefire=info',
   'test',
 ].join(' '));
+
+// `npx projen build` is the README's test command on a machine with only Node, npm and Python: it packages the npm
+// tarball only (projen would run package-all outside CI, which needs Maven, the .NET SDK and Go). The other
+// languages are their own tasks (package:python, package:java, package:dotnet, package:go), run by CI and releases.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
