@@ -8,7 +8,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeviceCertificate } from './certificate';
-import { basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION } from './contract';
+import {
+  BASIC_INGEST_PREFIX, basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+} from './contract';
 import { IotDevice } from './device';
 import { PipelineEncryption } from './encryption';
 import { MonitoringOptions, PipelineMonitoring } from './monitoring';
@@ -389,7 +391,7 @@ export class IotCoreFirehosePipeline extends Construct {
     const ids = PIPELINE_OUTPUT_IDS;
     new CfnOutput(this, ids.thingName, { description: THING_NAME_OUTPUT_DESCRIPTION, value: this.thingName });
     new CfnOutput(this, ids.topic, { description: 'Base topic devices publish to', value: this.topic });
-    new CfnOutput(this, ids.publishTopic, { description: 'Topic prefix devices publish under (Basic Ingest adds $aws/rules/<rule>/)', value: this.publishTopic });
+    new CfnOutput(this, ids.publishTopic, { description: `Topic prefix devices publish under (Basic Ingest adds ${BASIC_INGEST_PREFIX}<rule>/)`, value: this.publishTopic });
     new CfnOutput(this, ids.deliveryStreamName, { value: this.deliveryStream.deliveryStreamName });
     new CfnOutput(this, ids.parsedBucket, { value: this.parsedBucket.bucketName });
     new CfnOutput(this, ids.rawBucket, { value: this.rawBucket.bucketName });
