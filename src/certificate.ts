@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { CERTIFICATE_RESOURCE_TYPE, PIPELINE_CONSTRUCT_IDS } from './contract';
 import { BundledFunction, loggingRole } from './private/functions';
 import { addNagSuppressions } from './private/nag';
 
@@ -60,6 +61,20 @@ export interface GeneratedCertificateOptions {
 }
 
 /**
+ * Where a device certificate comes from.
+ */
+export enum DeviceCertificateSource {
+  /** AWS IoT creates a key pair and certificate at deploy time; the key goes to Secrets Manager only. */
+  GENERATED = 'GENERATED',
+  /** AWS IoT signs a certificate signing request; the private key stays on the device. */
+  CSR = 'CSR',
+  /** A certificate that already exists in AWS IoT, by ARN. */
+  CERTIFICATE_ARN = 'CERTIFICATE_ARN',
+  /** No certificate: nothing is attached. */
+  NONE = 'NONE',
+}
+
+/**
  * The X.509 certificate a device uses to connect to AWS IoT Core over mutual TLS.
  *
  * - `fromCsr(csrPem)`: AWS IoT signs your certificate signing request; the private key never leaves the
@@ -70,7 +85,7 @@ export interface GeneratedCertificateOptions {
  *   response or logs). Convenient for getting started and for test devices.
  * - `none()`: no certificate; attach one yourself later.
  */
-export abstract class DeviceCertificate {
+export class DeviceCertificate {
   /**
    * A certificate that AWS IoT issues from your certificate signing request (PEM).
    * The private key stays on the device.
@@ -82,7 +97,7 @@ export abstract class DeviceCertificate {
         throw new Error('DeviceCertificate.fromCsr: the argument is not a PEM certificate signing request; pass the text between and including "-----BEGIN CERTIFICATE REQUEST-----" and "-----END CERTIFICATE REQUEST-----" (e.g. from `openssl req -new -key device.key`).');
       }
     }
-    return new CsrCertificate(csrPem);
+    return new DeviceCertificate(DeviceCertificateSource.CSR, { csrPem });
   }
 
   /**
@@ -92,7 +107,7 @@ export abstract class DeviceCertificate {
     if (!Token.isUnresolved(certificateArn) && !/^arn:aws[a-zA-Z-]*:iot:[a-z0-9-]+:\d{12}:cert\/[0-9a-f]{64}$/.test(certificateArn)) {
       throw new Error(`DeviceCertificate.fromCertificateArn: "${certificateArn}" is not an AWS IoT certificate ARN; pass one like arn:aws:iot:<region>:<account>:cert/<64 hex characters>.`);
     }
-    return new ArnCertificate(certificateArn);
+    return new DeviceCertificate(DeviceCertificateSource.CERTIFICATE_ARN, { certificateArn });
   }
 
   /**
@@ -101,79 +116,75 @@ export abstract class DeviceCertificate {
    * On delete the certificate is detached, set INACTIVE and deleted.
    */
   public static generated(options: GeneratedCertificateOptions = {}): DeviceCertificate {
-    return new GeneratedCertificate(options);
+    return new DeviceCertificate(DeviceCertificateSource.GENERATED, { generated: options });
   }
 
   /** No certificate: the thing and the device policy are created, nothing is attached. */
   public static none(): DeviceCertificate {
-    return new NoCertificate();
+    return new DeviceCertificate(DeviceCertificateSource.NONE, {});
   }
 
-  /** How the certificate is obtained: `csr`, `arn`, `generated` or `none`. */
-  public abstract readonly mode: string;
+  /** Where the certificate comes from. */
+  public readonly source: DeviceCertificateSource;
+  private readonly spec: CertificateSpec;
 
-  /** Creates what the certificate needs in the scope and returns its ARN. */
-  public abstract bind(scope: Construct, options: DeviceCertificateBindOptions): DeviceCertificateConfig;
-}
+  private constructor(source: DeviceCertificateSource, spec: CertificateSpec) {
+    this.source = source;
+    this.spec = spec;
+  }
 
-class CsrCertificate extends DeviceCertificate {
-  public readonly mode = 'csr';
-  constructor(private readonly csrPem: string) {
-    super();
-  }
-  public bind(scope: Construct): DeviceCertificateConfig {
-    const certificate = new iot.CfnCertificate(scope, 'Certificate', {
-      certificateSigningRequest: this.csrPem,
-      status: 'ACTIVE',
-    });
-    return { certificateArn: certificate.attrArn, certificateId: certificate.attrId };
-  }
-}
-
-class ArnCertificate extends DeviceCertificate {
-  public readonly mode = 'arn';
-  constructor(private readonly certificateArn: string) {
-    super();
-  }
-  public bind(): DeviceCertificateConfig {
-    return { certificateArn: this.certificateArn };
-  }
-}
-
-class NoCertificate extends DeviceCertificate {
-  public readonly mode = 'none';
-  public bind(): DeviceCertificateConfig {
-    return {};
-  }
-}
-
-class GeneratedCertificate extends DeviceCertificate {
-  public readonly mode = 'generated';
-  constructor(private readonly options: GeneratedCertificateOptions) {
-    super();
-  }
+  /** Creates what the certificate needs in the scope (a device) and returns its ARN. */
   public bind(scope: Construct, options: DeviceCertificateBindOptions): DeviceCertificateConfig {
-    const secret = new secretsmanager.Secret(scope, 'CertificateSecret', {
-      description: this.options.secretDescription ?? `AWS IoT device certificate and private key for thing ${options.thingName} (written by the certificate provider)`,
-      removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
-      encryptionKey: options.encryptionKey,
-    });
-    addNagSuppressions(secret, [
-      { id: 'AwsSolutions-SMG4', reason: 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.' },
-    ]);
-    const provider = CertificateProvider.getOrCreate(scope);
-    provider.grantWrite(secret, options.encryptionKey);
-    const resource = new CustomResource(scope, 'Certificate', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::IotDeviceCertificate',
-      properties: { SecretArn: secret.secretArn, ThingName: options.thingName },
-    });
-    return {
-      certificateArn: resource.getAttString('CertificateArn'),
-      certificateId: resource.getAttString('CertificateId'),
-      secret,
-    };
+    switch (this.source) {
+      case DeviceCertificateSource.CSR: {
+        const certificate = new iot.CfnCertificate(scope, PIPELINE_CONSTRUCT_IDS.certificate, {
+          certificateSigningRequest: this.spec.csrPem!,
+          status: 'ACTIVE',
+        });
+        return { certificateArn: certificate.attrArn, certificateId: certificate.attrId };
+      }
+      case DeviceCertificateSource.CERTIFICATE_ARN:
+        return { certificateArn: this.spec.certificateArn };
+      case DeviceCertificateSource.GENERATED:
+        return bindGenerated(scope, this.spec.generated ?? {}, options);
+      default:
+        return {};
+    }
   }
+}
+
+/** What each source needs. */
+interface CertificateSpec {
+  readonly csrPem?: string;
+  readonly certificateArn?: string;
+  readonly generated?: GeneratedCertificateOptions;
+}
+
+/**
+ * A generated certificate: a secret for the certificate and key, and the custom resource (`Certificate`) that asks
+ * AWS IoT for them and writes them into the secret.
+ */
+function bindGenerated(scope: Construct, generated: GeneratedCertificateOptions, options: DeviceCertificateBindOptions): DeviceCertificateConfig {
+  const secret = new secretsmanager.Secret(scope, 'CertificateSecret', {
+    description: generated.secretDescription ?? `AWS IoT device certificate and private key for thing ${options.thingName} (written by the certificate provider)`,
+    removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+    encryptionKey: options.encryptionKey,
+  });
+  addNagSuppressions(secret, [
+    { id: 'AwsSolutions-SMG4', reason: 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.' },
+  ]);
+  const provider = CertificateProvider.getOrCreate(scope);
+  provider.grantWrite(secret, options.encryptionKey);
+  const resource = new CustomResource(scope, PIPELINE_CONSTRUCT_IDS.certificate, {
+    serviceToken: provider.serviceToken,
+    resourceType: CERTIFICATE_RESOURCE_TYPE,
+    properties: { SecretArn: secret.secretArn, ThingName: options.thingName },
+  });
+  return {
+    certificateArn: resource.getAttString('CertificateArn'),
+    certificateId: resource.getAttString('CertificateId'),
+    secret,
+  };
 }
 
 /**

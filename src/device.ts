@@ -3,7 +3,8 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DeviceCertificate } from './certificate';
+import { DeviceCertificate, DeviceCertificateSource } from './certificate';
+import { PIPELINE_CONSTRUCT_IDS } from './contract';
 import { validateThingName } from './private/validation';
 
 /**
@@ -45,9 +46,9 @@ export class IotDevice extends Construct {
   public readonly thing: iot.CfnThing;
   /** The thing name (the client id the device connects with). */
   public readonly thingName: string;
-  /** How the certificate was obtained: `csr`, `arn`, `generated` or `none`. */
-  public readonly certificateMode: string;
-  /** The certificate ARN, unless the certificate mode is `none`. */
+  /** Where the certificate comes from. */
+  public readonly certificateSource: DeviceCertificateSource;
+  /** The certificate ARN, unless the certificate source is `NONE`. */
   public readonly certificateArn?: string;
   /** The secret with the certificate and private key (generated certificates only). */
   public readonly certificateSecret?: secretsmanager.ISecret;
@@ -61,10 +62,10 @@ export class IotDevice extends Construct {
     });
     validateThingName(this, this.thingName);
 
-    this.thing = new iot.CfnThing(this, 'Thing', { thingName: this.thingName });
+    this.thing = new iot.CfnThing(this, PIPELINE_CONSTRUCT_IDS.thing, { thingName: this.thingName });
 
     const certificate = props.certificate ?? DeviceCertificate.generated();
-    this.certificateMode = certificate.mode;
+    this.certificateSource = certificate.source;
     const config = certificate.bind(this, {
       thingName: this.thingName,
       removalPolicy: props.removalPolicy,

@@ -2,5 +2,6 @@ export * from './pipeline';
 export * from './parser';
 export * from './certificate';
 export * from './device';
-export * from './alarms';
+export * from './encryption';
+export * from './monitoring';
 export * from './storage';

@@ -5,6 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_DIRECT_PREFIX, DELIVERY_MODES, DeliveryModeName, METRICS_NAMESPACE, PARSED_FORMATS, PARSER_ENV, POWERTOOLS_ENV,
+  PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
+} from './contract';
 import { BundledFunction } from './private/functions';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
 
@@ -80,12 +84,28 @@ export interface CsvOptions {
 }
 
 /**
+ * The output formats of the reference parser.
+ */
+export enum ParsedFormatKind {
+  /** One JSON object per line (`.json` objects). */
+  JSON_LINES = 'JSON_LINES',
+  /** RFC 4180 CSV without a header row (`.csv` objects). */
+  CSV = 'CSV',
+}
+
+/** What the reference parser reads for each format (`PARSER_FORMAT`) and the extension of its objects. */
+const FORMATS: Record<ParsedFormatKind, { readonly name: string; readonly extension: string }> = {
+  [ParsedFormatKind.JSON_LINES]: PARSED_FORMATS.jsonLines,
+  [ParsedFormatKind.CSV]: PARSED_FORMATS.csv,
+};
+
+/**
  * The output format of the reference parser.
  */
-export abstract class ParsedFormat {
+export class ParsedFormat {
   /** One JSON object per line (`.json` objects): the message, its topic and the fields chosen in options. */
   public static jsonLines(options: JsonLinesOptions = {}): ParsedFormat {
-    return new ConcreteFormat('jsonl', '.json', options);
+    return new ParsedFormat(ParsedFormatKind.JSON_LINES, options);
   }
 
   /** RFC 4180 CSV (`.csv` objects), formula-injection safe, with the given columns. */
@@ -106,34 +126,47 @@ export abstract class ParsedFormat {
       }
       seen.add(column);
     }
-    return new ConcreteFormat('csv', '.csv', { columns: options.columns });
+    return new ParsedFormat(ParsedFormatKind.CSV, { columns: options.columns });
   }
 
-  /** The format's name as the reference parser reads it (`PARSER_FORMAT`). */
-  public abstract readonly name: string;
-  /** The file extension of the objects (before the compression suffix). */
-  public abstract readonly extension: string;
+  /** The format. */
+  public readonly kind: ParsedFormatKind;
+  /** The file extension of the objects (before the compression suffix): `.json` or `.csv`. */
+  public readonly extension: string;
+  /**
+   * The format's name as the reference parser reads it (`PARSER_FORMAT`).
+   * @internal
+   */
+  public readonly _name: string;
   /**
    * The format's options as JSON (`PARSER_OPTIONS`).
    * @internal
    */
-  public abstract readonly _optionsJson: string;
-}
-
-class ConcreteFormat extends ParsedFormat {
-  /** @internal */
   public readonly _optionsJson: string;
-  constructor(public readonly name: string, public readonly extension: string, options: object) {
-    super();
+
+  private constructor(kind: ParsedFormatKind, options: object) {
+    this.kind = kind;
+    this._name = FORMATS[kind].name;
+    this.extension = FORMATS[kind].extension;
     this._optionsJson = JSON.stringify(options);
   }
+}
+
+/**
+ * Where a partition key's value comes from.
+ */
+export enum PartitionKeySource {
+  /** A level of the MQTT topic. */
+  TOPIC_LEVEL = 'TOPIC_LEVEL',
+  /** A field of the message. */
+  FIELD = 'FIELD',
 }
 
 /**
  * A partition key the reference parser computes for every record (`metadata.partitionKeys`), for the
  * pipeline's dynamic partitioning. Records without the value go to the error prefix.
  */
-export abstract class PartitionKey {
+export class PartitionKey {
   /**
    * The topic level at the given 0-based index: with topic `telemetry/site-a/sensor-7`, level 1 is `site-a`.
    */
@@ -141,7 +174,7 @@ export abstract class PartitionKey {
     if (!Number.isInteger(level) || level < 0 || level > 7) {
       throw new Error(`PartitionKey.topicLevel: level ${level} is not a topic level index; use 0 to 7 (0 is the first level).`);
     }
-    return new ConcretePartitionKey(name, { name, topicLevel: level });
+    return new PartitionKey(name, PartitionKeySource.TOPIC_LEVEL, level, undefined);
   }
 
   /** A field of the message, by name or dotted path (`device.id`). */
@@ -149,27 +182,38 @@ export abstract class PartitionKey {
     if (!/^[^.\s]+(\.[^.\s]+)*$/.test(path)) {
       throw new Error(`PartitionKey.field: "${path}" is not a field name or dotted path; use names like "deviceId" or "device.id".`);
     }
-    return new ConcretePartitionKey(name, { name, field: path });
+    return new PartitionKey(name, PartitionKeySource.FIELD, undefined, path);
   }
 
   /** The key name, used as `!{partitionKeyFromLambda:<name>}` in prefixes. */
-  public abstract readonly name: string;
+  public readonly name: string;
+  /** Where the value comes from. */
+  public readonly source: PartitionKeySource;
+  /**
+   * The 0-based topic level (`PartitionKeySource.TOPIC_LEVEL`).
+   * @default - not a topic-level key
+   */
+  public readonly level?: number;
+  /**
+   * The field name or dotted path (`PartitionKeySource.FIELD`).
+   * @default - not a field key
+   */
+  public readonly path?: string;
   /**
    * The key's definition as JSON (`PARSER_PARTITION_KEYS`).
    * @internal
    */
-  public abstract readonly _definitionJson: string;
-}
-
-class ConcretePartitionKey extends PartitionKey {
-  /** @internal */
   public readonly _definitionJson: string;
-  constructor(public readonly name: string, definition: object) {
-    super();
+
+  private constructor(name: string, source: PartitionKeySource, level: number | undefined, path: string | undefined) {
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw new Error(`PartitionKey: "${name}" is not a valid partition key name; use 1-64 characters from a-z, A-Z, 0-9, "_" and "-".`);
     }
-    this._definitionJson = JSON.stringify(definition);
+    this.name = name;
+    this.source = source;
+    this.level = level;
+    this.path = path;
+    this._definitionJson = JSON.stringify(source === PartitionKeySource.TOPIC_LEVEL ? { name, topicLevel: level } : { name, field: path });
   }
 }
 
@@ -187,10 +231,26 @@ export interface DirectDeliveryOptions {
 /**
  * Where the reference parser's output goes.
  */
-export abstract class ParserDelivery {
+export enum ParserDeliveryMode {
+  /** The parser answers `Ok` with the parsed data and Firehose writes it. */
+  FIREHOSE = 'FIREHOSE',
+  /** The parser writes its objects into the parsed bucket itself and answers `Dropped`. */
+  DIRECT = 'DIRECT',
+}
+
+/** The mode as the reference parser reads it (`PARSER_DELIVERY`). */
+const DELIVERY_MODE_NAMES: Record<ParserDeliveryMode, DeliveryModeName> = {
+  [ParserDeliveryMode.FIREHOSE]: DELIVERY_MODES.firehose,
+  [ParserDeliveryMode.DIRECT]: DELIVERY_MODES.direct,
+};
+
+/**
+ * Where the reference parser's output goes.
+ */
+export class ParserDelivery {
   /** The parser answers `Ok` with the parsed data and Firehose writes it to the parsed bucket (default). */
   public static firehose(): ParserDelivery {
-    return new ConcreteDelivery('firehose');
+    return new ParserDelivery(ParserDeliveryMode.FIREHOSE);
   }
 
   /**
@@ -199,22 +259,24 @@ export abstract class ParserDelivery {
    * write succeeded; if the write fails the invocation fails and Firehose retries it.
    */
   public static direct(options: DirectDeliveryOptions = {}): ParserDelivery {
-    const prefix = options.prefix ?? 'direct/';
+    const prefix = options.prefix ?? DEFAULT_DIRECT_PREFIX;
     if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.includes('*') || prefix.includes('!{'))) {
-      throw new Error(`ParserDelivery.direct: prefix "${prefix}" must be a plain S3 key prefix (no leading "/", "*" or Firehose expressions), e.g. "direct/".`);
+      throw new Error(`ParserDelivery.direct: prefix "${prefix}" must be a plain S3 key prefix (no leading "/", "*" or Firehose expressions), e.g. "${DEFAULT_DIRECT_PREFIX}".`);
     }
-    return new ConcreteDelivery('direct', prefix);
+    return new ParserDelivery(ParserDeliveryMode.DIRECT, prefix);
   }
 
-  /** `firehose` or `direct`. */
-  public abstract readonly mode: string;
-  /** The key prefix of direct mode. */
-  public abstract readonly prefix?: string;
-}
+  /** Where the output goes. */
+  public readonly mode: ParserDeliveryMode;
+  /**
+   * The key prefix the parser writes under (`ParserDeliveryMode.DIRECT`).
+   * @default - none: Firehose delivers
+   */
+  public readonly prefix?: string;
 
-class ConcreteDelivery extends ParserDelivery {
-  constructor(public readonly mode: string, public readonly prefix?: string) {
-    super();
+  private constructor(mode: ParserDeliveryMode, prefix?: string) {
+    this.mode = mode;
+    this.prefix = prefix;
   }
 }
 
@@ -324,13 +386,14 @@ export abstract class Parser {
 
 /** Resolves and validates the processor parameters. */
 function processingDefaults(scope: Construct, options: ParserProcessingOptions): { bufferInterval: Duration; bufferSize: Size; retries: number } {
-  const bufferInterval = options.bufferInterval ?? Duration.seconds(60);
-  const bufferSize = options.bufferSize ?? Size.mebibytes(1);
-  const retries = options.retries ?? 3;
-  validateSeconds(scope, 'parser bufferInterval', bufferInterval, 0, 900);
-  validateMebibytes(scope, 'parser bufferSize', bufferSize, 0.2, 3);
-  if (!Token.isUnresolved(retries) && (!Number.isInteger(retries) || retries < 0 || retries > 300)) {
-    invalid(scope, 'parser retries', `${retries} is out of range; Firehose accepts a whole number from 0 to 300.`);
+  const bufferInterval = options.bufferInterval ?? Duration.seconds(PROCESSOR_DEFAULTS.bufferIntervalSeconds);
+  const bufferSize = options.bufferSize ?? Size.mebibytes(PROCESSOR_DEFAULTS.bufferSizeMiB);
+  const retries = options.retries ?? PROCESSOR_DEFAULTS.retries;
+  const limits = PROCESSOR_LIMITS;
+  validateSeconds(scope, 'parser bufferInterval', bufferInterval, limits.bufferIntervalSeconds.min, limits.bufferIntervalSeconds.max);
+  validateMebibytes(scope, 'parser bufferSize', bufferSize, limits.bufferSizeMiB.min, limits.bufferSizeMiB.max);
+  if (!Token.isUnresolved(retries) && (!Number.isInteger(retries) || retries < limits.retries.min || retries > limits.retries.max)) {
+    invalid(scope, 'parser retries', `${retries} is out of range; Firehose accepts a whole number from ${limits.retries.min} to ${limits.retries.max}.`);
   }
   return { bufferInterval, bufferSize, retries };
 }
@@ -368,12 +431,13 @@ class ReferenceParser implements IParser {
       invalid(scope, 'parser memorySize', `${memorySize} MiB is out of range; Lambda accepts 128 to 10240.`);
     }
 
+    const deliveryMode = DELIVERY_MODE_NAMES[delivery.mode];
     const environment: { [key: string]: string } = {
-      PARSER_FORMAT: format.name,
-      PARSER_OPTIONS: format._optionsJson,
-      PARSER_DELIVERY: delivery.mode,
-      POWERTOOLS_SERVICE_NAME: 'iot-firehose-parser',
-      POWERTOOLS_METRICS_NAMESPACE: 'IotCoreFirehosePipeline',
+      [PARSER_ENV.format]: format._name,
+      [PARSER_ENV.options]: format._optionsJson,
+      [PARSER_ENV.delivery]: deliveryMode,
+      [POWERTOOLS_ENV.serviceName]: REFERENCE_PARSER_SERVICE_NAME,
+      [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
     };
     const partitionKeys = this.options.partitionKeys ?? [];
     const names = partitionKeys.map((key) => key.name);
@@ -381,16 +445,17 @@ class ReferenceParser implements IParser {
       invalid(scope, 'parser partitionKeys', `key names must be unique; got ${names.join(', ')}.`);
     }
     if (partitionKeys.length > 0) {
-      environment.PARSER_PARTITION_KEYS = `[${partitionKeys.map((key) => key._definitionJson).join(',')}]`;
+      environment[PARSER_ENV.partitionKeys] = `[${partitionKeys.map((key) => key._definitionJson).join(',')}]`;
     }
-    if (delivery.mode === 'direct') {
-      environment.PARSER_DIRECT_BUCKET = options.parsedBucket.bucketName;
-      environment.PARSER_DIRECT_PREFIX = delivery.prefix ?? 'direct/';
+    const directPrefix = delivery.prefix ?? DEFAULT_DIRECT_PREFIX;
+    if (delivery.mode === ParserDeliveryMode.DIRECT) {
+      environment[PARSER_ENV.directBucket] = options.parsedBucket.bucketName;
+      environment[PARSER_ENV.directPrefix] = directPrefix;
     }
 
     const parser = new BundledFunction(scope, 'Parser', {
       asset: 'reference-parser',
-      description: `Reference parser (${format.name}, ${delivery.mode} delivery) for the Firehose data-transformation contract`,
+      description: `Reference parser (${format._name}, ${deliveryMode} delivery) for the Firehose data-transformation contract`,
       timeout,
       memorySize,
       environment,
@@ -398,10 +463,10 @@ class ReferenceParser implements IParser {
       removalPolicy: options.removalPolicy,
       encryptionKey: options.encryptionKey,
     });
-    if (delivery.mode === 'direct') {
+    if (delivery.mode === ParserDeliveryMode.DIRECT) {
       parser.role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [options.parsedBucket.arnForObjects(`${delivery.prefix ?? 'direct/'}*`)],
+        resources: [options.parsedBucket.arnForObjects(`${directPrefix}*`)],
       }));
       options.encryptionKey?.grant(parser.role, 'kms:GenerateDataKey');
     }

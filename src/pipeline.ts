@@ -1,6 +1,4 @@
-import { Annotations, ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,17 +7,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PipelineMonitoring } from './alarms';
 import { DeviceCertificate } from './certificate';
-import { IotDevice } from './device';
-import { IParser, Parser } from './parser';
 import {
-  DEFAULT_BACKUP_ERROR_PREFIX, DEFAULT_BACKUP_PREFIX, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, RULE_ERRORS_PREFIX,
-} from './private/defaults';
+  BASIC_INGEST_PREFIX, basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+} from './contract';
+import { IotDevice } from './device';
+import { PipelineEncryption } from './encryption';
+import { MonitoringOptions, PipelineMonitoring } from './monitoring';
+import { IParser, Parser } from './parser';
+import { createDeliveryStream, resolveBuffering } from './private/delivery-stream';
+import { pipelineKey } from './private/encryption';
 import { DataAtsEndpoint } from './private/endpoint';
-import { addNagSuppressions } from './private/nag';
-import { ExplicitLambdaProcessor } from './private/processor';
-import { invalid, validatePrefixes, validateMebibytes, validateSeconds, validateTopic } from './private/validation';
+import { enableIotLogging } from './private/iot-logging';
+import { devicePolicyDocument } from './private/iot-policy';
+import { addPipelineNagSuppressions } from './private/nag-suppressions';
+import { createTopicRule, ruleSql } from './private/topic-rule';
+import { validateMonitoring, validateTopic } from './private/validation';
 import { PipelineStorage } from './storage';
 
 
@@ -172,26 +175,17 @@ export interface IotCoreFirehosePipelineProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Create CloudWatch alarms (data freshness, processing and delivery failures, throttling, put requests
-   * near quota, parser errors and throttles, IoT rule action and error-action failures).
-   * @default true
+   * CloudWatch alarms and a dashboard: which, and where the alarms notify.
+   * @default - alarms without an action, and a dashboard
    */
-  readonly alarms?: boolean;
+  readonly monitoring?: MonitoringOptions;
   /**
-   * Where the alarms notify, e.g. `new cloudwatch_actions.SnsAction(topic)`.
-   * @default - no action
+   * How what the construct creates is encrypted at rest: `PipelineEncryption.customerManaged(key?)` uses one
+   * customer-managed KMS key for the buckets it creates, the stream, the generated certificate's secret and
+   * the log groups (created with rotation on when no key is given).
+   * @default PipelineEncryption.awsManaged()
    */
-  readonly alarmAction?: cloudwatch.IAlarmAction;
-  /**
-   * Create a CloudWatch dashboard of the flow (needs `alarms`).
-   * @default true
-   */
-  readonly dashboard?: boolean;
-  /**
-   * The stream's Direct PUT request quota per second, for the "near quota" alarm.
-   * @default 2000
-   */
-  readonly putRequestQuotaPerSecond?: number;
+  readonly encryption?: PipelineEncryption;
   /**
    * Devices publish with AWS IoT Basic Ingest to `$aws/rules/<ruleName>/<topic>/...`: no messaging charge;
    * the device policy then allows only those topics. The rule still matches (topic() excludes the prefix).
@@ -205,18 +199,6 @@ export interface IotCoreFirehosePipelineProps {
    * @default false
    */
   readonly dynamicPartitioning?: boolean;
-  /**
-   * One customer-managed KMS key for the buckets the construct creates, the stream, the generated
-   * certificate's secret and the log groups. An imported key's policy must already allow CloudWatch Logs
-   * (see README).
-   * @default - AWS-managed encryption (S3-managed keys, AWS-owned stream key), unless `customerManagedKey`
-   */
-  readonly encryptionKey?: kms.IKey;
-  /**
-   * Create a customer-managed key (rotation on) when `encryptionKey` is not given.
-   * @default false
-   */
-  readonly customerManagedKey?: boolean;
   /**
    * Confine every device to its own sub-topic `<topic>/<thingName>` (and below) in the device policies.
    * @default false
@@ -264,9 +246,9 @@ export class IotCoreFirehosePipeline extends Construct {
   public readonly deliveryLogGroup: logs.ILogGroup;
   /** The secret with the generated certificate and private key, when the certificate is generated. */
   public readonly certificateSecret?: secretsmanager.ISecret;
-  /** The customer-managed key, when one is used. */
+  /** The customer-managed key, with `PipelineEncryption.customerManaged()`. */
   public readonly encryptionKey?: kms.IKey;
-  /** Alarms and dashboard, unless `alarms` is false. */
+  /** Alarms and dashboard, unless `monitoring.alarms` is false. */
   public readonly monitoring?: PipelineMonitoring;
 
   private readonly removalPolicy: RemovalPolicy;
@@ -275,48 +257,23 @@ export class IotCoreFirehosePipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: IotCoreFirehosePipelineProps) {
     super(scope, id);
+    // 1. validate what needs no resource: topic, SQL, buffering, monitoring
     validateTopic(this, props.topic);
     this.topic = props.topic;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.removalPolicy = removalPolicy;
+    const sql = ruleSql(this, props.topic, props.sql);
+    const dynamicPartitioning = props.dynamicPartitioning ?? false;
+    const buffering = resolveBuffering(this, props.buffering, dynamicPartitioning);
+    const monitoring = props.monitoring ?? {};
+    validateMonitoring(this, monitoring);
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.confineDevices = props.confineDevicesToSubTopic ?? false;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const dynamicPartitioning = props.dynamicPartitioning ?? false;
+    const removalPolicy = this.removalPolicy;
 
-    // --- validation of the Firehose options (before anything is created) -------------------------
-    const interval = props.buffering?.interval ?? Duration.seconds(60);
-    const size = props.buffering?.size ?? (dynamicPartitioning ? Size.mebibytes(64) : Size.mebibytes(1));
-    const intervalSeconds = validateSeconds(this, 'buffering.interval', interval, 0, 900);
-    const sizeMib = validateMebibytes(this, 'buffering.size', size, 1, 128);
-    if (!Token.isUnresolved(size.toKibibytes()) && size.toKibibytes() % 1024 !== 0) {
-      invalid(this, 'buffering.size', `${size.toKibibytes()} KiB is not a whole number of MiB; Firehose takes the S3 buffer size in whole MiB.`);
-    }
-    if (dynamicPartitioning) {
-      if (sizeMib < 64) {
-        invalid(this, 'buffering.size', `${sizeMib} MiB is too small for dynamic partitioning; Firehose requires at least 64 MiB (give Size.mebibytes(64) or more, or turn dynamicPartitioning off).`);
-      }
-      if (intervalSeconds < 60) {
-        invalid(this, 'buffering.interval', `${intervalSeconds} s is too short for dynamic partitioning (zero buffering is not available); give 60 to 900 seconds.`);
-      }
-    }
-    const compression = props.compression ?? firehose.Compression.GZIP;
-    if (props.dashboard && props.alarms === false) {
-      invalid(this, 'dashboard', 'the dashboard is part of the monitoring that `alarms: false` turns off; remove `dashboard` or set `alarms: true`.');
-    }
+    // 2. encryption: one customer-managed key for everything below, or none
+    this.encryptionKey = pipelineKey(this, props.encryption ?? PipelineEncryption.awsManaged(), removalPolicy);
 
-    // --- encryption -------------------------------------------------------------------------------
-    this.encryptionKey = props.encryptionKey ?? (props.customerManagedKey
-      ? new kms.Key(this, 'Key', {
-        enableKeyRotation: true,
-        description: `IotCoreFirehosePipeline ${this.node.path}: buckets, stream, secrets and logs`,
-        removalPolicy,
-      })
-      : undefined);
-    if (this.encryptionKey) {
-      allowCloudWatchLogs(this.encryptionKey);
-    }
-
-    // --- storage ----------------------------------------------------------------------------------
+    // 3. storage: the parsed and raw buckets (created hardened, or the caller's)
     const storage = new PipelineStorage(this, 'Storage', {
       parsedBucket: props.parsedBucket,
       rawBucket: props.rawBucket,
@@ -326,9 +283,9 @@ export class IotCoreFirehosePipeline extends Construct {
     this.parsedBucket = storage.parsedBucket;
     this.rawBucket = storage.rawBucket;
 
-    // --- device: thing, certificate, policy (document set once the rule name is known) -------------
-    this.devicePolicy = new iot.CfnPolicy(this, 'DevicePolicy', { policyDocument: {} });
-    this.device = new IotDevice(this, 'Device', {
+    // 4. device: thing and certificate, attached to the device policy (its document follows in step 8)
+    this.devicePolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.devicePolicy, { policyDocument: {} });
+    this.device = new IotDevice(this, PIPELINE_CONSTRUCT_IDS.device, {
       thingName: props.thingName,
       certificate: props.certificate,
       policyName: this.devicePolicy.ref,
@@ -339,207 +296,69 @@ export class IotCoreFirehosePipeline extends Construct {
     this.thingName = this.device.thingName;
     this.certificateSecret = this.device.certificateSecret;
 
-    // --- parser -----------------------------------------------------------------------------------
-    const parser = props.parser ?? Parser.reference();
-    const parserConfig = parser.bind(this, {
+    // 5. parser
+    const parser = (props.parser ?? Parser.reference()).bind(this, {
       parsedBucket: this.parsedBucket,
       logRetention,
       removalPolicy,
       encryptionKey: this.encryptionKey,
     });
-    this.parserFunction = parserConfig.parserFunction;
-    const fileExtension = parserConfig.fileExtension !== undefined
-      ? `${parserConfig.fileExtension}${compressionSuffix(compression)}`
-      : undefined;
-    const partitionKeys = parserConfig.partitionKeys ?? [];
-    if (dynamicPartitioning && partitionKeys.length === 0) {
-      invalid(this, 'dynamicPartitioning', 'the parser returns no partition keys; give them, e.g. Parser.reference({ partitionKeys: [PartitionKey.topicLevel(\'device\', 1)] }) or Parser.fromFunction(fn, { partitionKeys: [\'device\'] }).');
-    }
+    this.parserFunction = parser.parserFunction;
 
-    // --- prefixes ---------------------------------------------------------------------------------
-    const defaultDataPrefix = dynamicPartitioning
-      ? `parsed/${partitionKeys.map((key) => `${key}=!{partitionKeyFromLambda:${key}}/`).join('')}${DEFAULT_DATA_OUTPUT_PREFIX.slice('parsed/'.length)}`
-      : DEFAULT_DATA_OUTPUT_PREFIX;
-    const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataPrefix;
-    const errorOutputPrefix = props.errorOutputPrefix ?? (props.dataOutputPrefix === undefined ? DEFAULT_ERROR_OUTPUT_PREFIX : undefined);
-    validatePrefixes(this, 'dataOutputPrefix', dataOutputPrefix, 'errorOutputPrefix', errorOutputPrefix, dynamicPartitioning ? partitionKeys : undefined);
-    if (dynamicPartitioning && (errorOutputPrefix === undefined || errorOutputPrefix === '')) {
-      invalid(this, 'errorOutputPrefix', 'dynamic partitioning requires an error output prefix; give one with !{firehose:error-output-type}.');
-    }
-    const backupEnabled = props.backup?.enabled ?? true;
-    const backupPrefix = props.backup?.prefix ?? DEFAULT_BACKUP_PREFIX;
-    const backupErrorPrefix = props.backup?.errorPrefix ?? (props.backup?.prefix === undefined ? DEFAULT_BACKUP_ERROR_PREFIX : undefined);
-    if (backupEnabled) {
-      validatePrefixes(this, 'backup.prefix', backupPrefix, 'backup.errorPrefix', backupErrorPrefix);
-    }
-
-    // --- Firehose ---------------------------------------------------------------------------------
-    const logGroup = new logs.LogGroup(this, 'DeliveryLogGroup', { retention: logRetention, removalPolicy, encryptionKey: this.encryptionKey });
-    this.deliveryLogGroup = logGroup;
-    const destination = new firehose.S3Bucket(this.parsedBucket, {
-      bufferingInterval: interval,
-      bufferingSize: size,
-      compression,
-      dataOutputPrefix,
-      errorOutputPrefix,
-      fileExtension,
+    // 6. delivery stream: buffering, compression, prefixes, raw backup, the parser as processor
+    const delivery = createDeliveryStream(this, {
+      buffering,
+      compression: props.compression ?? firehose.Compression.GZIP,
+      dataOutputPrefix: props.dataOutputPrefix,
+      errorOutputPrefix: props.errorOutputPrefix,
+      backup: props.backup ?? {},
+      dynamicPartitioning,
+      parser,
+      parsedBucket: this.parsedBucket,
+      rawBucket: this.rawBucket,
       encryptionKey: this.encryptionKey,
-      loggingConfig: new firehose.EnableLogging(logGroup),
-      processors: [new ExplicitLambdaProcessor(parserConfig)],
-      s3Backup: backupEnabled
-        ? {
-          mode: firehose.BackupMode.ALL,
-          bucket: this.rawBucket,
-          dataOutputPrefix: backupPrefix,
-          errorOutputPrefix: backupErrorPrefix,
-          compression,
-          bufferingInterval: interval,
-          bufferingSize: size,
-          encryptionKey: this.encryptionKey,
-          loggingConfig: new firehose.EnableLogging(logGroup),
-        }
-        : undefined,
+      logRetention,
+      removalPolicy,
     });
-    // Dynamic partitioning can only be set when a stream is created, so the stream's id (and so its
-    // logical id) differs with and without it: switching creates a new stream instead of a failed update.
-    const stream = new firehose.DeliveryStream(this, dynamicPartitioning ? 'PartitionedDeliveryStream' : 'DeliveryStream', {
-      destination,
-      encryption: this.encryptionKey
-        ? firehose.StreamEncryption.customerManagedKey(this.encryptionKey)
-        : firehose.StreamEncryption.awsOwnedKey(),
-    });
-    if (dynamicPartitioning) {
-      (stream.node.defaultChild as firehose.CfnDeliveryStream).addPropertyOverride(
-        'ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration',
-        { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
-      );
-      Annotations.of(this).addInfo('dynamicPartitioning: Firehose can enable it only at stream creation; turning it on or off replaces the delivery stream.');
-    }
-    this.deliveryStream = stream;
+    this.deliveryStream = delivery.stream;
+    this.deliveryLogGroup = delivery.logGroup;
 
-    // --- IoT rule ---------------------------------------------------------------------------------
-    const ruleRole = new iam.Role(this, 'TopicRuleRole', {
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: { 'aws:SourceArn': this.iotArn('rule', '*') },
-        },
-      }),
-      description: 'Lets the pipeline\'s IoT topic rule put records into its delivery stream and write rule errors',
+    // 7. topic rule: MQTT → the stream, failures → the raw bucket
+    this.topicRule = createTopicRule(this, {
+      topic: this.topic,
+      sql,
+      deliveryStream: this.deliveryStream,
+      rawBucket: this.rawBucket,
+      encryptionKey: this.encryptionKey,
     });
-    const rulePolicy = new iam.Policy(this, 'TopicRulePolicy', {
-      roles: [ruleRole],
-      statements: [
-        new iam.PolicyStatement({ actions: ['firehose:PutRecord'], resources: [stream.deliveryStreamArn] }),
-        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.rawBucket.arnForObjects(`${RULE_ERRORS_PREFIX}*`)] }),
-      ],
-    });
-    if (this.encryptionKey) {
-      this.encryptionKey.grant(ruleRole, 'kms:GenerateDataKey');
-    }
-    const sql = props.sql ?? `SELECT topic() as topic, * FROM '${this.topic}/+'`;
-    if (!Token.isUnresolved(sql) && !/^\s*select\s[\s\S]+\sfrom\s+'[^']+'/i.test(sql)) {
-      invalid(this, 'sql', `"${sql}" is not an IoT SQL statement of the form SELECT ... FROM '<topic filter>' [WHERE ...].`);
-    }
-    this.topicRule = new iot.CfnTopicRule(this, 'TopicRule', {
-      topicRulePayload: {
-        description: `Forwards ${this.topic} telemetry to Kinesis Data Firehose`,
-        sql,
-        awsIotSqlVersion: '2016-03-23',
-        ruleDisabled: false,
-        actions: [{
-          firehose: {
-            deliveryStreamName: stream.deliveryStreamName,
-            roleArn: ruleRole.roleArn,
-            separator: '\n',
-          },
-        }],
-        errorAction: {
-          s3: {
-            bucketName: this.rawBucket.bucketName,
-            key: `${RULE_ERRORS_PREFIX}\${parse_time("yyyy/MM/dd/HH", timestamp(), "UTC")}/\${newuuid()}.json`,
-            roleArn: ruleRole.roleArn,
-          },
-        },
-      },
-    });
-    // The role's policy must exist before IoT validates the rule's actions.
-    this.topicRule.node.addDependency(rulePolicy);
 
-    // --- device policy ------------------------------------------------------------------------------
-    this.publishTopic = props.basicIngest ? `$aws/rules/${this.topicRule.ref}/${this.topic}` : this.topic;
+    // 8. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
+    this.publishTopic = props.basicIngest ? basicIngestTopic(this.topicRule.ref, this.topic) : this.topic;
     this.devicePolicy.policyDocument = this.policyDocument(this.thingName);
 
-    // --- monitoring -------------------------------------------------------------------------------
-    if (props.alarms ?? true) {
+    // 9. monitoring, and account-wide IoT logging (opt-in)
+    if (monitoring.alarms ?? true) {
       this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
-        deliveryStream: stream,
+        deliveryStream: this.deliveryStream,
         parserFunction: this.parserFunction,
         topicRuleName: this.topicRule.ref,
-        bufferingInterval: interval,
+        bufferingInterval: buffering.interval,
         dynamicPartitioning,
-        putRequestQuotaPerSecond: props.putRequestQuotaPerSecond,
-        alarmAction: props.alarmAction,
-        dashboard: props.dashboard,
+        putRequestQuotaPerSecond: monitoring.putRequestQuotaPerSecond,
+        alarmAction: monitoring.alarmAction,
+        dashboard: monitoring.dashboard,
       });
     }
-
-    // --- account-wide IoT logging (opt-in) --------------------------------------------------------
     if (props.iotLogging !== undefined) {
       enableIotLogging(this, props.iotLogging);
     }
 
-    // --- endpoint and outputs ---------------------------------------------------------------------
+    // 10. endpoint and outputs (the CLI and the local runner find the pipeline by them)
     this.dataEndpoint = DataAtsEndpoint.of(this).address;
-    new CfnOutput(this, 'ThingNameOutput', { description: 'Thing name = MQTT client id', value: this.thingName });
-    new CfnOutput(this, 'TopicOutput', { description: 'Base topic devices publish to', value: this.topic });
-    new CfnOutput(this, 'PublishTopicOutput', { description: 'Topic prefix devices publish under (Basic Ingest adds $aws/rules/<rule>/)', value: this.publishTopic });
-    new CfnOutput(this, 'DeliveryStreamNameOutput', { value: stream.deliveryStreamName });
-    new CfnOutput(this, 'ParsedBucketOutput', { value: this.parsedBucket.bucketName });
-    new CfnOutput(this, 'RawBucketOutput', { value: this.rawBucket.bucketName });
-    new CfnOutput(this, 'TopicRuleNameOutput', { value: this.topicRule.ref });
-    if (this.certificateSecret) {
-      new CfnOutput(this, 'CertificateSecretArnOutput', {
-        description: 'Secrets Manager secret with the device certificate and private key',
-        value: this.certificateSecret.secretArn,
-      });
-    }
+    this.addOutputs();
 
-    // --- cdk-nag: the findings that remain are inherent to the services, each scoped ----------------
-    addNagSuppressions(this, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'Firehose (aws-cdk-lib S3 destination grant) reads and writes objects of its own destination/backup buckets, whose keys are generated per batch.',
-        appliesTo: [
-          'Action::s3:GetObject*',
-          'Action::s3:GetBucket*',
-          'Action::s3:List*',
-          'Action::s3:DeleteObject*',
-          'Action::s3:Abort*',
-          { regex: `/^Resource::${BUCKET_ARN}\\/\\*$/g` },
-        ],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'The IoT rule error action writes one object per failed message under the iot-rule-errors/ prefix of the raw bucket.',
-        appliesTo: [{ regex: `/^Resource::${BUCKET_ARN}\\/${RULE_ERRORS_PREFIX.replace('/', '\\/')}\\*$/g` }],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'The parser writes its own objects (direct delivery) under its prefix of the parsed bucket; keys are derived per batch.',
-        appliesTo: [{ regex: `/^Resource::${BUCKET_ARN}\\/[^*]+\\*$/g` }],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'The topic rule role\'s trust policy is scoped to rules of this account; the rule ARN cannot be referenced without a cycle.',
-        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:rule\\/\\*$/g' }],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'KMS grants for the pipeline key (aws-cdk-lib grants kms:GenerateDataKey* and kms:ReEncrypt* to Firehose for SSE-KMS writes).',
-        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-      },
-    ], true);
+    // 11. cdk-nag: the findings that remain are inherent to the services, each suppression scoped
+    addPipelineNagSuppressions(this);
   }
 
   /**
@@ -550,7 +369,7 @@ export class IotCoreFirehosePipeline extends Construct {
    */
   public addDevice(id: string, options: AddDeviceOptions = {}): IotDevice {
     if (!this.fleetPolicy) {
-      this.fleetPolicy = new iot.CfnPolicy(this, 'FleetPolicy', {
+      this.fleetPolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.fleetPolicy, {
         policyDocument: this.policyDocument('${iot:Connection.Thing.ThingName}'),
       });
     }
@@ -563,86 +382,25 @@ export class IotCoreFirehosePipeline extends Construct {
     });
   }
 
-  private iotArn(resource: string, name: string): string {
-    return Stack.of(this).formatArn({ service: 'iot', resource, resourceName: name });
-  }
-
   /** The device policy for a client id (a thing name or the thing-name policy variable). */
   private policyDocument(clientId: string): object {
-    const base = this.confineDevices ? `${this.publishTopic}/${clientId}` : this.publishTopic;
-    return {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'ConnectAsTheThing',
-          Effect: 'Allow',
-          Action: 'iot:Connect',
-          Resource: this.iotArn('client', clientId),
-          Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
-        },
-        {
-          Sid: 'PublishTelemetry',
-          Effect: 'Allow',
-          Action: 'iot:Publish',
-          Resource: [this.iotArn('topic', base), this.iotArn('topic', `${base}/*`)],
-        },
-      ],
-    };
+    return devicePolicyDocument(this, { clientId, publishTopic: this.publishTopic, confineToSubTopic: this.confineDevices });
   }
-}
 
-/** Lets CloudWatch Logs in this account and region use the key for log groups (no-op for imported keys). */
-function allowCloudWatchLogs(key: kms.IKey): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-    resources: ['*'],
-    conditions: {
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-    },
-  }));
-}
-
-/** Account-wide AWS IoT logging, once per stack. */
-function enableIotLogging(scope: Construct, level: IotLogLevel): void {
-  const stack = Stack.of(scope);
-  const id = 'IotCoreFirehosePipelineIotLogging';
-  const existing = stack.node.tryFindChild(id) as iot.CfnLogging | undefined;
-  if (existing) {
-    if (existing.defaultLogLevel !== level) {
-      throw new Error(`${scope.node.path}: invalid \`iotLogging\`: another pipeline in this stack set IoT logging to ${existing.defaultLogLevel}; AWS IoT has one log level per account and region, so give the same level (or set it in one pipeline only).`);
+  private addOutputs(): void {
+    const ids = PIPELINE_OUTPUT_IDS;
+    new CfnOutput(this, ids.thingName, { description: THING_NAME_OUTPUT_DESCRIPTION, value: this.thingName });
+    new CfnOutput(this, ids.topic, { description: 'Base topic devices publish to', value: this.topic });
+    new CfnOutput(this, ids.publishTopic, { description: `Topic prefix devices publish under (Basic Ingest adds ${BASIC_INGEST_PREFIX}<rule>/)`, value: this.publishTopic });
+    new CfnOutput(this, ids.deliveryStreamName, { value: this.deliveryStream.deliveryStreamName });
+    new CfnOutput(this, ids.parsedBucket, { value: this.parsedBucket.bucketName });
+    new CfnOutput(this, ids.rawBucket, { value: this.rawBucket.bucketName });
+    new CfnOutput(this, ids.topicRuleName, { value: this.topicRule.ref });
+    if (this.certificateSecret) {
+      new CfnOutput(this, ids.certificateSecretArn, {
+        description: 'Secrets Manager secret with the device certificate and private key',
+        value: this.certificateSecret.secretArn,
+      });
     }
-    return;
-  }
-  const role = new iam.Role(stack, `${id}Role`, {
-    assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
-    description: 'Lets AWS IoT write its logs to CloudWatch Logs (AWSIotLogsV2)',
-  });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:PutMetricFilter', 'logs:PutRetentionPolicy'],
-    resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: 'AWSIotLogsV2:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-  }));
-  addNagSuppressions(role, [{
-    id: 'AwsSolutions-IAM5',
-    reason: 'AWS IoT creates its log streams inside the AWSIotLogsV2 log group.',
-    appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:AWSIotLogsV2:\\*$/g' }],
-  }], true);
-  new iot.CfnLogging(stack, id, { accountId: Aws.ACCOUNT_ID, defaultLogLevel: level, roleArn: role.roleArn });
-}
-
-/**
- * How cdk-nag renders the ARN of one of the pipeline's buckets: `<LogicalId.Arn>` for a bucket in the stack,
- * `arn:<AWS::Partition>:s3:::name` for an imported one.
- */
-const BUCKET_ARN = '(<[^>*]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/*]+)';
-
-function compressionSuffix(compression: firehose.Compression): string {
-  switch (compression.value) {
-    case 'GZIP': return '.gz';
-    case 'ZIP': return '.zip';
-    case 'Snappy':
-    case 'HADOOP_SNAPPY': return '.snappy';
-    default: return '';
   }
 }

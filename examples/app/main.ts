@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { IotCoreFirehosePipeline, ParsedFormat, Parser } from 'cdk-iot-core-firehose-pipeline';
+import { IotCoreFirehosePipeline, ParsedFormat, Parser, PipelineEncryption } from 'cdk-iot-core-firehose-pipeline';
 
 const app = new App();
 
@@ -42,8 +42,11 @@ function parserFunction(scope: Construct, id: string, props: { code: lambda.Code
 }
 
 // Customer A: JSON in, CSV out, written with the parser toolkit (parsers/customer-a, bundled by the build).
+// Its data is encrypted with a customer-managed key of its own (created, rotation on); alarms, no dashboard.
 new IotCoreFirehosePipeline(customers, 'CustomerA', {
   topic: 'customer-a/telemetry',
+  encryption: PipelineEncryption.customerManaged(),
+  monitoring: { alarms: true, dashboard: false },
   parser: Parser.fromFunction(parserFunction(customers, 'CustomerAParser', {
     code: lambda.Code.fromAsset(path.join(__dirname, 'build', 'customer-a')),
     runtime: lambda.Runtime.NODEJS_22_X,

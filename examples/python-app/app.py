@@ -1,15 +1,19 @@
 """Example CDK app in Python: consumes the jsii-built package `cdk_iot_core_firehose_pipeline` as a user would.
 
 Two stacks:
-- ``Telemetry``: the README snippet, verbatim (between the README markers below): reference parser, JSON Lines.
+- ``Telemetry``: the README snippet, verbatim (between the README markers below): reference parser, JSON Lines,
+  alarms without a dashboard, one customer-managed KMS key.
 - ``CustomParsers``: the reference parser with CSV output, and ``Parser.from_function`` with a Python Lambda
-  function (inline code) that implements the Firehose data-transformation contract.
+  function (inline code) that implements the Firehose data-transformation contract; default monitoring and
+  AWS-managed encryption.
 
 Synthesize with ``python app.py`` (offline, no AWS credentials); ``tests/`` asserts on the templates.
 """
 # [README:python]
 from aws_cdk import App, Duration, Size, Stack
-from cdk_iot_core_firehose_pipeline import BufferingOptions, IotCoreFirehosePipeline, ParsedFormat, Parser
+from cdk_iot_core_firehose_pipeline import (
+    BufferingOptions, IotCoreFirehosePipeline, MonitoringOptions, ParsedFormat, Parser, PipelineEncryption,
+)
 
 app = App()
 stack = Stack(app, "Telemetry")
@@ -17,6 +21,8 @@ pipeline = IotCoreFirehosePipeline(stack, "Pipeline",
     topic="iot-test-topic",
     buffering=BufferingOptions(interval=Duration.seconds(60), size=Size.mebibytes(1)),
     parser=Parser.reference(format=ParsedFormat.json_lines(topic_segment_fields=["device"])),
+    monitoring=MonitoringOptions(alarms=True, dashboard=False),
+    encryption=PipelineEncryption.customer_managed(),
 )
 # [/README:python]
 

@@ -3,12 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { DATA_ENDPOINT_OUTPUT_ID } from '../contract';
 import { loggingRole } from './functions';
 import { addNagSuppressions } from './nag';
 
 /**
  * The account's AWS IoT data endpoint (`iot:Data-ATS`), looked up once per stack at deploy time with
- * `iot:DescribeEndpoint` and published as the stack output `IotDataAtsEndpoint`.
+ * `iot:DescribeEndpoint` and published as the stack output `IotDataAtsEndpoint` (`DATA_ENDPOINT_OUTPUT_ID`).
  */
 export class DataAtsEndpoint extends Construct {
   public static of(scope: Construct): DataAtsEndpoint {
@@ -45,7 +46,7 @@ export class DataAtsEndpoint extends Construct {
       ]),
     });
     this.address = lookup.getResponseField('endpointAddress');
-    new CfnOutput(Stack.of(this), 'IotDataAtsEndpoint', {
+    new CfnOutput(Stack.of(this), DATA_ENDPOINT_OUTPUT_ID, {
       description: 'AWS IoT data endpoint (iot:Data-ATS) devices connect to over MQTT/TLS on port 8883',
       value: this.address,
     });

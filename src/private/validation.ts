@@ -1,5 +1,6 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import type { MonitoringOptions } from '../monitoring';
 
 /** AWS IoT: a topic name is at most 256 UTF-8 bytes and holds at most 7 forward slashes (8 levels). */
 export const MAX_TOPIC_BYTES = 256;
@@ -156,5 +157,19 @@ export function validatePrefixes(
   }
   if (errorPrefix !== undefined && (hasExpressions(dataPrefix) || hasExpressions(errorPrefix)) && !errorPrefix.includes('!{firehose:error-output-type}')) {
     invalid(scope, propError, `"${errorPrefix}" must contain !{firehose:error-output-type} when the prefixes hold expressions (Firehose rejects the stream otherwise).`);
+  }
+}
+
+/**
+ * The monitoring options that cannot work together: the dashboard shows the alarms, so it needs them; the
+ * put-request quota must be a positive number.
+ */
+export function validateMonitoring(scope: IConstruct, options: MonitoringOptions): void {
+  if (options.dashboard && options.alarms === false) {
+    invalid(scope, 'monitoring.dashboard', 'the dashboard shows the alarms that `monitoring.alarms: false` turns off; remove `dashboard` or set `alarms: true`.');
+  }
+  const quota = options.putRequestQuotaPerSecond;
+  if (quota !== undefined && !Token.isUnresolved(quota) && (!Number.isFinite(quota) || quota <= 0)) {
+    invalid(scope, 'monitoring.putRequestQuotaPerSecond', `${quota} is not a request quota; give the stream's PutRecord/PutRecordBatch quota per second from Service Quotas, e.g. 2000.`);
   }
 }

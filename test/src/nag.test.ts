@@ -8,7 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeviceCertificate, IotCoreFirehosePipeline, IotLogLevel, ParsedFormat, PartitionKey, Parser, ParserDelivery } from '../../src';
+import {
+  DeviceCertificate, IotCoreFirehosePipeline, IotLogLevel, ParsedFormat, PartitionKey, Parser, ParserDelivery, PipelineEncryption,
+} from '../../src';
 
 function findings(stack: Stack): string[] {
   Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
@@ -87,10 +89,10 @@ describe('cdk-nag AwsSolutions', () => {
       basicIngest: true,
       dynamicPartitioning: true,
       parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1)], delivery: ParserDelivery.direct() }),
-      customerManagedKey: true,
+      encryption: PipelineEncryption.customerManaged(),
       confineDevicesToSubTopic: true,
       iotLogging: IotLogLevel.ERROR,
-      alarmAction: new actions.SnsAction(alerts),
+      monitoring: { alarmAction: new actions.SnsAction(alerts) },
     });
     pipeline.addDevice('SensorA', { certificate: DeviceCertificate.generated() });
     pipeline.addDevice('SensorB', { certificate: DeviceCertificate.none() });

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DeviceCertificate, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, IotLogLevel, PartitionKey, Parser,
+  PipelineEncryption, PipelineEncryptionKind, PipelineMonitoring,
 } from '../../src';
 
 function newStack(): Stack {
@@ -25,7 +26,7 @@ function alarmsByName(template: Template): Record<string, any> {
 
 describe('alarms and dashboard', () => {
   test('GIVEN defaults WHEN synthesized THEN one alarm per failure mode with thresholds derived from the props', () => {
-    const { stack, pipeline, template } = synth({ buffering: { interval: Duration.seconds(120) }, putRequestQuotaPerSecond: 1000 });
+    const { stack, pipeline, template } = synth({ buffering: { interval: Duration.seconds(120) }, monitoring: { putRequestQuotaPerSecond: 1000 } });
     const alarms = alarmsByName(template);
     expect(Object.keys(alarms).sort()).toEqual([
       'DataFreshness', 'DeliveryFailures', 'ParserErrors', 'ParserThrottles', 'ProcessingFailures',
@@ -52,7 +53,7 @@ describe('alarms and dashboard', () => {
   test('GIVEN an alarm action WHEN synthesized THEN every alarm notifies it', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
-    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', alarmAction: new actions.SnsAction(topic) });
+    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', monitoring: { alarmAction: new actions.SnsAction(topic) } });
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
@@ -65,14 +66,55 @@ describe('alarms and dashboard', () => {
     expect(pipeline.monitoring!.freshnessThresholdSeconds).toEqual(90 + 300);
   });
 
-  test('GIVEN alarms off WHEN synthesized THEN no alarm and no dashboard; GIVEN dashboard off THEN alarms only', () => {
-    synth({ alarms: false }).template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    synth({ alarms: false }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    const { template } = synth({ dashboard: false });
+  test('GIVEN monitoring.alarms false WHEN synthesized THEN no alarm, no dashboard and no monitoring construct', () => {
+    // GIVEN / WHEN
+    const { pipeline, template } = synth({ monitoring: { alarms: false } });
+    // THEN
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(pipeline.monitoring).toBeUndefined();
+  });
+
+  test('GIVEN monitoring { alarms: true, dashboard: false } WHEN synthesized THEN the nine alarms and no dashboard', () => {
+    // GIVEN / WHEN
+    const { pipeline, template } = synth({ monitoring: { alarms: true, dashboard: false } });
+    // THEN
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    expect(() => synth({ alarms: false, dashboard: true })).toThrow(/invalid `dashboard`.*alarms: true/);
-    expect(() => synth({ putRequestQuotaPerSecond: 0 })).toThrow(/putRequestQuotaPerSecond/);
+    expect(pipeline.monitoring!.alarms).toHaveLength(9);
+    expect(pipeline.monitoring!.dashboard).toBeUndefined();
+  });
+
+  test('GIVEN an empty monitoring object WHEN synthesized THEN the defaults: alarms without action, a dashboard, quota 2000/s', () => {
+    // GIVEN / WHEN
+    const { pipeline, template } = synth({ monitoring: {} });
+    // THEN
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(pipeline.monitoring!.dashboard).toBeDefined();
+    expect(alarmsByName(template).PutRequestsNearQuota).toMatchObject({ Threshold: 2000 * 60 * 0.8 });
+    for (const alarm of Object.values(alarmsByName(template))) {
+      expect(alarm.AlarmActions).toBeUndefined();
+    }
+  });
+
+  test.each([
+    [{ alarms: false, dashboard: true }, /invalid `monitoring.dashboard`: the dashboard shows the alarms.*set `alarms: true`/],
+    [{ putRequestQuotaPerSecond: 0 }, /invalid `monitoring.putRequestQuotaPerSecond`: 0 is not a request quota.*e\.g\. 2000/],
+    [{ putRequestQuotaPerSecond: -5 }, /invalid `monitoring.putRequestQuotaPerSecond`/],
+    [{ putRequestQuotaPerSecond: Number.NaN }, /invalid `monitoring.putRequestQuotaPerSecond`/],
+  ])('GIVEN monitoring %o WHEN synthesized THEN it fails saying what to change', (monitoring, message) => {
+    expect(() => synth({ monitoring })).toThrow(message);
+  });
+
+  test('GIVEN PipelineMonitoring on its own with a bad quota WHEN built THEN it fails naming the prop', () => {
+    const { stack, pipeline } = synth({ monitoring: { alarms: false } });
+    expect(() => new PipelineMonitoring(stack, 'Extra', {
+      deliveryStream: pipeline.deliveryStream,
+      parserFunction: pipeline.parserFunction,
+      topicRuleName: pipeline.topicRule.ref,
+      bufferingInterval: Duration.seconds(60),
+      putRequestQuotaPerSecond: 0,
+    })).toThrow(/invalid `putRequestQuotaPerSecond`: 0/);
   });
 
   test('GIVEN the dashboard WHEN synthesized THEN it shows the flow from rule to parser', () => {
@@ -150,10 +192,11 @@ describe('dynamic partitioning', () => {
   });
 });
 
-describe('customer-managed key', () => {
-  test('GIVEN customerManagedKey WHEN synthesized THEN one rotating key encrypts buckets, stream, secret and log groups', () => {
-    const { stack, pipeline, template } = synth({ customerManagedKey: true });
+describe('encryption', () => {
+  test('GIVEN PipelineEncryption.customerManaged() without a key WHEN synthesized THEN one rotating key encrypts buckets, stream, secret and log groups', () => {
+    const { stack, pipeline, template } = synth({ encryption: PipelineEncryption.customerManaged() });
     template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(pipeline.encryptionKey!.node.path).toEqual('OpsStack/Pipeline/Key');
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const keyArn = stack.resolve(pipeline.encryptionKey!.keyArn);
     const kmsBuckets = template.findResources('AWS::S3::Bucket', {
@@ -183,21 +226,51 @@ describe('customer-managed key', () => {
     });
   });
 
-  test('GIVEN an existing key WHEN synthesized THEN it is used and no key is created', () => {
+  test('GIVEN PipelineEncryption.customerManaged(key) WHEN synthesized THEN that key encrypts buckets, stream, secret and log groups, may be used by CloudWatch Logs, and no key is created', () => {
+    // GIVEN
     const stack = newStack();
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
-    new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', encryptionKey: key });
+    // WHEN
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', encryption: PipelineEncryption.customerManaged(key) });
+    // THEN
     const template = Template.fromStack(stack);
+    const keyArn = stack.resolve(key.keyArn);
+    expect(pipeline.encryptionKey).toBe(key);
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
-      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: stack.resolve(key.keyArn) },
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: keyArn },
+    });
+    const kmsBuckets = template.findResources('AWS::S3::Bucket', {
+      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] } },
+    });
+    expect(Object.keys(kmsBuckets)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90, KmsKeyId: keyArn });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
   });
 
-  test('GIVEN no key option WHEN synthesized THEN nothing uses KMS customer keys', () => {
-    const { template } = synth();
+  test.each([
+    ['no encryption prop', {}],
+    ['PipelineEncryption.awsManaged()', { encryption: PipelineEncryption.awsManaged() }],
+  ])('GIVEN %s WHEN synthesized THEN nothing uses KMS customer keys', (_name, props) => {
+    const { pipeline, template } = synth(props);
+    expect(pipeline.encryptionKey).toBeUndefined();
     template.resourceCountIs('AWS::KMS::Key', 0);
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } });
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket')) as any[]) {
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    }
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.absent() });
+  });
+
+  test('GIVEN the factories WHEN built THEN each exposes its kind and only customerManaged(key) its key', () => {
+    const key = kms.Key.fromKeyArn(newStack(), 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(PipelineEncryption.awsManaged()).toMatchObject({ kind: PipelineEncryptionKind.AWS_MANAGED, key: undefined });
+    expect(PipelineEncryption.customerManaged()).toMatchObject({ kind: PipelineEncryptionKind.CUSTOMER_MANAGED, key: undefined });
+    expect(PipelineEncryption.customerManaged(key).kind).toEqual(PipelineEncryptionKind.CUSTOMER_MANAGED);
+    expect(PipelineEncryption.customerManaged(key).key).toBe(key);
   });
 });
 
@@ -262,10 +335,10 @@ describe('all options together', () => {
       basicIngest: true,
       dynamicPartitioning: true,
       parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 1)] }),
-      customerManagedKey: true,
+      encryption: PipelineEncryption.customerManaged(),
       confineDevicesToSubTopic: true,
       iotLogging: IotLogLevel.ERROR,
-      alarmAction: new actions.SnsAction(alerts),
+      monitoring: { alarmAction: new actions.SnsAction(alerts) },
       buffering: { size: Size.mebibytes(128), interval: Duration.seconds(900) },
     });
     pipeline.addDevice('Extra');

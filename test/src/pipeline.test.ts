@@ -3,7 +3,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DeviceCertificate, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParsedFormat, Parser, ParserDelivery } from '../../src';
+import {
+  DeviceCertificate, DeviceCertificateSource, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParsedFormat, ParsedFormatKind,
+  PartitionKey, PartitionKeySource, Parser, ParserDelivery, ParserDeliveryMode,
+} from '../../src';
+import {
+  DATA_ENDPOINT_OUTPUT_ID, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+} from '../../src/contract';
 
 function newStack(): Stack {
   return new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -60,7 +66,7 @@ describe('device: thing, policy, certificate', () => {
 
   test('GIVEN the default certificate WHEN synthesized THEN it is generated into a secret and attached to thing and policy', () => {
     const { stack, pipeline, template } = synth();
-    expect(pipeline.device.certificateMode).toEqual('generated');
+    expect(pipeline.device.certificateSource).toEqual(DeviceCertificateSource.GENERATED);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('Custom::IotDeviceCertificate', 1);
     const certificate = Object.keys(template.findResources('Custom::IotDeviceCertificate'))[0];
@@ -94,7 +100,8 @@ describe('device: thing, policy, certificate', () => {
 
   test('GIVEN a CSR WHEN synthesized THEN AWS IoT signs it and no secret or provider is created', () => {
     const csr = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END CERTIFICATE REQUEST-----';
-    const { template } = synth({ certificate: DeviceCertificate.fromCsr(csr) });
+    const { pipeline, template } = synth({ certificate: DeviceCertificate.fromCsr(csr) });
+    expect(pipeline.device.certificateSource).toEqual(DeviceCertificateSource.CSR);
     template.hasResourceProperties('AWS::IoT::Certificate', { CertificateSigningRequest: csr, Status: 'ACTIVE' });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     template.resourceCountIs('Custom::IotDeviceCertificate', 0);
@@ -105,14 +112,18 @@ describe('device: thing, policy, certificate', () => {
 
   test('GIVEN a certificate ARN WHEN synthesized THEN thing and policy are attached to it', () => {
     const arn = `arn:aws:iot:eu-west-1:123456789012:cert/${'a'.repeat(64)}`;
-    const { template } = synth({ certificate: DeviceCertificate.fromCertificateArn(arn) });
+    const { pipeline, template } = synth({ certificate: DeviceCertificate.fromCertificateArn(arn) });
+    expect(pipeline.device.certificateSource).toEqual(DeviceCertificateSource.CERTIFICATE_ARN);
+    expect(pipeline.device.certificateArn).toEqual(arn);
     template.resourceCountIs('AWS::IoT::Certificate', 0);
     template.hasResourceProperties('AWS::IoT::ThingPrincipalAttachment', { Principal: arn });
     template.hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', { Principal: arn });
   });
 
   test('GIVEN no certificate WHEN synthesized THEN thing and policy exist and nothing is attached', () => {
-    const { template } = synth({ certificate: DeviceCertificate.none() });
+    const { pipeline, template } = synth({ certificate: DeviceCertificate.none() });
+    expect(pipeline.device.certificateSource).toEqual(DeviceCertificateSource.NONE);
+    expect(pipeline.device.certificateArn).toBeUndefined();
     template.resourceCountIs('AWS::IoT::Thing', 1);
     template.resourceCountIs('AWS::IoT::Policy', 1);
     template.resourceCountIs('AWS::IoT::ThingPrincipalAttachment', 0);
@@ -382,5 +393,59 @@ describe('two pipelines in one stack', () => {
         expect(names.filter((name) => name !== undefined)).toEqual([]);
       }
     }
+  });
+});
+
+describe('enum-like classes', () => {
+  test('GIVEN each DeviceCertificate factory WHEN built THEN it exposes its source', () => {
+    const csr = '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----';
+    expect(DeviceCertificate.generated().source).toEqual(DeviceCertificateSource.GENERATED);
+    expect(DeviceCertificate.fromCsr(csr).source).toEqual(DeviceCertificateSource.CSR);
+    expect(DeviceCertificate.fromCertificateArn(`arn:aws:iot:eu-west-1:123456789012:cert/${'c'.repeat(64)}`).source).toEqual(DeviceCertificateSource.CERTIFICATE_ARN);
+    expect(DeviceCertificate.none().source).toEqual(DeviceCertificateSource.NONE);
+  });
+
+  test('GIVEN each ParsedFormat factory WHEN built THEN it exposes its kind and extension', () => {
+    expect(ParsedFormat.jsonLines()).toMatchObject({ kind: ParsedFormatKind.JSON_LINES, extension: '.json' });
+    expect(ParsedFormat.csv({ columns: ['a'] })).toMatchObject({ kind: ParsedFormatKind.CSV, extension: '.csv' });
+  });
+
+  test('GIVEN each PartitionKey factory WHEN built THEN it exposes its source and where the value comes from', () => {
+    expect(PartitionKey.topicLevel('device', 1)).toMatchObject({ name: 'device', source: PartitionKeySource.TOPIC_LEVEL, level: 1, path: undefined });
+    expect(PartitionKey.field('site', 'meta.site')).toMatchObject({ name: 'site', source: PartitionKeySource.FIELD, level: undefined, path: 'meta.site' });
+  });
+
+  test('GIVEN each ParserDelivery factory WHEN built THEN it exposes its mode and the direct prefix', () => {
+    expect(ParserDelivery.firehose()).toMatchObject({ mode: ParserDeliveryMode.FIREHOSE, prefix: undefined });
+    expect(ParserDelivery.direct()).toMatchObject({ mode: ParserDeliveryMode.DIRECT, prefix: 'direct/' });
+    expect(ParserDelivery.direct({ prefix: 'mine/' })).toMatchObject({ mode: ParserDeliveryMode.DIRECT, prefix: 'mine/' });
+  });
+});
+
+describe('names the CLI and the local runner look for (src/contract)', () => {
+  test('GIVEN a pipeline WHEN synthesized THEN every output id of the contract is an output of the pipeline, the thing-name output has the contract description', () => {
+    const { template } = synth();
+    const outputs = template.toJSON().Outputs as Record<string, { Description?: string }>;
+    for (const id of Object.values(PIPELINE_OUTPUT_IDS)) {
+      expect(Object.keys(outputs).filter((logicalId) => new RegExp(`^Pipeline${id}[0-9A-F]{8}$`).test(logicalId))).toHaveLength(1);
+    }
+    const thingOutput = Object.entries(outputs).find(([logicalId]) => logicalId.startsWith(`Pipeline${PIPELINE_OUTPUT_IDS.thingName}`))!;
+    expect(thingOutput[1].Description).toEqual(THING_NAME_OUTPUT_DESCRIPTION);
+    expect(outputs[DATA_ENDPOINT_OUTPUT_ID]).toBeDefined();
+  });
+
+  test('GIVEN a pipeline with an added device WHEN synthesized THEN its own device, policy, rule and stream carry the contract construct ids', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't' });
+    pipeline.addDevice('Extra', { thingName: 'extra' });
+    const template = Template.fromStack(stack);
+    const ids = PIPELINE_CONSTRUCT_IDS;
+    const logicalIds = (type: string) => Object.keys(template.findResources(type));
+    expect(pipeline.device.node.id).toEqual(ids.device);
+    expect(logicalIds('AWS::IoT::Thing').filter((id) => id.startsWith(`Pipeline${ids.device}${ids.thing}`))).toHaveLength(1);
+    expect(logicalIds('Custom::IotDeviceCertificate').filter((id) => id.startsWith(`Pipeline${ids.device}${ids.certificate}`))).toHaveLength(1);
+    expect(logicalIds('AWS::IoT::Policy').map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([`Pipeline${ids.devicePolicy}`, `Pipeline${ids.fleetPolicy}`]);
+    expect(logicalIds('AWS::IoT::TopicRule').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([`Pipeline${ids.topicRule}`]);
+    expect(logicalIds('AWS::KinesisFirehose::DeliveryStream').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([`Pipeline${ids.deliveryStream}`]);
   });
 });

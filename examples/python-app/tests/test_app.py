@@ -73,7 +73,11 @@ def test_runs_against_the_peer_floor_and_the_built_wheel():
         "the library must come from the venv (the wheel), not from the work tree"
 
 
-# --- Telemetry stack: the README snippet, reference parser with JSON Lines ------------------------------------
+# --- Telemetry stack: the README snippet, reference parser with JSON Lines, alarms only, customer-managed key ---
+
+def key_arn() -> dict:
+    return resolve(example.stack, example.pipeline.encryption_key.key_arn)
+
 
 def test_thing_is_named_after_the_construct_path(telemetry):
     name = example.pipeline.thing_name
@@ -141,9 +145,10 @@ def test_delivery_stream_buffers_compresses_backs_up_and_invokes_the_reference_p
     telemetry.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 1)
     telemetry.has_resource_properties("AWS::KinesisFirehose::DeliveryStream", {
         "DeliveryStreamType": "DirectPut",
-        "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "AWS_OWNED_CMK"},
+        "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key_arn()},
         "ExtendedS3DestinationConfiguration": {
             "BucketARN": resolve(stack, pipeline.parsed_bucket.bucket_arn),
+            "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": key_arn()}},
             "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
             "CompressionFormat": "GZIP",
             "FileExtension": ".json.gz",
@@ -156,6 +161,7 @@ def test_delivery_stream_buffers_compresses_backs_up_and_invokes_the_reference_p
                 "Prefix": PIPELINE_PREFIXES["raw"],
                 "CompressionFormat": "GZIP",
                 "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 1},
+                "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": key_arn()}},
             },
         },
     })
@@ -188,14 +194,44 @@ def test_buckets_are_hardened(telemetry):
         assert props["PublicAccessBlockConfiguration"] == {
             "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
-            "SSEAlgorithm": "AES256"}
+        # encryption=PipelineEncryption.customer_managed(): SSE-KMS with the pipeline's key and S3 Bucket Keys
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [{
+            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn()},
+            "BucketKeyEnabled": True}]
         assert "DestinationBucketName" in props["LoggingConfiguration"]
         telemetry.has_resource_properties("AWS::S3::BucketPolicy", {
             "Bucket": {"Ref": bucket_id},
             "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
                 "Effect": "Deny", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])},
         })
+
+
+def test_customer_managed_encryption_creates_one_rotating_key_for_secret_and_log_groups(telemetry):
+    assert example.pipeline.encryption_key is not None
+    telemetry.resource_count_is("AWS::KMS::Key", 1)
+    telemetry.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    telemetry.has_resource_properties("AWS::SecretsManager::Secret", {"KmsKeyId": key_arn()})
+    # the stream's and the parser's log groups (3 months), and the key lets CloudWatch Logs use it
+    log_groups = telemetry.find_resources("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 90}})
+    assert len(log_groups) == 2
+    assert all(group["Properties"]["KmsKeyId"] == key_arn() for group in log_groups.values())
+    telemetry.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({
+        "Principal": {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}})])}})
+
+
+def test_monitoring_has_the_alarms_and_no_dashboard(telemetry):
+    telemetry.resource_count_is("AWS::CloudWatch::Alarm", 9)
+    telemetry.resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    assert len(example.pipeline.monitoring.alarms) == 9
+    assert example.pipeline.monitoring.dashboard is None
+
+
+def test_enum_like_classes_expose_their_kind():
+    assert lib.PipelineEncryption.aws_managed().kind == lib.PipelineEncryptionKind.AWS_MANAGED
+    assert lib.PipelineEncryption.customer_managed().kind == lib.PipelineEncryptionKind.CUSTOMER_MANAGED
+    assert lib.DeviceCertificate.none().source == lib.DeviceCertificateSource.NONE
+    assert lib.ParserDelivery.direct().mode == lib.ParserDeliveryMode.DIRECT
+    assert example.pipeline.device.certificate_source == lib.DeviceCertificateSource.GENERATED
 
 
 def test_stack_outputs_the_data_endpoint_and_the_certificate_secret(telemetry):
@@ -262,6 +298,11 @@ def test_two_pipelines_share_one_certificate_provider_and_one_endpoint_lookup(cu
     custom.resource_count_is("Custom::IotDeviceCertificate", 2)
     custom.resource_count_is("Custom::AWS", 1)
     custom.resource_count_is("AWS::S3::Bucket", 6)
+    # the defaults: AWS-managed encryption, alarms and a dashboard per pipeline
+    custom.resource_count_is("AWS::KMS::Key", 0)
+    assert example.csv_pipeline.encryption_key is None
+    custom.resource_count_is("AWS::CloudWatch::Alarm", 18)
+    custom.resource_count_is("AWS::CloudWatch::Dashboard", 2)
 
 
 def test_inline_parser_implements_the_firehose_contract():

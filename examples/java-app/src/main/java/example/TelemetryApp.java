@@ -6,8 +6,10 @@ package example;
 import io.github.cdkiotcorefirehosepipeline.BufferingOptions;
 import io.github.cdkiotcorefirehosepipeline.IotCoreFirehosePipeline;
 import io.github.cdkiotcorefirehosepipeline.JsonLinesOptions;
+import io.github.cdkiotcorefirehosepipeline.MonitoringOptions;
 import io.github.cdkiotcorefirehosepipeline.ParsedFormat;
 import io.github.cdkiotcorefirehosepipeline.Parser;
+import io.github.cdkiotcorefirehosepipeline.PipelineEncryption;
 import io.github.cdkiotcorefirehosepipeline.ReferenceParserOptions;
 import java.util.List;
 import software.amazon.awscdk.App;
@@ -27,9 +29,11 @@ import software.amazon.awscdk.services.lambda.Runtime;
  * Example CDK app in Java: consumes the jsii-built jar of cdk-iot-core-firehose-pipeline as a user would.
  *
  * <ul>
- *   <li>{@code Telemetry}: the README snippet — reference parser, JSON Lines.</li>
+ *   <li>{@code Telemetry}: the README snippet — reference parser, JSON Lines, alarms without a dashboard, one
+ *       customer-managed KMS key.</li>
  *   <li>{@code CustomParsers}: the reference parser with CSV output, and {@code Parser.fromFunction} with a
- *       Lambda function (inline Python code) that implements the Firehose data-transformation contract.</li>
+ *       Lambda function (inline Python code) that implements the Firehose data-transformation contract; default
+ *       monitoring and AWS-managed encryption.</li>
  * </ul>
  */
 public final class TelemetryApp {
@@ -77,6 +81,8 @@ public final class TelemetryApp {
                 .parser(Parser.reference(ReferenceParserOptions.builder()
                         .format(ParsedFormat.jsonLines(JsonLinesOptions.builder().topicSegmentFields(List.of("device")).build()))
                         .build()))
+                .monitoring(MonitoringOptions.builder().alarms(true).dashboard(false).build())
+                .encryption(PipelineEncryption.customerManaged())
                 .build();
         // [/README:java]
 

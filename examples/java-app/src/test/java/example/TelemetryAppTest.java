@@ -3,12 +3,19 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.cdkiotcorefirehosepipeline.CsvOptions;
+import io.github.cdkiotcorefirehosepipeline.DeviceCertificate;
+import io.github.cdkiotcorefirehosepipeline.DeviceCertificateSource;
 import io.github.cdkiotcorefirehosepipeline.IotCoreFirehosePipeline;
 import io.github.cdkiotcorefirehosepipeline.ParsedFormat;
+import io.github.cdkiotcorefirehosepipeline.ParserDelivery;
+import io.github.cdkiotcorefirehosepipeline.ParserDeliveryMode;
+import io.github.cdkiotcorefirehosepipeline.PipelineEncryption;
+import io.github.cdkiotcorefirehosepipeline.PipelineEncryptionKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,7 +134,11 @@ class TelemetryAppTest {
         assertArrayEquals(Files.readAllBytes(distJar), Files.readAllBytes(libJar), libJar + " differs from " + distJar);
     }
 
-    // --- Telemetry stack: the README snippet, reference parser with JSON Lines ------------------------------------
+    // --- Telemetry stack: the README snippet, reference parser with JSON Lines, alarms only, customer-managed key ---
+
+    private static Object keyArn() {
+        return resolve(ex.stack(), ex.pipeline().getEncryptionKey().getKeyArn());
+    }
 
     @Test
     void thingIsNamedAfterTheConstructPath() {
@@ -194,21 +205,23 @@ class TelemetryAppTest {
         telemetry.resourceCountIs("AWS::KinesisFirehose::DeliveryStream", 1);
         telemetry.hasResourceProperties("AWS::KinesisFirehose::DeliveryStream", Map.of(
                 "DeliveryStreamType", "DirectPut",
-                "DeliveryStreamEncryptionConfigurationInput", Map.of("KeyType", "AWS_OWNED_CMK"),
-                "ExtendedS3DestinationConfiguration", Map.of(
-                        "BucketARN", resolve(stack, pipeline.getParsedBucket().getBucketArn()),
-                        "BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1),
-                        "CompressionFormat", "GZIP",
-                        "FileExtension", ".json.gz",
-                        "Prefix", DATA_PREFIX,
-                        "ErrorOutputPrefix", ERROR_PREFIX,
-                        "CloudWatchLoggingOptions", Map.of("Enabled", true),
-                        "S3BackupMode", "Enabled",
-                        "S3BackupConfiguration", Map.of(
+                "DeliveryStreamEncryptionConfigurationInput", Map.of("KeyType", "CUSTOMER_MANAGED_CMK", "KeyARN", keyArn()),
+                "ExtendedS3DestinationConfiguration", Map.ofEntries(
+                        Map.entry("BucketARN", resolve(stack, pipeline.getParsedBucket().getBucketArn())),
+                        Map.entry("EncryptionConfiguration", Map.of("KMSEncryptionConfig", Map.of("AWSKMSKeyARN", keyArn()))),
+                        Map.entry("BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1)),
+                        Map.entry("CompressionFormat", "GZIP"),
+                        Map.entry("FileExtension", ".json.gz"),
+                        Map.entry("Prefix", DATA_PREFIX),
+                        Map.entry("ErrorOutputPrefix", ERROR_PREFIX),
+                        Map.entry("CloudWatchLoggingOptions", Map.of("Enabled", true)),
+                        Map.entry("S3BackupMode", "Enabled"),
+                        Map.entry("S3BackupConfiguration", Map.of(
                                 "BucketARN", resolve(stack, pipeline.getRawBucket().getBucketArn()),
                                 "Prefix", RAW_PREFIX,
                                 "CompressionFormat", "GZIP",
-                                "BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1)))));
+                                "BufferingHints", Map.of("IntervalInSeconds", 60, "SizeInMBs", 1),
+                                "EncryptionConfiguration", Map.of("KMSEncryptionConfig", Map.of("AWSKMSKeyARN", keyArn())))))));
         Map<String, Object> params = processorParameters(s3Destination(telemetry, pipeline, stack));
         assertEquals(resolve(stack, pipeline.getParserFunction().getFunctionArn()), params.get("LambdaArn"));
         assertEquals(List.of("3", "1", "60"), List.of(params.get("NumberOfRetries"), params.get("BufferSizeInMBs"),
@@ -244,8 +257,10 @@ class TelemetryAppTest {
             assertEquals(Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true,
                     "RestrictPublicBuckets", true), p.get("PublicAccessBlockConfiguration"));
             assertEquals(Map.of("Status", "Enabled"), p.get("VersioningConfiguration"));
+            // encryption(PipelineEncryption.customerManaged()): SSE-KMS with the pipeline's key and S3 Bucket Keys
             assertEquals(Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
-                    "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256")))), p.get("BucketEncryption"));
+                    "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "aws:kms", "KMSMasterKeyID", keyArn()),
+                    "BucketKeyEnabled", true))), p.get("BucketEncryption"));
             assertTrue(((Map<String, Object>) p.get("LoggingConfiguration")).containsKey("DestinationBucketName"));
             telemetry.hasResourceProperties("AWS::S3::BucketPolicy", Map.of(
                     "Bucket", Map.of("Ref", bucketId),
@@ -253,6 +268,40 @@ class TelemetryAppTest {
                             "Effect", "Deny", "Action", "s3:*",
                             "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
         }
+    }
+
+    @Test
+    void customerManagedEncryptionCreatesOneRotatingKeyForSecretAndLogGroups() {
+        assertNotNull(ex.pipeline().getEncryptionKey());
+        telemetry.resourceCountIs("AWS::KMS::Key", 1);
+        telemetry.hasResourceProperties("AWS::KMS::Key", Map.of("EnableKeyRotation", true));
+        telemetry.hasResourceProperties("AWS::SecretsManager::Secret", Map.of("KmsKeyId", keyArn()));
+        // the stream's and the parser's log groups (3 months)
+        Map<String, Map<String, Object>> logGroups = telemetry.findResources("AWS::Logs::LogGroup",
+                Map.of("Properties", Map.of("RetentionInDays", 90)));
+        assertEquals(2, logGroups.size());
+        for (Map<String, Object> group : logGroups.values()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> p = (Map<String, Object>) group.get("Properties");
+            assertEquals(keyArn(), p.get("KmsKeyId"));
+        }
+    }
+
+    @Test
+    void monitoringHasTheAlarmsAndNoDashboard() {
+        telemetry.resourceCountIs("AWS::CloudWatch::Alarm", 9);
+        telemetry.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
+        assertEquals(9, ex.pipeline().getMonitoring().getAlarms().size());
+        assertNull(ex.pipeline().getMonitoring().getDashboard());
+    }
+
+    @Test
+    void enumLikeClassesExposeTheirKind() {
+        assertEquals(PipelineEncryptionKind.AWS_MANAGED, PipelineEncryption.awsManaged().getKind());
+        assertEquals(PipelineEncryptionKind.CUSTOMER_MANAGED, PipelineEncryption.customerManaged().getKind());
+        assertEquals(DeviceCertificateSource.NONE, DeviceCertificate.none().getSource());
+        assertEquals(ParserDeliveryMode.DIRECT, ParserDelivery.direct().getMode());
+        assertEquals(DeviceCertificateSource.GENERATED, ex.pipeline().getDevice().getCertificateSource());
     }
 
     @Test
@@ -335,6 +384,11 @@ class TelemetryAppTest {
         custom.resourceCountIs("Custom::IotDeviceCertificate", 2);
         custom.resourceCountIs("Custom::AWS", 1);
         custom.resourceCountIs("AWS::S3::Bucket", 6);
+        // the defaults: AWS-managed encryption, alarms and a dashboard per pipeline
+        custom.resourceCountIs("AWS::KMS::Key", 0);
+        assertNull(ex.csvPipeline().getEncryptionKey());
+        custom.resourceCountIs("AWS::CloudWatch::Alarm", 18);
+        custom.resourceCountIs("AWS::CloudWatch::Dashboard", 2);
     }
 
     // --- errors cross the language boundary ------------------------------------------------------------------------

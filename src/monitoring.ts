@@ -3,6 +3,39 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ERROR_OUTPUT_TYPES, RULE_ERRORS_PREFIX } from './contract';
+
+/**
+ * The monitoring of an `IotCoreFirehosePipeline` (its `monitoring` prop): CloudWatch alarms and a dashboard.
+ */
+export interface MonitoringOptions {
+  /**
+   * Create CloudWatch alarms (data freshness, processing and delivery failures, throttling, put requests
+   * near quota, parser errors and throttles, IoT rule action and error-action failures).
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * Where the alarms notify, e.g. `new cloudwatch_actions.SnsAction(topic)`.
+   * @default - no action; the alarms show their state in CloudWatch only
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * Create a CloudWatch dashboard of the flow. It shows the alarms, so it needs `alarms`: giving
+   * `dashboard: true` with `alarms: false` is an error.
+   * @default true (when `alarms` is on)
+   */
+  readonly dashboard?: boolean;
+  /**
+   * The stream's Direct PUT request quota per second, for the "put requests near quota" alarm (2,000 in
+   * us-east-1, us-west-2 and eu-west-1, lower in other regions; check Service Quotas).
+   * @default 2000
+   */
+  readonly putRequestQuotaPerSecond?: number;
+}
+
+/** The put-request quota per second unless given (the Direct PUT quota in us-east-1, us-west-2 and eu-west-1). */
+const DEFAULT_PUT_REQUEST_QUOTA_PER_SECOND = 2000;
 
 /**
  * Properties of `PipelineMonitoring`.
@@ -65,7 +98,7 @@ export class PipelineMonitoring extends Construct {
     const oneMinute = Duration.minutes(1);
     const interval = props.bufferingInterval.toSeconds();
     this.freshnessThresholdSeconds = Math.ceil(interval * (props.dynamicPartitioning ? 1.5 : 1)) + FRESHNESS_MARGIN_SECONDS;
-    const quota = props.putRequestQuotaPerSecond ?? 2000;
+    const quota = props.putRequestQuotaPerSecond ?? DEFAULT_PUT_REQUEST_QUOTA_PER_SECOND;
     if (!Number.isFinite(quota) || quota <= 0) {
       throw new Error(`${this.node.path}: invalid \`putRequestQuotaPerSecond\`: ${quota}; give the stream's request quota per second from Service Quotas, e.g. 2000.`);
     }
@@ -108,7 +141,7 @@ export class PipelineMonitoring extends Construct {
       `Oldest record in Firehose is older than the buffering interval (${interval} s) plus ${FRESHNESS_MARGIN_SECONDS} s: delivery to S3 is stuck or slow. Firehose retries S3 for 24 h, then drops.`,
       this.freshnessThresholdSeconds, above, 2);
     alarm('ProcessingFailures', processingSuccess,
-      'A parser invocation failed (ExecuteProcessing.Success < 1): records are retried and then written under the processing-failed error prefix.',
+      `A parser invocation failed (ExecuteProcessing.Success < 1): records are retried and then written under the ${ERROR_OUTPUT_TYPES.processingFailed} error prefix.`,
       1, below);
     alarm('DeliveryFailures', deliverySuccess,
       'A delivery to S3 failed (DeliveryToS3.Success < 1): check the stream\'s log group and the bucket/KMS permissions.',
@@ -120,7 +153,7 @@ export class PipelineMonitoring extends Construct {
     alarm('ParserErrors', parserErrors, 'The parser function raised errors (the whole batch is retried).', 0, above);
     alarm('ParserThrottles', parserThrottles, 'The parser function was throttled: raise its concurrency.', 0, above);
     alarm('RuleActionFailures', ruleFailure,
-      'The IoT rule failed to put messages into Firehose; they went to the error action (raw bucket iot-rule-errors/).', 0, above);
+      `The IoT rule failed to put messages into Firehose; they went to the error action (raw bucket ${RULE_ERRORS_PREFIX}).`, 0, above);
     alarm('RuleErrorActionFailures', errorActionFailure,
       'The IoT rule\'s error action failed too: these messages are LOST. Check the rule role and the raw bucket.', 0, above);
 
