@@ -66,6 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // CLI (bundled by esbuild into assets/cli, so these stay devDependencies)
     'mqtt@^5.10.0',
     'commander@^12.1.0',
+    '@commander-js/extra-typings@~12.1.0', // typed options and actions for commander (types only; bundled)
     '@aws-sdk/client-cloudformation@^3.600.0',
     '@aws-sdk/client-firehose@^3.600.0',
     '@aws-sdk/client-cloudwatch@^3.600.0',

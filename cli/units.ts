@@ -1,17 +1,20 @@
+/**
+ * Option values people type: durations, sizes and bounded numbers. Bad values are `UsageError`s that name the option.
+ */
 import { UsageError } from './errors';
+import { DurationError, parseDuration as parseContractDuration } from '../src/contract';
 
 /**
- * Parses a duration: `10s`, `500ms`, `5m`, `1h`, `1d`, or a bare number of seconds. Returns seconds.
+ * Parses a duration: `10s`, `500ms`, `5m`, `1h`, `1d`, or a bare number of seconds (the contract's parser, shared with
+ * the local runner). Returns milliseconds.
  */
 export function parseDuration(text: string, option: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${option} ${JSON.stringify(text)} is not a duration; write e.g. 10s, 500ms, 5m, 1h.`);
-  const value = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const factor: Record<string, number> = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400 };
-  const seconds = value * factor[unit];
-  if (!(seconds > 0)) throw new UsageError(`${option} must be greater than zero.`);
-  return seconds;
+  try {
+    return parseContractDuration(text);
+  } catch (e) {
+    if (e instanceof DurationError) throw new UsageError(`${option} ${e.message}`);
+    throw e;
+  }
 }
 
 /**

@@ -4,18 +4,21 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { buildSync } from 'esbuild';
 import { cli } from './support';
+import { COMMANDS } from '../../cli';
 
 describe('help and usage (in-process)', () => {
   test.each([
-    [[], ['publish', 'doctor', 'cost']],
-    [['--help'], ['publish', 'doctor', 'cost']],
+    [[], ['publish', 'doctor', 'cost', 'local']],
+    [['--help'], ['publish', 'doctor', 'cost', 'local']],
     [['publish', '--help'], ['--stack <name>', '--pipeline <id>', '--endpoint <host[:port]>', '--cert <file>', '--key <file>', '--ca <file>', '--secret-id <id>',
       '--client-id <id>', '--topic <topic>', '--count <n>', '--rate <n>', '--qos <qos>', '--mqtt-version <version>', '--template <json>', '--template-file <file>',
       '--json', '{{randomInt:min:max}}', 'Exit code: 0 when every message was acknowledged']],
     [['doctor', '--help'], ['--stack <name>', '--pipeline <id>', '--region <region>', '--endpoint-url <url>', '--since <duration>', '--json',
       'Exit code: 0 when nothing FAILs, 1 otherwise']],
     [['cost', '--help'], ['--devices <n>', '--interval <duration>', '--rate <n>', '--payload <size>', '--basic-ingest', '--no-backup', '--parser-memory <MB>',
-      '--parser-ms-per-batch <ms>', '--buffer-mb <MiB>', '--buffer-seconds <s>', '--json']],
+      '--parser-ms-per-batch <ms>', '--buffer-mb <MiB>', '--buffer-seconds <s>', '--json', 'cli/cost/prices.ts']],
+    [['local', '--help'], ['--app <dir>', '--stack <name>', '--data-dir <dir>', '--host <address>', '--port <n>', '--buffer-interval <duration>', '--s3-endpoint <url>',
+      '--verbose', 'certs']],
     [['help', 'cost'], ['--devices <n>']],
   ])('GIVEN %j THEN help is printed with exit code 0', async (args, expected) => {
     // WHEN
@@ -23,6 +26,14 @@ describe('help and usage (in-process)', () => {
     // THEN
     expect(code).toBe(0);
     for (const text of expected) expect(out).toContain(text);
+  });
+
+  test('GIVEN the commands THEN --help lists them in the order of COMMANDS, one module each', async () => {
+    // WHEN
+    const { out } = await cli('--help');
+    // THEN
+    const listed = out.slice(out.indexOf('Commands:')).split('\n').flatMap((line) => /^ {2}([a-z]+) /.exec(line)?.[1] ?? []).filter((name) => name !== 'help');
+    expect(listed).toEqual(COMMANDS.map((c) => c.name));
   });
 
   test.each([
@@ -67,7 +78,7 @@ describe('the bundled command (esbuild, as `npx projen bundle:cli` builds it)', 
     expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\("(mqtt|commander|@aws-sdk\/[a-z-]+)"\)/);
   });
 
-  test.each([[['--help']], [['publish', '--help']], [['doctor', '--help']], [['cost', '--help']]])('GIVEN %j THEN the bundle prints help and exits 0', (args) => {
+  test.each([[['--help']], [['publish', '--help']], [['doctor', '--help']], [['cost', '--help']], [['local', '--help']], [['local', 'certs', '--help']]])('GIVEN %j THEN the bundle prints help and exits 0', (args) => {
     // WHEN
     const r = node(...args);
     // THEN

@@ -11,7 +11,7 @@
  * stream, log group, metrics and objects with the service APIs. The doctor therefore finds the pipeline through
  * the outputs, the certificate through the generated certificate's secret, and the policy through the
  * certificate — the paths it takes for a real stack when resource ids are unavailable. Resolving resources
- * from ListStackResources is unit-tested in aws.test.ts with the ids `cdk synth` produces.
+ * from ListStackResources is unit-tested in test/cli/aws/pipeline.test.ts with the ids `cdk synth` produces.
  */
 import { join } from 'path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
@@ -25,13 +25,14 @@ import {
 } from '@aws-sdk/client-iot';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { cli, findExecutable, freePort, Server, startServer, waitFor } from './support';
-import type { CheckId, DoctorReport, Status } from '../../cli/doctor';
-import { CHECKS } from '../../cli/doctor';
+import type { Status } from '../../../cli/doctor/check';
+import { CHECK_IDS, CheckId } from '../../../cli/doctor/checks';
+import type { DoctorReport } from '../../../cli/doctor/report';
+import { cli, findExecutable, freePort, Server, startServer, waitFor } from '../support';
 
 jest.setTimeout(60_000);
 
-const REPO = join(__dirname, '..', '..');
+const REPO = join(__dirname, '..', '..', '..');
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 
@@ -263,7 +264,7 @@ async function doctor(...args: string[]): Promise<{ code: number; report: Doctor
 }
 
 const statuses = (r: DoctorReport): Partial<Record<CheckId, Status>> => Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
-const allPass = (): Record<CheckId, Status> => Object.fromEntries(CHECKS.map((id) => [id, 'PASS'])) as Record<CheckId, Status>;
+const allPass = (): Record<CheckId, Status> => Object.fromEntries(CHECK_IDS.map((id) => [id, 'PASS'])) as Record<CheckId, Status>;
 
 interface Variant {
   readonly name: string;
@@ -475,7 +476,7 @@ describe('cdk-iot-pipeline doctor (moto server)', () => {
       expect.stringMatching(/^PASS\s+stream\s+/),
       'What to do:',
       `  FAIL rule: \`aws iot enable-topic-rule --rule-name ${s.ruleName}\``,
-      `${CHECKS.length - 1} PASS, 0 WARN, 1 FAIL`,
+      `${CHECK_IDS.length - 1} PASS, 0 WARN, 1 FAIL`,
     ]));
     expect(err).toContain(`… reading stack ${s.stackName}`);
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { UsageError } from './errors';
+import { UsageError } from '../errors';
 
 /**
  * Message templates: JSON text with placeholders that are replaced, as text, for every message.

@@ -4,41 +4,13 @@ import { join } from 'path';
 import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { makePki, Pki } from './support';
-import { AwsClients } from '../../cli/aws';
-import { CliError, UsageError } from '../../cli/errors';
-import {
-  explainConnectError, parseEndpoint, percentile, PublishCommandOptions, resolvePublishSettings, summarizeLatencies,
-} from '../../cli/publish';
+import { AwsClients } from '../../../cli/aws/clients';
+import { UsageError } from '../../../cli/errors';
+import { parseEndpoint, PublishOptions, resolvePublishSettings } from '../../../cli/publish/settings';
+import { makePki, Pki } from '../support';
 
 // The SDK's notice about future Node.js versions is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-describe('latency statistics', () => {
-  test.each([
-    [[5], 50, 5],
-    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50, 5],
-    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9],
-    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99, 10],
-    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 100, 10],
-    [[10, 20, 30], 0, 10],
-  ])('GIVEN sorted %j THEN the nearest-rank p%s is %s', (values, p, expected) => {
-    expect(percentile(values, p)).toBe(expected);
-  });
-
-  test('GIVEN unsorted latencies THEN the summary sorts first', () => {
-    // GIVEN 1..100 shuffled deterministically
-    const values = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
-    // WHEN
-    const s = summarizeLatencies(values);
-    // THEN
-    expect(s).toEqual({ count: 100, p50: 50, p90: 90, p99: 99, max: 100 });
-  });
-
-  test('GIVEN no latencies THEN no summary', () => {
-    expect(summarizeLatencies([])).toBeUndefined();
-  });
-});
 
 describe('parseEndpoint', () => {
   test.each([
@@ -55,39 +27,13 @@ describe('parseEndpoint', () => {
   });
 });
 
-describe('explainConnectError', () => {
-  const s = { host: 'abc-ats.iot.eu-west-1.amazonaws.com', port: 8883, clientId: 'dev-1', stackName: 'Telemetry' };
-  const err = (message: string, code?: string | number) => Object.assign(new Error(message), code === undefined ? {} : { code });
-  test.each([
-    ['refused', err('connect ECONNREFUSED', 'ECONNREFUSED'), 'nothing listens there'],
-    ['unknown host', err('getaddrinfo ENOTFOUND', 'ENOTFOUND'), 'Cannot resolve abc-ats.iot.eu-west-1.amazonaws.com'],
-    ['untrusted server, no --ca', err('self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN'), 'Without --ca, Node.js\'s default trust store is used'],
-    ['wrong host name', err('Hostname/IP does not match', 'ERR_TLS_CERT_ALTNAME_INVALID'), 'does not fit abc-ats.iot.eu-west-1.amazonaws.com'],
-    ['client certificate refused', err('C0:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:rec_layer_s3.c:1601:SSL alert number 48\n', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'),
-      'refused the TLS connection with this client certificate (TLS alert "unknown ca")'],
-    ['reset during handshake', err('read ECONNRESET', 'ECONNRESET'), 'run `cdk-iot-pipeline doctor --stack Telemetry`'],
-    ['CONNACK refusal', err('Connection refused: Not authorized', 5), 'CONNACK code 5'],
-  ])('GIVEN %s THEN the message says %j', (_name, e, text) => {
-    // WHEN
-    const explained = explainConnectError(e, s);
-    // THEN
-    expect(explained).toBeInstanceOf(CliError);
-    expect(explained.message).toContain(text);
-  });
-
-  test('GIVEN an untrusted server and --ca THEN the message points at --ca', () => {
-    expect(explainConnectError(err('unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'), { ...s, ca: 'x' }).message)
-      .toContain('Check that --ca holds the CA that issued the broker\'s certificate');
-  });
-});
-
 describe('resolvePublishSettings', () => {
   let pki: Pki;
   let dir: string;
   const cfn = mockClient(CloudFormationClient);
   const sm = mockClient(SecretsManagerClient);
   const clients = () => new AwsClients({ region: 'eu-west-1' });
-  const base: PublishCommandOptions = { count: 3, rate: 10, qos: 1, mqttVersion: 4, connectTimeoutMs: 1000, ackTimeoutMs: 1000 };
+  const base: PublishOptions = { count: 3, rate: 10, qos: 1, mqttVersion: 4, connectTimeoutMs: 1000, ackTimeoutMs: 1000 };
   const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cert-AbCdEf';
   const outputs = (publishTopic = 'iot-test-topic'): Output[] => [
     { OutputKey: 'IotDataAtsEndpoint', OutputValue: 'abc-ats.iot.eu-west-1.amazonaws.com' },
@@ -149,7 +95,7 @@ describe('resolvePublishSettings', () => {
     expect(cfn.calls()).toHaveLength(0);
   });
 
-  test.each<[string, Partial<PublishCommandOptions>, string]>([
+  test.each<[string, Partial<PublishOptions>, string]>([
     ['no certificate', { endpoint: 'h', clientId: 'c', topic: 't' }, 'No client certificate: pass --cert and --key, or --secret-id'],
     ['--cert without --key', { endpoint: 'h', clientId: 'c', topic: 't', cert: 'x' }, 'Give both --cert and --key'],
     ['no endpoint', { clientId: 'c', topic: 't' }, 'No endpoint: pass --endpoint host[:port]'],
@@ -174,6 +120,14 @@ describe('resolvePublishSettings', () => {
   test('GIVEN a secret that is not a generated-certificate secret THEN the error names the expected fields', async () => {
     // GIVEN
     sm.on(GetSecretValueCommand).resolves({ SecretString: '{"username": "x"}' });
+    // WHEN / THEN
+    await expect(resolvePublishSettings({ ...base, endpoint: 'h', clientId: 'c', topic: 't', secretId: 's' }, clients))
+      .rejects.toThrow('Secret s has no certificatePem/privateKey fields');
+  });
+
+  test('GIVEN a secret whose JSON is not an object THEN the error names the expected fields (no TypeError)', async () => {
+    // GIVEN
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'null' });
     // WHEN / THEN
     await expect(resolvePublishSettings({ ...base, endpoint: 'h', clientId: 'c', topic: 't', secretId: 's' }, clients))
       .rejects.toThrow('Secret s has no certificatePem/privateKey fields');

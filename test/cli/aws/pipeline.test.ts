@@ -1,6 +1,6 @@
 import { Output, StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { dataEndpointOutput, explainAwsError, findPipelines, pipelineResources, selectPipeline } from '../../cli/aws';
-import { CliError, UsageError } from '../../cli/errors';
+import { dataEndpointOutput, findPipelines, pipelineResources, selectPipeline } from '../../../cli/aws/pipeline';
+import { CliError, UsageError } from '../../../cli/errors';
 
 /** Output and resource ids as `cdk synth` names them for pipelines 'Pipeline' (generated cert) and 'Pipeline2' (CSR). */
 const OUTPUTS: Output[] = [
@@ -156,30 +156,22 @@ describe('pipelineResources', () => {
     expect(res.thingName).toBeUndefined();
     expect(res.ambiguous).toEqual(['PipelineAThing11111111', 'PipelineBThing22222222']);
   });
+
+  test('GIVEN a partitioned delivery stream beside another stream THEN the one at the construct\'s own path is chosen', () => {
+    // GIVEN the pipeline's stream with dynamic partitioning (construct id PartitionedDeliveryStream) and a stream of an added construct
+    const resources = [
+      r('PipelinePartitionedDeliveryStreamAB12CD34', 'AWS::KinesisFirehose::DeliveryStream', 'S-PipelinePartitioned-abc'),
+      r('PipelineReplayStream0A1B2C3D', 'AWS::KinesisFirehose::DeliveryStream', 'S-PipelineReplay-def'),
+    ];
+    // WHEN
+    const res = pipelineResources(resources, 'Pipeline', ['Pipeline']);
+    // THEN
+    expect(res.deliveryStreamName).toBe('S-PipelinePartitioned-abc');
+    expect(res.ambiguous).toEqual([]);
+  });
 });
 
 test('dataEndpointOutput reads the stack-level IotDataAtsEndpoint output', () => {
   expect(dataEndpointOutput(OUTPUTS)).toBe('abc123-ats.iot.eu-west-1.amazonaws.com');
   expect(dataEndpointOutput([])).toBeUndefined();
-});
-
-describe('explainAwsError', () => {
-  test.each([
-    ['no region', new Error('Region is missing'), UsageError, 'Pass --region'],
-    ['no credentials', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), CliError, 'no AWS credentials'],
-    ['access denied', Object.assign(new Error('User is not authorized to perform: iot:GetPolicy'), { name: 'AccessDeniedException' }), CliError, 'access denied'],
-    ['connection refused', new Error('connect ECONNREFUSED 127.0.0.1:1'), CliError, 'cannot reach the AWS endpoint'],
-  ])('GIVEN %s THEN the error says what to do', (_label, error, type, message) => {
-    // WHEN
-    const explained = explainAwsError(error, 'Reading X');
-    // THEN
-    expect(explained).toBeInstanceOf(type);
-    expect(explained.message).toContain(message);
-    expect(explained.message).toMatch(/^Reading X: /);
-  });
-
-  test('GIVEN another error THEN it passes through', () => {
-    const e = new Error('boom');
-    expect(explainAwsError(e, 'x')).toBe(e);
-  });
 });

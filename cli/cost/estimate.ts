@@ -1,4 +1,8 @@
-import { formatNumber, formatPrice, formatUsd, renderTable } from './format';
+/**
+ * The cost model: devices × message rate × payload size → a monthly bill, line by line, from the price table.
+ */
+import { FIREHOSE_ACTION_SEPARATOR } from '../../src/contract';
+import { formatPrice } from '../format';
 import { PRICES, PriceItem, PriceTable } from './prices';
 
 /** What the estimate is computed from. */
@@ -24,17 +28,6 @@ export interface CostInputs {
   /** Firehose buffer interval in seconds (processor and S3 destination). */
   readonly bufferSeconds: number;
 }
-
-/** Defaults matching the construct's defaults. */
-export const COST_DEFAULTS = {
-  topicBytes: 48,
-  basicIngest: false,
-  backup: true,
-  parserMemoryMb: 512,
-  parserMsPerBatch: 50,
-  bufferMb: 1,
-  bufferSeconds: 60,
-} as const;
 
 /** One line of the breakdown. */
 export interface CostLine {
@@ -72,8 +65,11 @@ export interface CostEstimate {
   readonly notIncluded: string[];
 }
 
-/** Bytes the rule adds to each record: `"topic":"<topic>",` (topic + 11) and the "\n" separator (1). */
-export const RECORD_OVERHEAD_BYTES = 12;
+/**
+ * Bytes the default rule (`SELECT topic() as topic, * ...`) and its Firehose action add to each record: the field
+ * `"topic":"<topic>",` (the topic + 11) and the separator after every message.
+ */
+export const RECORD_OVERHEAD_BYTES = Buffer.byteLength('"topic":"",') + Buffer.byteLength(FIREHOSE_ACTION_SEPARATOR);
 
 /** Computes the monthly cost of a pipeline. */
 export function estimateCost(inputs: CostInputs, prices: PriceTable = PRICES): CostEstimate {
@@ -185,45 +181,3 @@ export function estimateCost(inputs: CostInputs, prices: PriceTable = PRICES): C
   };
 }
 
-/** The breakdown as a text table plus summary lines. */
-export function formatCostEstimate(est: CostEstimate): string {
-  const i = est.inputs;
-  const d = est.derived;
-  const perDevice = i.messagesPerSecondPerDevice >= 1
-    ? `${formatNumber(i.messagesPerSecondPerDevice, 2)} msg/s`
-    : `1 msg every ${formatTrim(1 / i.messagesPerSecondPerDevice)} s`;
-  const header = [
-    `Monthly cost estimate: ${est.prices.region} on-demand prices ${est.prices.asOf}; ${formatNumber(d.secondsPerMonth / 3600)}-hour month`,
-    `${formatNumber(i.devices)} devices × ${perDevice} = ${formatTrim(d.messagesPerSecond)} msg/s = ${formatNumber(d.messagesPerMonth)} messages/month`,
-    `payload ${formatNumber(i.payloadBytes)} B + topic ${formatNumber(i.topicBytes)} B (${d.iotUnitsPerMessage} × 5 KB unit${d.iotUnitsPerMessage === 1 ? '' : 's'}); Firehose record ${formatNumber(d.firehoseRecordBytes)} B; `
-      + `buffer ${i.bufferMb} MiB / ${i.bufferSeconds} s → a batch every ${formatNumber(d.secondsPerFlush, 1)} s`,
-    '',
-  ];
-  const rows = est.lines.map((l) => [
-    l.item,
-    `${formatQuantity(l.quantity)} ${l.quantityUnit}`,
-    l.unitPrice,
-    formatUsd(l.usd),
-  ]);
-  rows.push(['Total', '', '', formatUsd(est.totalUsd)]);
-  const table = renderTable(['Item', 'Quantity / month', 'Unit price', 'USD / month'], rows, [false, true, false, true]);
-  return [
-    ...header,
-    table,
-    '',
-    `Cost per million messages: ${formatUsd(est.usdPerMillionMessages)}`,
-    `Not included: ${est.notIncluded.join('; ')}.`,
-    `Prices: ${est.prices.sources.join(' ')} (check the live pages).`,
-  ].join('\n');
-}
-
-/** 10 → "10", 0.1 → "0.1", 2.345 → "2.35". */
-function formatTrim(v: number): string {
-  return Number.isInteger(v) ? formatNumber(v) : String(Number(v.toFixed(2)));
-}
-
-function formatQuantity(q: number): string {
-  if (q === 0) return '0';
-  if (q >= 100) return formatNumber(q);
-  return formatNumber(q, 2);
-}

@@ -8,8 +8,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir, userInfo } from 'os';
 import { join } from 'path';
-import { cli, findExecutable, freePort, makePki, Pki, Server, startServer, tcpOpen, waitFor } from './support';
-import type { PublishReport } from '../../cli/publish';
+import type { PublishReport } from '../../../cli/publish/report';
+import { cli, findExecutable, freePort, makePki, Pki, Server, startServer, tcpOpen, waitFor } from '../support';
 
 jest.setTimeout(60_000);
 
@@ -136,7 +136,8 @@ describe('cdk-iot-pipeline publish (mosquitto over mutual TLS)', () => {
     expect(l.p50).toBeLessThanOrEqual(l.p90);
     expect(l.p90).toBeLessThanOrEqual(l.p99);
     expect(l.p99).toBeLessThanOrEqual(l.max);
-    expect(l.p50).toBeGreaterThanOrEqual(0);
+    // Every latency is measured inside the run: from its publish to its acknowledgement, both before the run ends.
+    expect(l.max).toBeLessThanOrEqual(report.durationMs);
 
     const received = await sub.messages;
     expect(received).toHaveLength(20);

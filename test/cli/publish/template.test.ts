@@ -1,6 +1,5 @@
-import { UsageError } from '../../cli/errors';
-import { MessageTemplate } from '../../cli/template';
-import { parseDuration, parseNumber, parseSize } from '../../cli/units';
+import { UsageError } from '../../../cli/errors';
+import { MessageTemplate } from '../../../cli/publish/template';
 
 const ENV = { now: () => 1_700_000_000_123, random: () => 0.25, uuid: () => '00000000-0000-4000-8000-000000000001' };
 
@@ -82,34 +81,5 @@ describe('MessageTemplate', () => {
     const sample = MessageTemplate.parse('{"c": "{{clientId}}"}').validate('dev-9', ENV);
     // THEN
     expect(sample).toBe('{"c": "dev-9"}');
-  });
-});
-
-describe('units', () => {
-  test.each([
-    ['10s', 10], ['10', 10], ['500ms', 0.5], ['5m', 300], ['5min', 300], ['1h', 3600], ['1d', 86400], ['1.5s', 1.5],
-  ])('parseDuration(%j) = %s s', (text, seconds) => {
-    expect(parseDuration(text, '--interval')).toBe(seconds);
-  });
-
-  test.each([['0s'], ['-1s'], ['ten'], ['10 parsecs']])('parseDuration(%j) is a usage error', (text) => {
-    expect(() => parseDuration(text, '--interval')).toThrow(UsageError);
-  });
-
-  test.each([
-    ['300B', 300], ['300', 300], ['1KB', 1000], ['1KiB', 1024], ['1.5kb', 1500], ['2MB', 2_000_000], ['1MiB', 1_048_576], ['0.5B', 1],
-  ])('parseSize(%j) = %s bytes', (text, bytes) => {
-    expect(parseSize(text, '--payload')).toBe(bytes);
-  });
-
-  test.each([['0B'], ['big'], ['1GB']])('parseSize(%j) is a usage error', (text) => {
-    expect(() => parseSize(text, '--payload')).toThrow(UsageError);
-  });
-
-  test('parseNumber checks integers and bounds', () => {
-    expect(parseNumber('3', '--n', 1, 5, true)).toBe(3);
-    expect(() => parseNumber('3.5', '--n', 1, 5, true)).toThrow('is not an integer');
-    expect(() => parseNumber('9', '--n', 1, 5)).toThrow('must be between 1 and 5');
-    expect(() => parseNumber('', '--n', 1, 5)).toThrow('is not a number');
   });
 });

@@ -1,0 +1,127 @@
+/**
+ * `cdk-iot-pipeline local` and `local certs`, once their options are parsed: start the local runner (the top-level
+ * `local/` folder) and stop it cleanly on SIGTERM/SIGINT, or issue a device certificate from the local CA.
+ * Loaded only when one of these commands runs (it loads the broker, the runner and node-forge).
+ */
+import { resolve } from 'path';
+import { AssemblyError, DEFAULT_DATA_DIR, issueDeviceCertificate, LocalRunner, validThingName } from '../../local';
+import { BUFFERING_LIMITS } from '../../src/contract';
+import type { CommandContext } from '../command';
+import { CliError, UsageError } from '../errors';
+import { parseDuration } from '../units';
+
+/** The `local` command's options as given (strings). */
+export interface LocalOptions {
+  readonly app: string;
+  readonly stack?: string;
+  /** Default: the runner's `DEFAULT_DATA_DIR`. */
+  readonly dataDir?: string;
+  readonly host: string;
+  readonly port: string;
+  readonly bufferInterval?: string;
+  readonly s3Endpoint?: string;
+  readonly verbose?: boolean;
+}
+
+/** The `local certs` command's options as given. */
+export interface LocalCertsOptions {
+  readonly thing: string;
+  readonly out: string;
+  /** Default: the runner's `DEFAULT_DATA_DIR`. */
+  readonly dataDir?: string;
+}
+
+/** How the `local` command meets the process: signals that stop the runner, and the exit. Replaceable in tests. */
+export interface ProcessHooks {
+  onStopSignal(handler: (signal: NodeJS.Signals) => void): void;
+  exit(code: number): void;
+}
+
+const processHooks: ProcessHooks = {
+  onStopSignal(handler) {
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  },
+  exit: (code) => process.exit(code),
+};
+
+const MAX_BUFFER_INTERVAL_MS = BUFFERING_LIMITS.intervalSeconds.max * 1000;
+
+/** Parses `--buffer-interval` (`5s`, `500ms`, `2m`, a bare number of seconds) into milliseconds, at most Firehose's 900 s. */
+export function parseBufferInterval(text: string): number {
+  const ms = Math.round(parseDuration(text, '--buffer-interval'));
+  if (ms > MAX_BUFFER_INTERVAL_MS) {
+    throw new UsageError(`--buffer-interval ${text} is longer than Firehose's maximum of ${MAX_BUFFER_INTERVAL_MS / 1000} seconds.`);
+  }
+  return ms;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${text} is not a port number (0-65535; 0 picks a free port).`);
+  return port;
+}
+
+/**
+ * Starts the runner, prints its readiness line, and resolves when it has stopped: the first SIGTERM/SIGINT delivers the
+ * buffered records and exits 0 (1 when stopping fails), a second one exits 130 at once (the journal replays at the
+ * next start).
+ */
+export async function runLocal(opts: LocalOptions, context: CommandContext, hooks: ProcessHooks = processHooks): Promise<void> {
+  const { io } = context;
+  if (opts.s3Endpoint !== undefined && !/^https?:\/\/[^/]+/.test(opts.s3Endpoint)) {
+    throw new UsageError(`--s3-endpoint ${opts.s3Endpoint} is not a URL; give e.g. http://127.0.0.1:5000`);
+  }
+  let runner: LocalRunner;
+  try {
+    runner = await LocalRunner.start({
+      app: opts.app,
+      stack: opts.stack,
+      dataDir: opts.dataDir ?? DEFAULT_DATA_DIR,
+      host: opts.host,
+      port: parsePort(opts.port),
+      bufferIntervalMs: opts.bufferInterval !== undefined ? parseBufferInterval(opts.bufferInterval) : undefined,
+      s3Endpoint: opts.s3Endpoint,
+      verbose: opts.verbose,
+    });
+  } catch (e) {
+    if (e instanceof AssemblyError) throw new CliError(e.message);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(`Port ${opts.port} on ${opts.host} is in use; give another --port (0 picks a free one).`);
+    }
+    throw e;
+  }
+  let stopping = false;
+  hooks.onStopSignal((signal) => {
+    if (stopping) {
+      io.stderr(`[local] ${signal} again: exiting without waiting for the flush (the journal replays at the next start)\n`);
+      hooks.exit(130);
+      return;
+    }
+    stopping = true;
+    io.stderr(`[local] ${signal}: delivering buffered records, then exiting\n`);
+    runner.stop().then(() => hooks.exit(0), (e: unknown) => {
+      io.stderr(`[local] stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      hooks.exit(1);
+    });
+  });
+  io.stdout(`${runner.readyLine}\n`);
+  // Resolve only when the runner has stopped, so the CLI keeps the broker running until then.
+  await runner.done;
+}
+
+/** Issues a device certificate from the local CA and prints where the files are. */
+export function runLocalCerts(opts: LocalCertsOptions, context: CommandContext): void {
+  if (!validThingName(opts.thing)) {
+    throw new UsageError(`--thing "${opts.thing}" is not a valid thing name (1-128 characters: letters, digits, ':', '_', '-').`);
+  }
+  const issued = issueDeviceCertificate(resolve(opts.dataDir ?? DEFAULT_DATA_DIR), opts.thing, resolve(opts.out));
+  context.io.stdout([
+    `ca       ${issued.caPath}`,
+    `cert     ${issued.certPath}`,
+    `key      ${issued.keyPath}`,
+    `thing    ${issued.thing}`,
+    `id       ${issued.fingerprint}`,
+  ].join('\n') + '\n');
+  context.setExitCode(0);
+}
