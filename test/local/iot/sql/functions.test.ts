@@ -37,7 +37,8 @@ describe('IoT SQL functions', () => {
     const statement = compileSql('SELECT traceid() AS t FROM \'#\'');
     const first = statement.evaluate(m);
     expect(statement.evaluate(m)).toEqual(first);
-    expect(m.traceId).toEqual((first as { value: { t: string } }).value.t);
+    expect(first).toEqual({ kind: 'json', value: { t: m.traceId } });
+    expect(m.traceId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
