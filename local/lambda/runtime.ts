@@ -23,6 +23,7 @@ import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'fs';
 import { basename, delimiter, dirname, join, resolve as resolvePath } from 'path';
 import { Worker } from 'worker_threads';
 import type { FunctionModel } from '../assembly/model';
+import { AssemblyError, RunnerError } from '../errors';
 
 /** A failed invocation (the handler threw, timed out, or could not be loaded). */
 export class InvocationError extends Error {
@@ -41,11 +42,11 @@ export interface Invoker {
 /** Creates the invoker for a function's runtime. */
 export function createInvoker(fn: FunctionModel, logDir: string, extraEnv: Record<string, string> = {}): Invoker {
   if (!fn.codeDir || !existsSync(fn.codeDir)) {
-    throw new Error(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
+    throw new AssemblyError(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
   }
   const node = fn.runtime.startsWith('nodejs');
   if (!node && !fn.runtime.startsWith('python')) {
-    throw new Error(`${fn.path}: runtime ${fn.runtime} of function ${fn.name} is not run locally (Node.js and Python are)`);
+    throw new AssemblyError(`${fn.path}: runtime ${fn.runtime} of function ${fn.name} is not run locally (Node.js and Python are)`);
   }
   // Everything that can fail comes before the log stream is opened, so a failure leaves nothing open.
   const file = runtimeFile(node ? RUNTIME_FILES.nodeWorker : RUNTIME_FILES.pythonShim);
@@ -113,7 +114,7 @@ export const RUNTIME_FILES = { nodeWorker: 'node-worker.js', pythonShim: 'python
 export function runtimeFile(name: (typeof RUNTIME_FILES)[keyof typeof RUNTIME_FILES]): string {
   const path = join(__dirname, name);
   if (!existsSync(path)) {
-    throw new Error(`the Lambda runtime file ${name} is missing from ${__dirname}; rebuild the CLI bundle (npx projen bundle:cli), which copies local/lambda/${name} there`);
+    throw new RunnerError(`the Lambda runtime file ${name} is missing from ${__dirname}; rebuild the CLI bundle (npx projen bundle:cli), which copies local/lambda/${name} there`);
   }
   return path;
 }

@@ -9,9 +9,9 @@
  * up here when the rule is loaded, and a name that is not here is a SqlError naming the supported ones.
  */
 import { randomUUID } from 'crypto';
-import { compileTimeFormat, TimeFormatError } from '../../../src/contract';
 import { SqlError } from './errors';
 import { SqlMessage, SqlValue, stringify, toNumber } from './values';
+import { compileTimeFormat, TimeFormatError } from '../../../src/contract';
 
 /** One function. */
 export interface SqlFunction {
