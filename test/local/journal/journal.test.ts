@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
-import { cleanup, tempDir, waitFor } from '../helpers';
 import { decodeEntries, encodeEntry, Journal, JournalEntry, Ticket } from '../../../local/journal/journal';
+import { cleanup, tempDir, waitFor } from '../helpers';
 
 function message(i: number): Omit<JournalEntry, 'seq'> {
   return { timestamp: 1700000000000 + i, qos: 1, clientId: `dev-${i % 3}`, topic: `t/${i}`, principal: 'f'.repeat(64), payload: Buffer.from(JSON.stringify({ i })) };

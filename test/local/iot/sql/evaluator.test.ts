@@ -1,6 +1,6 @@
 /** IoT SQL semantics: SELECT and WHERE evaluated against messages (pure: no I/O). */
-import { compileSql, SqlValue } from '../../../../local/iot/sql';
 import { message, NOW } from './message';
+import { compileSql, SqlValue } from '../../../../local/iot/sql';
 
 function select(sql: string, payload: unknown, topic?: string): SqlValue | 'skip' | Buffer {
   const result = compileSql(sql).evaluate(message(payload, topic));

@@ -1,6 +1,6 @@
 /** The IoT SQL function table: each function's result, Undefined handling and arity (pure: no I/O). */
-import { compileSql, resolveFunction, SqlError, SqlValue, SUPPORTED_FUNCTIONS } from '../../../../local/iot/sql';
 import { message, NOW } from './message';
+import { compileSql, resolveFunction, SqlError, SqlValue, SUPPORTED_FUNCTIONS } from '../../../../local/iot/sql';
 
 function select(sql: string, payload: unknown): SqlValue | 'skip' | Buffer {
   const result = compileSql(sql).evaluate(message(payload));

@@ -1,6 +1,6 @@
 /** Substitution templates of rule actions (pure: no I/O). */
-import { compileTemplate, SqlError } from '../../../../local/iot/sql';
 import { message } from './message';
+import { compileTemplate, SqlError } from '../../../../local/iot/sql';
 
 describe('substitution templates', () => {
   test.each<[string, string]>([

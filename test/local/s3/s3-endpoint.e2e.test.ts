@@ -7,8 +7,8 @@ import { createServer, IncomingMessage, Server } from 'http';
 import { AddressInfo } from 'net';
 import { join } from 'path';
 import { gunzipSync } from 'zlib';
-import { cleanup, connect, exampleAssembly, exampleThing, issue, startRunner, tempDir, TestRunner } from '../helpers';
 import { decodeAwsChunked } from '../../../local/s3/api';
+import { cleanup, connect, exampleAssembly, exampleThing, issue, startRunner, tempDir, TestRunner } from '../helpers';
 
 jest.mock('aedes', () => jest.requireActual('../helpers').aedesCommonJs());
 jest.setTimeout(120000);
@@ -59,13 +59,6 @@ class FakeS3 {
     return [400, '<Error><Code>NotImplemented</Code></Error>'];
   }
 }
-
-describe('aws-chunked bodies', () => {
-  test('GIVEN a signed aws-chunked body WHEN decoded THEN the payload bytes', () => {
-    const body = Buffer.from('5;chunk-signature=abc\r\nhello\r\n6;chunk-signature=def\r\n world\r\n0;chunk-signature=000\r\nx-amz-checksum-crc32:AAAA\r\n\r\n');
-    expect(decodeAwsChunked(body).toString()).toBe('hello world');
-  });
-});
 
 describe('local runner with --s3-endpoint', () => {
   let dir: string;

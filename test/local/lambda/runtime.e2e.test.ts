@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createInvoker, InvocationError } from '../../../local/lambda/runtime';
 import type { FunctionModel } from '../../../local/assembly/model';
+import { createInvoker, InvocationError } from '../../../local/lambda/runtime';
 
 jest.setTimeout(60000);
 
