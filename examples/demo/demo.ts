@@ -47,6 +47,11 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
+/** The objects of a bucket folder whose key starts with `prefix`. */
+function objectsUnder(bucketDir: string, prefix: string): string[] {
+  return files(bucketDir).filter((f) => relative(bucketDir, f).startsWith(prefix));
+}
+
 /** The lines of an object (gunzipped when it ends in .gz). */
 function lines(path: string): string[] {
   const data = readFileSync(path);
@@ -149,7 +154,7 @@ async function main(): Promise<void> {
 
     say(`waiting for Firehose to deliver (buffer interval ${interval})…`);
     const deadline = Date.now() + parseDuration(interval) * 3 + 30000;
-    const recordsIn = (dir: string, prefix: string) => files(dir).filter((f) => relative(dir, f).startsWith(prefix)).reduce((n, f) => n + lines(f).length, 0);
+    const recordsIn = (dir: string, prefix: string) => objectsUnder(dir, prefix).reduce((n, f) => n + lines(f).length, 0);
     while (Date.now() < deadline && (recordsIn(rawDir, 'raw/') < count || recordsIn(parsedDir, 'parsed/') < count)) {
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
     ['rule errors', rawDir, 'iot-rule-errors/'],
   ];
   for (const [title, dir, prefix] of sections) {
-    const objects = files(dir).filter((f) => relative(dir, f).startsWith(prefix));
+    const objects = objectsUnder(dir, prefix);
     if (objects.length === 0 && (prefix === 'errors/' || prefix === 'iot-rule-errors/')) continue;
     process.stdout.write(`\n${title}:\n`);
     for (const f of objects) process.stdout.write(`  ${relative(join(dataDir, 's3'), f)}   ${lines(f).length} records\n`);
