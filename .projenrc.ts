@@ -83,8 +83,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
   tsconfigDev: {
-    include: ['.projenrc.ts', 'lambda/**/*.ts', 'cli/**/*.ts', 'local/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
-    compilerOptions: {},
+    // local/lambda/node-worker.js runs as it is in a worker thread: type-checked as JavaScript (// @ts-check).
+    include: ['.projenrc.ts', 'lambda/**/*.ts', 'cli/**/*.ts', 'local/**/*.ts', 'local/lambda/*.js', 'examples/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: { allowJs: true, checkJs: true },
   },
   jestOptions: {
     jestConfig: {
@@ -117,6 +118,8 @@ const cliBundle = project.addTask('bundle:cli', {
   exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
 });
 cliBundle.exec('chmod +x assets/cli/index.js');
+// The local runner's Lambda runtimes run in another thread/process: real files, found next to the bundle.
+cliBundle.exec('cp local/lambda/node-worker.js local/lambda/python_shim.py assets/cli/');
 project.preCompileTask.spawn(cliBundle);
 
 // The parser toolkit, published as the subpath export `cdk-iot-core-firehose-pipeline/parser-toolkit`:

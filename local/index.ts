@@ -4,7 +4,7 @@
  * rules, Firehose buffering/processing/backup, S3 as folders or an S3-compatible endpoint), and issue device
  * certificates from the local CA. Nothing here parses command lines or prints.
  */
-export { AssemblyError } from './assembly/cloud-assembly';
+export { AssemblyError, RunnerError } from './errors';
 
 export { LocalRunner } from './runner';
 export type { RunnerOptions, WrittenObject } from './runner';

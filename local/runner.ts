@@ -4,7 +4,8 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
-import { LocalModel, loadModel } from './assembly/model';
+import { BucketRef, LocalModel, loadModel } from './assembly/model';
+import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
@@ -52,113 +53,52 @@ export interface WrittenObject {
 
 /** A running local pipeline. */
 export class LocalRunner {
-  /** Starts everything; resolves when the broker accepts connections. */
+  /**
+   * Starts everything; resolves when the broker accepts connections. When a step fails (an assembly that cannot
+   * run, a port in use, ...), everything opened before it is closed again — broker, journal, Lambda runtimes, the
+   * loopback S3 API, the S3 client, the data dir lock — so a failed start leaves nothing that keeps the process alive.
+   */
   public static async start(options: RunnerOptions): Promise<LocalRunner> {
     const log = options.log ?? ((line: string) => process.stderr.write(`[local] ${line}\n`));
     const dataDir = resolve(options.dataDir);
     mkdirSync(dataDir, { recursive: true });
     const lock = acquireLock(dataDir);
+    let model: LocalModel;
     try {
-      const model = loadModel({
+      model = loadModel({
         app: options.app,
         stack: options.stack,
         bufferIntervalMs: options.bufferIntervalMs,
         scratchDir: join(dataDir, 'runtime'),
         endpointBucketNames: options.s3Endpoint !== undefined,
       });
-      for (const warning of model.warnings) log(`warning: ${warning}`);
-      const host = options.host ?? '127.0.0.1';
-      const ca = ensureCa(dataDir);
-      const server = ensureServerCertificate(dataDir, ca, host);
-      const sink: ObjectSink = options.s3Endpoint ? new EndpointSink(options.s3Endpoint, model.region) : new FolderSink(join(dataDir, 's3'));
-      const buckets = new Map<string, import('./assembly/model').BucketRef>();
-      for (const b of model.buckets.values()) buckets.set(b.folder, b);
-      for (const s of model.streams.values()) {
-        buckets.set(s.destination.bucket.folder, s.destination.bucket);
-        if (s.backup) buckets.set(s.backup.bucket.folder, s.backup.bucket);
-      }
-      await sink.prepare([...buckets.values()]);
-
-      const runner = new LocalRunner(model, dataDir, lock, log);
-      runner.stopTimeoutMs = options.stopTimeoutMs ?? 30000;
-      // Functions that call S3 themselves (a parser in direct mode) reach the same buckets: the S3-compatible
-      // endpoint, or a minimal S3 API over the bucket folders.
-      let s3Endpoint = options.s3Endpoint;
-      if (!s3Endpoint && sink instanceof FolderSink && model.functions.size > 0) {
-        runner.s3Api = await LocalS3Api.start(sink, model.buckets, options.verbose ? log : () => undefined);
-        s3Endpoint = runner.s3Api.endpoint;
-      }
-      const functionEnv: Record<string, string> = s3Endpoint ? { AWS_ENDPOINT_URL_S3: s3Endpoint } : {};
-      const invokers = new Map<string, Invoker>();
-      for (const stream of model.streams.values()) {
-        let invoker: Invoker | undefined;
-        if (stream.processor) {
-          const arn = stream.processor.functionArn;
-          invoker = invokers.get(arn);
-          if (!invoker) {
-            invoker = createInvoker(model.functions.get(arn)!, join(dataDir, 'logs'), functionEnv);
-            invokers.set(arn, invoker);
-          }
-        }
-        runner.streams.set(stream.name, new LocalDeliveryStream(stream, {
-          sink,
-          invoker,
-          log,
-          onObject: (o) => {
-            const written: WrittenObject = { stream: stream.name, ...o };
-            runner.objects.push(written);
-            if (runner.objects.length > 10000) runner.objects.shift();
-            if (options.verbose) log(`s3: ${o.kind} object ${o.location} (${o.records} records)`);
-          },
-        }));
-      }
-      runner.invokers = [...invokers.values()];
-      runner.rules = new RulesEngine(model.rules, runner.streams, sink, log, model.account);
-
-      const { journal, replay, truncated } = Journal.open(join(dataDir, 'journal'), { sync: options.journalSync ?? true });
-      runner.journal = journal;
-      if (truncated > 0) log(`journal: dropped a torn tail of ${truncated} bytes (a write interrupted by a crash; never acknowledged)`);
-      if (replay.length > 0) {
-        log(`journal: replaying ${replay.length} acknowledged message(s) not yet delivered to S3`);
-        for (const entry of replay) {
-          runner.rules.ingest(entry, new Ticket(() => journal.markDone(entry.seq)));
-        }
-      }
-      runner.replayed = replay.length;
-
-      runner.broker = await LocalBroker.start({
-        host,
-        port: options.port ?? 8883,
-        dataDir,
-        ca,
-        server,
-        model,
-        journal,
-        rules: runner.rules,
-        log,
-        verbose: options.verbose,
-      });
-      runner.host = host;
-      runner.writeState();
-      return runner;
     } catch (e) {
       releaseLock(lock);
       throw e;
     }
+    const runner = new LocalRunner(model, dataDir, lock, log, options.stopTimeoutMs ?? 30000);
+    try {
+      await runner.open(options);
+    } catch (e) {
+      await runner.closeAll();
+      runner.resolveDone();
+      throw e;
+    }
+    return runner;
   }
 
   public readonly streams = new Map<string, LocalDeliveryStream>();
   /** The objects written since the start (the last 10,000). */
   public readonly objects: WrittenObject[] = [];
-  public rules!: RulesEngine;
-  public broker!: LocalBroker;
-  public journal!: Journal;
   /** Journal entries replayed at start. */
   public replayed = 0;
   private host = '127.0.0.1';
-  private invokers: Invoker[] = [];
+  private sink?: ObjectSink;
   private s3Api?: LocalS3Api;
-  private stopTimeoutMs = 30000;
+  private invokers: Invoker[] = [];
+  private rulesEngine?: RulesEngine;
+  private openJournal?: Journal;
+  private openBroker?: LocalBroker;
   private stopped?: Promise<void>;
   private resolveDone!: () => void;
   /** Resolves once the runner has stopped (after `stop()`). */
@@ -171,7 +111,23 @@ export class LocalRunner {
     public readonly dataDir: string,
     private readonly lock: string,
     public readonly log: Logger,
+    private readonly stopTimeoutMs: number,
   ) {}
+
+  /** The rules engine. */
+  public get rules(): RulesEngine {
+    return started(this.rulesEngine, 'rules engine');
+  }
+
+  /** The MQTT broker. */
+  public get broker(): LocalBroker {
+    return started(this.openBroker, 'broker');
+  }
+
+  /** The write-ahead journal. */
+  public get journal(): Journal {
+    return started(this.openJournal, 'journal');
+  }
 
   public get port(): number {
     return this.broker.port;
@@ -217,9 +173,86 @@ export class LocalRunner {
     return this.stopped;
   }
 
+  /** Opens everything, in an order that lets `closeAll` release what was opened when a step fails. */
+  private async open(options: RunnerOptions): Promise<void> {
+    const { model, dataDir, log } = this;
+    for (const warning of model.warnings) log(`warning: ${warning}`);
+    const host = options.host ?? '127.0.0.1';
+    const ca = ensureCa(dataDir);
+    const server = ensureServerCertificate(dataDir, ca, host);
+    const sink: ObjectSink = options.s3Endpoint ? new EndpointSink(options.s3Endpoint, model.region) : new FolderSink(join(dataDir, 's3'));
+    this.sink = sink;
+    const buckets = new Map<string, BucketRef>();
+    for (const b of model.buckets.values()) buckets.set(b.folder, b);
+    for (const s of model.streams.values()) {
+      buckets.set(s.destination.bucket.folder, s.destination.bucket);
+      if (s.backup) buckets.set(s.backup.bucket.folder, s.backup.bucket);
+    }
+    await sink.prepare([...buckets.values()]);
+
+    // Functions that call S3 themselves (a parser in direct mode) reach the same buckets: the S3-compatible
+    // endpoint, or a minimal S3 API over the bucket folders.
+    let s3Endpoint = options.s3Endpoint;
+    if (!s3Endpoint && sink instanceof FolderSink && model.functions.size > 0) {
+      this.s3Api = await LocalS3Api.start(sink, model.buckets, options.verbose ? log : () => undefined);
+      s3Endpoint = this.s3Api.endpoint;
+    }
+    const functionEnv: Record<string, string> = s3Endpoint ? { AWS_ENDPOINT_URL_S3: s3Endpoint } : {};
+    const invokers = new Map<string, Invoker>();
+    for (const stream of model.streams.values()) {
+      let invoker: Invoker | undefined;
+      if (stream.processor) {
+        const arn = stream.processor.functionArn;
+        invoker = invokers.get(arn);
+        if (!invoker) {
+          invoker = createInvoker(model.functions.get(arn)!, join(dataDir, 'logs'), functionEnv);
+          invokers.set(arn, invoker);
+          this.invokers.push(invoker);
+        }
+      }
+      this.streams.set(stream.name, new LocalDeliveryStream(stream, {
+        sink,
+        invoker,
+        log,
+        onObject: (o) => {
+          const written: WrittenObject = { stream: stream.name, ...o };
+          this.objects.push(written);
+          if (this.objects.length > 10000) this.objects.shift();
+          if (options.verbose) log(`s3: ${o.kind} object ${o.location} (${o.records} records)`);
+        },
+      }));
+    }
+    const rules = new RulesEngine(model.rules, this.streams, sink, log, model.account);
+    this.rulesEngine = rules;
+
+    const { journal, replay, truncated } = Journal.open(join(dataDir, 'journal'), { sync: options.journalSync ?? true });
+    this.openJournal = journal;
+    if (truncated > 0) log(`journal: dropped a torn tail of ${truncated} bytes (a write interrupted by a crash; never acknowledged)`);
+    if (replay.length > 0) {
+      log(`journal: replaying ${replay.length} acknowledged message(s) not yet delivered to S3`);
+      for (const entry of replay) rules.ingest(entry, new Ticket(() => journal.markDone(entry.seq)));
+    }
+    this.replayed = replay.length;
+
+    this.openBroker = await LocalBroker.start({
+      host,
+      port: options.port ?? 8883,
+      dataDir,
+      ca,
+      server,
+      model,
+      journal,
+      rules,
+      log,
+      verbose: options.verbose,
+    });
+    this.host = host;
+    this.writeState();
+  }
+
   private async doStop(): Promise<void> {
     try {
-      await this.broker.close();
+      await this.openBroker?.close();
       let timer: NodeJS.Timeout | undefined;
       const delivered = await Promise.race([
         this.flush().then(() => true),
@@ -231,14 +264,33 @@ export class LocalRunner {
       if (!delivered) {
         this.log(`stop: buffers not delivered within ${this.stopTimeoutMs} ms (is the S3 endpoint reachable?); the journal replays them at the next start`);
       }
-      for (const s of this.streams.values()) s.stop();
-      await this.journal.close();
-      await Promise.all(this.invokers.map((i) => i.close()));
-      await this.s3Api?.close();
+      await this.closeAll();
     } finally {
       releaseLock(this.lock);
       this.resolveDone();
     }
+  }
+
+  /**
+   * Closes whatever is open, without delivering buffers (`stop()` flushes first): the broker, the streams'
+   * timers and retries, the journal, the Lambda runtimes, the loopback S3 API, the S3 client; then the lock.
+   * Every step runs even when an earlier one fails (logged).
+   */
+  private async closeAll(): Promise<void> {
+    const step = async (what: string, close: () => unknown) => {
+      try {
+        await close();
+      } catch (e) {
+        this.log(`closing the ${what} failed: ${(e as Error).message}`);
+      }
+    };
+    await step('broker', () => this.openBroker?.close());
+    for (const s of this.streams.values()) s.stop();
+    await step('journal', () => this.openJournal?.close());
+    await step('Lambda runtimes', () => Promise.all(this.invokers.map((i) => i.close())));
+    await step('S3 API', () => this.s3Api?.close());
+    await step('S3 client', () => this.sink?.close?.());
+    releaseLock(this.lock);
   }
 
   private writeState(): void {
@@ -266,6 +318,12 @@ export class LocalRunner {
   }
 }
 
+/** A part that exists once `start` has resolved. */
+function started<T>(part: T | undefined, what: string): T {
+  if (part === undefined) throw new Error(`the runner's ${what} is not started`);
+  return part;
+}
+
 /** One runner per data dir: `<data-dir>/runner.lock` holds the pid; a lock of a dead process is taken over. */
 function acquireLock(dataDir: string): string {
   const path = join(dataDir, 'runner.lock');
@@ -279,12 +337,12 @@ function acquireLock(dataDir: string): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new Error(`another local runner (pid ${pid}) uses the data dir ${dataDir}; stop it or give another --data-dir`);
+        throw new RunnerError(`another local runner (pid ${pid}) uses the data dir ${dataDir}; stop it or use another data dir`);
       }
       unlinkSync(path);
     }
   }
-  throw new Error(`cannot lock the data dir ${dataDir}`);
+  throw new RunnerError(`cannot lock the data dir ${dataDir} (${path} keeps coming back); remove it if no runner uses the data dir`);
 }
 
 function isAlive(pid: number): boolean {

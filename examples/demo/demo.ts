@@ -1,24 +1,27 @@
 /**
- * The demo: the synthesized example app run locally, end to end, on this machine.
+ * The demo: the synthesized example app run locally, end to end, through the shipped CLI only
+ * (`node assets/cli/index.js`, the `cdk-iot-pipeline` command users get).
  *
- *   npx projen synth:example            # examples/app/cdk.out
- *   npx projen bundle:cli               # assets/cli/index.js (optional: without it the demo runs in-process)
- *   npx ts-node --project tsconfig.dev.json lambda/local/demo.ts [--app examples/app/cdk.out] [--count 20]
+ *   npx projen demo        # pre-compile (builds assets/cli), compile, synth:example, then this script
  *
- * Steps: start `cdk-iot-pipeline local` (free port, buffer interval shortened to 2 s), issue a device certificate
- * with `local certs`, publish with `cdk-iot-pipeline publish` over mutual TLS, wait one buffer interval, print
- * the raw and parsed objects and a parsed sample, stop the runner with SIGTERM. When the CLI bundle has no
- * `local` command yet, the runner and the certificate run in-process; without the bundle, mqtt.js publishes.
+ *   npx ts-node --project tsconfig.dev.json examples/demo/demo.ts [--app examples/app/cdk.out] [--stack IotTelemetryExample]
+ *     [--count 20] [--interval 2s] [--data-dir <dir>] [--cli assets/cli/index.js]
+ *
+ * Steps: start `cdk-iot-pipeline local` (free port, buffer interval shortened to 2 s), read the pipeline's thing,
+ * publish topic and buckets from the runner's state.json, issue a device certificate with `local certs`, publish
+ * with `cdk-iot-pipeline publish` over mutual TLS, wait until Firehose has delivered, stop the runner with SIGTERM
+ * (it delivers what is still buffered), then print the raw and parsed objects and a parsed sample.
  */
-import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFile, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
+import { promisify } from 'util';
 import { gunzipSync } from 'zlib';
-import { issueDeviceCertificate, IssuedCertificate } from '../../local/iot/certs';
-import { LocalRunner } from '../../local/runner';
+import { parseDuration, PIPELINE_OUTPUT_IDS, PipelineOutputName } from '../../src/contract';
 
 const REPO = resolve(__dirname, '..', '..');
+const execFileAsync = promisify(execFile);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,19 +32,7 @@ function say(line: string): void {
   process.stdout.write(`demo: ${line}\n`);
 }
 
-const commands = new Map<string, string[]>();
-
-/** Whether the CLI bundle lists the command in its help (an unknown command with --help prints the main help). */
-function cliHas(cli: string, command: string): boolean {
-  if (!existsSync(cli)) return false;
-  if (!commands.has(cli)) {
-    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8', timeout: 30000 }).stdout ?? '';
-    const section = help.split(/^Commands:$/m)[1] ?? '';
-    commands.set(cli, [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]));
-  }
-  return commands.get(cli)!.includes(command);
-}
-
+/** Files under a directory, sorted (writes in progress excluded). */
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
@@ -56,139 +47,134 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
+/** The objects of a bucket folder whose key starts with `prefix`. */
+function objectsUnder(bucketDir: string, prefix: string): string[] {
+  return files(bucketDir).filter((f) => relative(bucketDir, f).startsWith(prefix));
+}
+
+/** The lines of an object (gunzipped when it ends in .gz). */
 function lines(path: string): string[] {
   const data = readFileSync(path);
   return (path.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8').split('\n').filter((l) => l !== '');
 }
 
-interface Running {
-  readonly port: number;
-  stop(): Promise<void>;
+/** What the runner reports in `<data-dir>/state.json` (the parts the demo reads). */
+interface RunnerState {
+  readonly outputs: Record<string, string>;
+  readonly buckets: Record<string, string>;
 }
 
-async function startRunner(cli: string, app: string, dataDir: string, interval: string): Promise<Running> {
-  if (cliHas(cli, 'local')) {
-    const child: ChildProcess = spawn(process.execPath, [cli, 'local', '--app', app, '--data-dir', dataDir, '--port', '0', '--buffer-interval', interval], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const ready = await new Promise<string>((res, rej) => {
-      let out = '';
-      const timer = setTimeout(() => rej(new Error('the runner printed no readiness line within 60 s')), 60000);
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('ready '));
-        if (line) {
-          clearTimeout(timer);
-          res(line);
-        }
-      });
-      child.once('exit', (code) => rej(new Error(`the runner exited with ${code}`)));
-    });
-    say(`cdk-iot-pipeline local: ${ready}`);
-    return {
-      port: Number(/:(\d+) /.exec(ready)![1]),
-      stop: async () => {
-        const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-        child.kill('SIGTERM');
-        say(`runner stopped (SIGTERM) with exit code ${await exited}`);
-      },
-    };
+/** The pipeline's output `name` in `stack` (logical id `<path prefix><output id><hash>`), resolved by the runner. */
+function output(state: RunnerState, stack: string, name: PipelineOutputName): string {
+  const id = PIPELINE_OUTPUT_IDS[name];
+  const ends = (outputId: string, key: string) => new RegExp(`^${stack}\\.[A-Za-z0-9]*${outputId}[0-9A-F]{8}$`).test(key);
+  // `TopicOutput` is also the end of `PublishTopicOutput`: leave out the keys of longer ids that end with this one.
+  const longer = Object.values(PIPELINE_OUTPUT_IDS).filter((other) => other !== id && other.endsWith(id));
+  const matches = Object.entries(state.outputs).filter(([key]) => ends(id, key) && !longer.some((other) => ends(other, key)));
+  if (matches.length !== 1) {
+    throw new Error(`stack ${stack} has ${matches.length} ${id} outputs (${Object.keys(state.outputs).join(', ')}); give --stack a stack with one pipeline`);
   }
-  const runner = await LocalRunner.start({ app, dataDir, port: 0, bufferIntervalMs: parseDurationMs(interval) });
-  say(`runner (in-process; the CLI bundle has no \`local\` command yet): ${runner.readyLine}`);
-  return { port: runner.port, stop: async () => runner.stop() };
+  return matches[0][1];
 }
 
-function parseDurationMs(text: string): number {
-  const m = /^(\d+)(ms|s)?$/.exec(text);
-  if (!m) throw new Error(`--interval ${text}: write e.g. 2s`);
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
-}
-
-function issue(cli: string, dataDir: string, thing: string, out: string): IssuedCertificate {
-  if (cliHas(cli, 'local')) {
-    const r = spawnSync(process.execPath, [cli, 'local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', out], { encoding: 'utf8', timeout: 60000 });
-    if (r.status !== 0) throw new Error(`local certs failed: ${r.stderr}`);
-    return { thing, caPath: join(out, 'ca.pem'), certPath: join(out, `${thing}.cert.pem`), keyPath: join(out, `${thing}.key.pem`), fingerprint: '' };
+/** `node <cli> <args>`; rejects with its stderr when it exits non-zero. */
+async function cli(script: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 120000 });
+    return stdout;
+  } catch (e) {
+    const failed = e as { code?: number; stderr?: string };
+    throw new Error(`cdk-iot-pipeline ${args.join(' ')} exited with ${failed.code}: ${failed.stderr ?? e}`);
   }
-  return issueDeviceCertificate(dataDir, thing, out);
 }
 
-async function publish(cli: string, port: number, cert: IssuedCertificate, topic: string, count: number): Promise<void> {
-  if (cliHas(cli, 'publish')) {
-    const args = [cli, 'publish', '--endpoint', `127.0.0.1:${port}`, '--cert', cert.certPath, '--key', cert.keyPath, '--ca', cert.caPath,
-      '--client-id', cert.thing, '--topic', topic, '--count', String(count), '--rate', '100', '--quiet'];
-    say(`cdk-iot-pipeline ${args.slice(1).map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`);
-    // Asynchronously: the runner may be in this process and must keep answering.
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
-      execFile(process.execPath, args, { encoding: 'utf8', timeout: 120000 }, (err, stdout, stderr) => {
-        res({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
+/** Starts `cdk-iot-pipeline local` and waits for its readiness line. */
+async function startRunner(script: string, args: string[]): Promise<{ child: ChildProcess; ready: string }> {
+  const child = spawn(process.execPath, [script, 'local', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise<string>((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error('the runner printed no readiness line within 60 s')), 60000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('ready '));
+      if (line) {
+        clearTimeout(timer);
+        res(line);
+      }
     });
-    process.stdout.write(r.stdout.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
-    if (r.status !== 0) throw new Error(`publish failed (exit ${r.status}): ${r.stderr}`);
-    return;
-  }
-  say('the CLI bundle has no `publish` command: publishing with mqtt.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mqtt = require('mqtt') as typeof import('mqtt');
-  const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-    clientId: cert.thing, key: readFileSync(cert.keyPath), cert: readFileSync(cert.certPath), ca: readFileSync(cert.caPath), reconnectPeriod: 0,
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`cdk-iot-pipeline local exited with ${code} before it was ready`));
+    });
   });
-  for (let seq = 1; seq <= count; seq++) {
-    await client.publishAsync(topic, JSON.stringify({ seq, ts: Date.now(), temp: Math.round(Math.random() * 1000) / 10 }), { qos: 1 });
-  }
-  await client.endAsync();
+  return { child, ready };
+}
+
+/** SIGTERM: the runner delivers its buffers, then exits. */
+async function stopRunner(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  child.kill('SIGTERM');
+  const code = await exited;
+  say(`runner stopped (SIGTERM): exit code ${code}`);
+  if (code !== 0) throw new Error(`cdk-iot-pipeline local exited with ${code} on SIGTERM`);
 }
 
 async function main(): Promise<void> {
+  const script = resolve(arg('cli', join(REPO, 'assets', 'cli', 'index.js')));
   const app = resolve(arg('app', join(REPO, 'examples', 'app', 'cdk.out')));
-  const cli = resolve(arg('cli', join(REPO, 'assets', 'cli', 'index.js')));
+  const stack = arg('stack', 'IotTelemetryExample'); // the write-up's pipeline: the example app's first stack
   const count = Number(arg('count', '20'));
   const interval = arg('interval', '2s');
   const dataDir = resolve(arg('data-dir', mkdtempSync(join(tmpdir(), 'cdk-iot-local-demo-'))));
-  if (!existsSync(join(app, 'manifest.json'))) {
-    throw new Error(`${app} has no manifest.json: run \`npx projen synth:example\` first`);
-  }
-  // The write-up's pipeline (the example app's first stack) is the one the demo publishes to.
-  const stackName = arg('stack', 'IotTelemetryExample');
-  const templateFile = existsSync(join(app, `${stackName}.template.json`))
-    ? `${stackName}.template.json`
-    : readdirSync(app).sort().find((n) => n.endsWith('.template.json'))!;
-  const template = JSON.parse(readFileSync(join(app, templateFile), 'utf8'));
-  const resources = Object.values(template.Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>);
-  const thing = String(resources.find((r) => r.Type === 'AWS::IoT::Thing')!.Properties!.ThingName);
-  const outputs = template.Outputs as Record<string, { Value: unknown }>;
-  const baseTopic = String(Object.entries(outputs).find(([k]) => k.includes('TopicOutput') && !k.includes('Publish'))?.[1].Value ?? 'iot-test-topic');
-  say(`app ${relative(process.cwd(), app) || app}; data dir ${dataDir}`);
+  if (!existsSync(script)) throw new Error(`${relative(process.cwd(), script)} is missing: run \`npx projen pre-compile\` to build the CLI bundle`);
+  if (!existsSync(join(app, 'manifest.json'))) throw new Error(`${app} has no manifest.json: run \`npx projen synth:example\` first`);
+  say(`app ${relative(process.cwd(), app) || app}, stack ${stack}; data dir ${dataDir}`);
 
-  const runner = await startRunner(cli, app, dataDir, interval);
+  const args = ['--app', app, '--stack', stack, '--data-dir', dataDir, '--port', '0', '--buffer-interval', interval];
+  say(`cdk-iot-pipeline local ${args.map((a) => (a === dataDir ? '<data-dir>' : a)).join(' ')}`);
+  const { child, ready } = await startRunner(script, args);
+  say(ready);
+  const state = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as RunnerState;
+  const thing = output(state, stack, 'thingName');
+  const topic = `${output(state, stack, 'publishTopic')}/demo-device`;
+  const rawDir = state.buckets[output(state, stack, 'rawBucket')];
+  const parsedDir = state.buckets[output(state, stack, 'parsedBucket')];
+  const port = Number(/:(\d+) /.exec(ready)![1]);
   try {
-    const cert = issue(cli, dataDir, thing, join(dataDir, 'device'));
-    say(`issued ${relative(dataDir, cert.certPath)} and ${relative(dataDir, cert.keyPath)} for thing ${thing} (CA ${relative(dataDir, cert.caPath)})`);
-    await publish(cli, runner.port, cert, `${baseTopic}/demo-device`, count);
-    say(`waiting one buffer interval (${interval}) for Firehose to deliver…`);
-    const s3 = join(dataDir, 's3');
-    const deadline = Date.now() + parseDurationMs(interval) * 3 + 30000;
-    while (Date.now() < deadline) {
-      const all = files(s3);
-      const rawRecords = all.filter((f) => f.includes(`${join('/', 'raw', '')}`)).reduce((n, f) => n + lines(f).length, 0);
-      const parsedRecords = all.filter((f) => f.includes(`${join('/', 'parsed', '')}`)).reduce((n, f) => n + lines(f).length, 0);
-      if (rawRecords >= count && parsedRecords >= count) break;
+    const device = join(dataDir, 'device');
+    await cli(script, ['local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', device]);
+    const cert = { ca: join(device, 'ca.pem'), cert: join(device, `${thing}.cert.pem`), key: join(device, `${thing}.key.pem`) };
+    say(`cdk-iot-pipeline local certs: ${relative(dataDir, cert.cert)} and ${relative(dataDir, cert.key)} for thing ${thing} (CA ${relative(dataDir, cert.ca)})`);
+
+    const publish = ['publish', '--endpoint', `127.0.0.1:${port}`, '--cert', cert.cert, '--key', cert.key, '--ca', cert.ca,
+      '--client-id', thing, '--topic', topic, '--count', String(count), '--rate', '100', '--quiet'];
+    say(`cdk-iot-pipeline ${publish.map((a) => (a.startsWith(dataDir) ? join('<data-dir>', relative(dataDir, a)) : a)).join(' ')}`);
+    process.stdout.write((await cli(script, publish)).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
+
+    say(`waiting for Firehose to deliver (buffer interval ${interval})…`);
+    const deadline = Date.now() + parseDuration(interval) * 3 + 30000;
+    const recordsIn = (dir: string, prefix: string) => objectsUnder(dir, prefix).reduce((n, f) => n + lines(f).length, 0);
+    while (Date.now() < deadline && (recordsIn(rawDir, 'raw/') < count || recordsIn(parsedDir, 'parsed/') < count)) {
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
-    await runner.stop();
+    await stopRunner(child);
   }
 
-  const all = files(join(dataDir, 's3'));
   let parsedSample: string | undefined;
-  for (const [title, marker] of [['raw objects (source records, GZIP)', '/raw/'], ['parsed objects (parser output, GZIP)', '/parsed/'], ['rule errors / processing failures', '/errors/']]) {
-    const objects = all.filter((f) => f.includes(marker) || (marker === '/errors/' && f.includes('/iot-rule-errors/')));
-    if (objects.length === 0 && marker === '/errors/') continue;
+  const sections: Array<[string, string, string]> = [
+    ['raw objects (source records, GZIP)', rawDir, 'raw/'],
+    ['parsed objects (parser output, GZIP)', parsedDir, 'parsed/'],
+    ['processing failures', parsedDir, 'errors/'],
+    ['rule errors', rawDir, 'iot-rule-errors/'],
+  ];
+  for (const [title, dir, prefix] of sections) {
+    const objects = objectsUnder(dir, prefix);
+    if (objects.length === 0 && (prefix === 'errors/' || prefix === 'iot-rule-errors/')) continue;
     process.stdout.write(`\n${title}:\n`);
     for (const f of objects) process.stdout.write(`  ${relative(join(dataDir, 's3'), f)}   ${lines(f).length} records\n`);
-    if (marker === '/parsed/' && objects.length > 0) parsedSample = lines(objects[0])[0];
+    if (prefix === 'parsed/' && objects.length > 0) parsedSample = lines(objects[0])[0];
   }
   if (!parsedSample) throw new Error('no parsed object was delivered');
   process.stdout.write(`\nparsed sample:\n  ${JSON.stringify(JSON.parse(parsedSample), null, 2).split('\n').join('\n  ')}\n`);

@@ -10,13 +10,14 @@
 import { createHash } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
+import { AssemblyError } from '../errors';
 
 /** The account id of every local ARN. */
 export const LOCAL_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
 
-/** A problem with the assembly that stops the runner, worded for the user. */
-export class AssemblyError extends Error {}
+// A problem with the assembly that stops the runner, worded for the user (defined with the runner's other errors).
+export { AssemblyError };
 
 export interface CfnResource {
   readonly Type: string;

@@ -5,8 +5,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
-import { AssemblyError, CfnResource, endpointBucketName, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
-import { compilePrefix, CompiledPrefix, compressionExtension, PrefixError } from '../firehose/keys';
+import { AssemblyError, CfnResource, endpointBucketName, LOCAL_ACCOUNT, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
+import { compressionExtension, IOT_SQL_VERSION, PrefixError, PROCESSOR_DEFAULTS } from '../../src/contract';
+import { compileStreamPrefix, StreamPrefix } from '../firehose/keys';
 import { parsePolicyDocument } from '../iot/policy';
 import type { PolicyDocument } from '../iot/policy';
 import { compileSql, compileTemplate, SqlError, SqlStatement, SubstitutionTemplate } from '../iot/sql';
@@ -57,8 +58,9 @@ export interface BufferingModel {
 
 export interface S3TargetModel {
   readonly bucket: BucketRef;
-  readonly prefix: CompiledPrefix;
-  readonly errorPrefix: CompiledPrefix;
+  readonly prefix: StreamPrefix;
+  /** ErrorOutputPrefix, with Firehose's default `<error-output-type>/yyyy/MM/dd/HH/` when absent. */
+  readonly errorPrefix: StreamPrefix;
   readonly buffering: BufferingModel;
   readonly compression: 'UNCOMPRESSED' | 'GZIP';
   /** The extension of the objects: FileExtension, else the compression's. */
@@ -134,13 +136,16 @@ export interface LoadOptions {
 
 const MIB = 1024 * 1024;
 
+/** Firehose's own buffering hints of an S3 destination without BufferingHints (the construct always sets them). */
+const FIREHOSE_S3_BUFFERING_DEFAULTS = { intervalSeconds: 300, sizeMiB: 5 } as const;
+
 /** Reads the assembly and builds the model; throws AssemblyError with what to fix. */
 export function loadModel(options: LoadOptions): LocalModel {
   const stacks = selectStacks(readAssembly(options.app), options.stack);
   const model: LocalModel = {
     stacks: stacks.map((s) => s.displayName),
     region: stacks[0].region,
-    account: '000000000000',
+    account: LOCAL_ACCOUNT,
     things: new Map(),
     policies: new Map(),
     thingPolicies: new Map(),
@@ -336,9 +341,9 @@ function loadStream(r: Resolver, id: string, res: CfnResource, options: LoadOpti
         processor = {
           functionArn,
           lambdaArn: `${functionArn}:$LATEST`,
-          bufferSizeBytes: Math.round(Number(params.BufferSizeInMBs ?? 1) * MIB),
-          bufferIntervalMs: options.bufferIntervalMs ?? Number(params.BufferIntervalInSeconds ?? 60) * 1000,
-          retries: Number(params.NumberOfRetries ?? 3),
+          bufferSizeBytes: Math.round(Number(params.BufferSizeInMBs ?? PROCESSOR_DEFAULTS.bufferSizeMiB) * MIB),
+          bufferIntervalMs: options.bufferIntervalMs ?? Number(params.BufferIntervalInSeconds ?? PROCESSOR_DEFAULTS.bufferIntervalSeconds) * 1000,
+          retries: Number(params.NumberOfRetries ?? PROCESSOR_DEFAULTS.retries),
         };
       } else if (p.Type === 'AppendDelimiterToRecord' || p.Type === 'RecordDeAggregation' || p.Type === 'MetadataExtraction') {
         throw new UnresolvableError(`the ${p.Type} processor is not supported by the local runner`);
@@ -370,16 +375,16 @@ function s3Target(
   if (compression !== 'UNCOMPRESSED' && compression !== 'GZIP') {
     throw new UnresolvableError(`compression ${compression} is not supported by the local runner (GZIP and UNCOMPRESSED are)`);
   }
-  const prefix = compilePrefix(c.Prefix, { dynamicPartitioning });
-  const errorPrefix = compilePrefix(c.ErrorOutputPrefix ?? '!{firehose:error-output-type}/', { dynamicPartitioning: false });
+  const prefix = compileStreamPrefix(c.Prefix, { dynamicPartitioning });
+  const errorPrefix = compileStreamPrefix(c.ErrorOutputPrefix, { errorOutput: true });
   const hints = c.BufferingHints ?? {};
   return {
     bucket: bucketOf(c.BucketARN, id, 'BucketARN', true),
     prefix,
     errorPrefix,
     buffering: {
-      intervalMs: options.bufferIntervalMs ?? Number(hints.IntervalInSeconds ?? 300) * 1000,
-      sizeBytes: Math.round(Number(hints.SizeInMBs ?? 5) * MIB),
+      intervalMs: options.bufferIntervalMs ?? Number(hints.IntervalInSeconds ?? FIREHOSE_S3_BUFFERING_DEFAULTS.intervalSeconds) * 1000,
+      sizeBytes: Math.round(Number(hints.SizeInMBs ?? FIREHOSE_S3_BUFFERING_DEFAULTS.sizeMiB) * MIB),
     },
     compression: compression as 'UNCOMPRESSED' | 'GZIP',
     extension: allowExtension && typeof c.FileExtension === 'string' && c.FileExtension !== '' ? c.FileExtension : compressionExtension(compression),
@@ -392,8 +397,8 @@ function loadRule(r: Resolver, id: string, res: CfnResource, bucketOf: BucketOf,
   const name = r.physicalName(id);
   const sqlText = r.resolveString(payload.Sql, 'Sql');
   const version = payload.AwsIotSqlVersion === undefined ? '2015-10-08' : r.resolveString(payload.AwsIotSqlVersion, 'AwsIotSqlVersion');
-  if (version !== '2016-03-23') {
-    warnings.push(`${r.describe(id)}: AwsIotSqlVersion ${version}: evaluated with the 2016-03-23 semantics`);
+  if (version !== IOT_SQL_VERSION) {
+    warnings.push(`${r.describe(id)}: AwsIotSqlVersion ${version}: evaluated with the ${IOT_SQL_VERSION} semantics`);
   }
   let sql: SqlStatement;
   try {

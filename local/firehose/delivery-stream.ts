@@ -7,8 +7,8 @@
  *                 Dropped ──▶ nothing
  *                 ProcessingFailed / retries exhausted ──▶ error buffer ──▶ bucket  <errorOutputPrefix> (processing-failed)
  *
- * The response is validated like Firehose does: every recordId exactly once, only Ok/Dropped/ProcessingFailed,
- * base64 data. A buffer is delivered when it reaches its size or its interval has passed since its first record.
+ * The response is validated like Firehose does: at most RESPONSE_LIMIT_BYTES (Lambda's synchronous limit), every
+ * recordId exactly once, only Ok/Dropped/ProcessingFailed, strict base64 data (the parser toolkit's decoder). A buffer is delivered when it reaches its size or its interval has passed since its first record.
  * Objects are compressed (GZIP) and named `<prefix><stream>-1-YYYY-MM-dd-HH-mm-ss-<uuid><extension>`; the
  * prefix is rendered with the arrival time of the oldest record in the object. A failed S3 write is retried
  * (with backoff) until it succeeds or the runner stops; the journal replays what was not delivered.
@@ -17,6 +17,7 @@ import { randomUUID } from 'crypto';
 import { promisify } from 'util';
 import { gzip as gzipCallback } from 'zlib';
 import { objectName } from './keys';
+import { compressionExtension, decodeBase64Strict, ERROR_OUTPUT_TYPES, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
 import type { Ticket } from '../journal/journal';
 import { InvocationError, Invoker } from '../lambda/runtime';
@@ -105,7 +106,7 @@ class Buffering<T extends { readonly data: Buffer; readonly arrival: number }> {
 
 /** A processor response record after validation. */
 interface ValidResult {
-  readonly result: 'Ok' | 'Dropped' | 'ProcessingFailed';
+  readonly result: RecordResult;
   readonly data: Buffer;
   readonly partitionKeys?: Record<string, string>;
 }
@@ -116,16 +117,8 @@ export interface ResponseProblem {
   readonly errorMessage: string;
 }
 
-/** Decodes strict (padded) base64; undefined when the text is not base64. */
-function decodeBase64(text: string): Buffer | undefined {
-  if (text.length % 4 !== 0) return undefined;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const data = Buffer.from(text, 'base64');
-  // Node's decoder skips characters that are not base64, so a wrong length means the text was not base64.
-  return data.length === (text.length / 4) * 3 - padding ? data : undefined;
-}
 const EMPTY = Buffer.alloc(0);
-const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
+const RESULTS: ReadonlySet<string> = new Set(RECORD_RESULTS);
 
 /** Validates a processor response against the record ids of the request, like Firehose does. */
 export function validateResponse(
@@ -133,6 +126,16 @@ export function validateResponse(
   response: unknown,
 ): { results: Map<string, ValidResult> } | { problem: ResponseProblem } {
   const json = (message: string) => ({ problem: { errorCode: 'Lambda.JsonProcessingException', errorMessage: message } });
+  const size = responseBytes(response);
+  if (size > RESPONSE_LIMIT_BYTES) {
+    // Lambda itself fails such an invocation (Function.ResponseSizeTooLarge); Firehose sees a function error.
+    return {
+      problem: {
+        errorCode: 'Lambda.FunctionError',
+        errorMessage: `The Lambda function was successfully invoked but it returned an error result: Function.ResponseSizeTooLarge: the response is ${size} bytes, more than the ${RESPONSE_LIMIT_BYTES} bytes allowed.`,
+      },
+    };
+  }
   if (typeof response !== 'object' || response === null || !Array.isArray((response as { records?: unknown }).records)) {
     return json('The Lambda response is not an object with a "records" array. Ensure that the returned records follow the status model required by Firehose.');
   }
@@ -149,12 +152,12 @@ export function validateResponse(
       return { problem: { errorCode: 'Lambda.DuplicatedRecordId', errorMessage: `Record ID ${r.recordId} is answered more than once.` } };
     }
     if (typeof r.result !== 'string' || !RESULTS.has(r.result)) {
-      return json(`Record ${r.recordId} has result ${JSON.stringify(r.result)}; it must be Ok, Dropped or ProcessingFailed.`);
+      return json(`Record ${r.recordId} has result ${JSON.stringify(r.result)}; it must be one of ${RECORD_RESULTS.join(', ')}.`);
     }
     let data: Buffer = EMPTY;
     if (r.result === 'Ok') {
-      const decoded = typeof r.data === 'string' ? decodeBase64(r.data) : undefined;
-      if (!decoded) return json(`Record ${r.recordId} is Ok but its data is not base64 text.`);
+      const decoded = typeof r.data === 'string' ? decodeBase64Strict(r.data) : undefined;
+      if (!decoded) return json(`Record ${r.recordId} is Ok but its data is not standard, padded base64 text.`);
       data = decoded;
     } else if (r.data !== undefined && r.data !== null && typeof r.data !== 'string') {
       return json(`Record ${r.recordId} has data that is not base64 text.`);
@@ -169,13 +172,22 @@ export function validateResponse(
         partitionKeys = keys as Record<string, string>;
       }
     }
-    results.set(r.recordId, { result: r.result as ValidResult['result'], data, partitionKeys });
+    results.set(r.recordId, { result: r.result as RecordResult, data, partitionKeys });
   }
   const missing = recordIds.find((id) => !results.has(id));
   if (missing !== undefined) {
     return { problem: { errorCode: 'Lambda.MissingRecordId', errorMessage: `Record ID ${missing} is missing from the Lambda response.` } };
   }
   return { results };
+}
+
+/** The size of a response as Lambda would serialize it (JSON); a response that cannot be serialized counts as 0. */
+function responseBytes(response: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(response) ?? '');
+  } catch {
+    return 0;
+  }
 }
 
 /** The fields of a processing-failed record (rawData as bytes). */
@@ -342,7 +354,7 @@ export class LocalDeliveryStream {
   private processingFailed(r: FirehoseRecord, attempts: number, problem: ResponseProblem, ending: number): void {
     this.stats.recordsFailed++;
     this.errors.add({
-      type: 'processing-failed',
+      type: ERROR_OUTPUT_TYPES.processingFailed,
       arrival: r.arrival,
       ticket: r.ticket,
       data: processingFailedRecord({
@@ -384,7 +396,7 @@ export class LocalDeliveryStream {
       const missing = keys.find((k) => item.partitionKeys?.[k] === undefined);
       if (missing !== undefined) {
         this.errors.add({
-          type: 'partitioning-failed',
+          type: ERROR_OUTPUT_TYPES.partitionKeyMissing,
           arrival: item.arrival,
           ticket: item.ticket,
           data: Buffer.from(JSON.stringify({
@@ -428,7 +440,8 @@ export class LocalDeliveryStream {
     let oldest = items[0].arrival;
     for (const item of items) if (item.arrival < oldest) oldest = item.arrival;
     const prefix = kind === 'error' ? target.errorPrefix : target.prefix;
-    const extension = kind === 'error' ? (target.compression === 'GZIP' ? '.gz' : '') : target.extension;
+    // Error objects carry the compression's extension only (FileExtension is for the destination's data).
+    const extension = kind === 'error' ? compressionExtension(target.compression) : target.extension;
     const key = prefix.render({ timestamp: oldest, timeZone: target.timeZone, ...ctx }) + objectName(this.model.name, 1, oldest, extension);
     const raw = Buffer.concat(items.map((i) => i.data));
     const body = target.compression === 'GZIP' ? await gzip(raw) : raw;

@@ -1,6 +1,6 @@
 /**
  * AWS IoT authorization for the local broker, on top of the policy evaluator the `doctor` command uses
- * (lambda/cli/policy-eval.ts): a connection's certificate belongs to one thing; the policies are those attached
+ * (policy.ts, next to this file): a connection's certificate belongs to one thing; the policies are those attached
  * to that thing's certificate resources; `iot:Connection.Thing.IsAttached` is true when the client id is that
  * thing's name. Decisions are cached per connection (policies do not change while the runner runs).
  */

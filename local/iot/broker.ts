@@ -24,11 +24,27 @@ import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
 import type { IngestMessage, RulesEngine } from './rules';
+import { BASIC_INGEST_PREFIX } from '../../src/contract';
 import type { LocalModel } from '../assembly/model';
+import { RunnerError } from '../errors';
 import type { Logger } from '../firehose/delivery-stream';
 import { Journal, Ticket } from '../journal/journal';
 
 type Aedes = AedesModule.Aedes;
+
+/** A listen failure, worded for the user (the system code is kept for callers that map it). */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new RunnerError(`port ${port} on ${host} is in use; choose another port (0 picks a free one)`, e.code);
+    case 'EACCES':
+      return new RunnerError(`no permission to listen on port ${port} on ${host}; choose a port above 1023 (0 picks a free one)`, e.code);
+    case 'EADDRNOTAVAIL':
+      return new RunnerError(`${host} is not an address of this machine; listen on 127.0.0.1, ::1 or an address of one of its interfaces`, e.code);
+    default:
+      return e;
+  }
+}
 
 /** AWS IoT Core's message payload limit. */
 const MAX_PAYLOAD = 128 * 1024;
@@ -78,6 +94,10 @@ interface ClientState {
 
 /** The running broker. */
 export class LocalBroker {
+  /**
+   * Creates the broker and listens; resolves once it accepts connections. A failure (the port is in use) closes
+   * what was created, so nothing keeps the process alive, and is a RunnerError (code `EADDRINUSE`, `EACCES`, …).
+   */
   public static async start(options: BrokerOptions): Promise<LocalBroker> {
     const { Aedes } = loadAedes();
     const broker = new LocalBroker(options);
@@ -116,13 +136,19 @@ export class LocalBroker {
       if (!broker.closing) options.log(`broker: TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
     });
     broker.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (e) {
+      await broker.close();
+      throw listenError(e as NodeJS.ErrnoException, options.host, options.port);
+    }
+    broker.listening = true;
     return broker;
   }
 
@@ -132,6 +158,8 @@ export class LocalBroker {
   private readonly clients = new Map<Client, ClientState>();
   private readonly sockets = new Set<tls.TLSSocket>();
   private closing = false;
+  private listening = false;
+  private closed?: Promise<void>;
 
   private constructor(private readonly options: BrokerOptions) {}
 
@@ -141,13 +169,18 @@ export class LocalBroker {
     return typeof address === 'object' && address ? address.port : this.options.port;
   }
 
-  /** Stops accepting, closes every connection and the broker. */
-  public async close(): Promise<void> {
+  /** Stops accepting, closes every connection and the broker. Idempotent. */
+  public close(): Promise<void> {
+    if (!this.closed) this.closed = this.doClose();
+    return this.closed;
+  }
+
+  private async doClose(): Promise<void> {
     this.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const serverClosed = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await serverClosed;
   }
 
   private authenticate(client: Client, done: (error: AedesModule.AuthenticateError | null, success: boolean | null) => void): void {
@@ -249,7 +282,7 @@ export class LocalBroker {
   }
 
   private authorizeForward(client: Client, packet: AedesModule.AedesPublishPacket): AedesModule.AedesPublishPacket | null {
-    if (packet.topic.startsWith('$aws/rules/')) return null;
+    if (packet.topic.startsWith(BASIC_INGEST_PREFIX)) return null;
     const state = this.clients.get(client);
     if (!state) return null;
     return state.authorizer.receive(packet.topic).allowed ? packet : null;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'crypto';
 import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
+import { BASIC_INGEST_PREFIX, splitBasicIngest } from '../../src/contract';
 import type { ActionModel, RuleModel } from '../assembly/model';
 import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
 import type { Ticket } from '../journal/journal';
@@ -31,8 +32,6 @@ export interface RuleStats {
   actionFailures: number;
   errorActionFailures: number;
 }
-
-const BASIC_INGEST = '$aws/rules/';
 
 /** The engine. */
 export class RulesEngine {
@@ -61,17 +60,16 @@ export class RulesEngine {
    */
   public ingest(message: IngestMessage, ticket?: Ticket): void {
     try {
-      if (message.topic.startsWith(BASIC_INGEST)) {
-        const rest = message.topic.slice(BASIC_INGEST.length);
-        const slash = rest.indexOf('/');
-        const ruleName = slash < 0 ? rest : rest.slice(0, slash);
-        const rule = this.byName.get(ruleName);
-        if (!rule || rule.disabled) {
+      if (message.topic.startsWith(BASIC_INGEST_PREFIX)) {
+        const basic = splitBasicIngest(message.topic);
+        const rule = basic && this.byName.get(basic.ruleName);
+        if (!basic || !rule || rule.disabled) {
           this.ruleNotFound++;
-          this.log(`rules: Basic Ingest topic ${message.topic}: no enabled rule named "${ruleName}" (RuleNotFound); the message is dropped`);
+          const why = basic ? `no enabled rule named "${basic.ruleName}"` : `not of the form ${BASIC_INGEST_PREFIX}<ruleName>/<topic>`;
+          this.log(`rules: Basic Ingest topic ${message.topic}: ${why} (RuleNotFound); the message is dropped`);
           return;
         }
-        this.run(rule, message, slash < 0 ? '' : rest.slice(slash + 1), ticket);
+        this.run(rule, message, basic.topic, ticket);
         return;
       }
       for (const rule of this.matching(message.topic)) this.run(rule, message, message.topic, ticket);

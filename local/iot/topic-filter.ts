@@ -6,6 +6,7 @@
  * both must occupy a whole level. Topics that start with `$` are not matched by a filter whose first level is
  * a wildcard. AWS IoT topic rules use the same matching for the topic filter in `FROM '<filter>'`.
  */
+import { splitBasicIngest } from '../../src/contract';
 
 /** Why a topic name is not valid for PUBLISH, or undefined when it is. */
 export function topicNameProblem(topic: string): string | undefined {
@@ -70,11 +71,8 @@ export function parseRuleSql(sql: string): RuleSql | undefined {
   return { topicFilter: match[1].replace(/''/g, '\''), ...(where ? { where } : {}) };
 }
 
-/** A Basic Ingest topic `$aws/rules/<ruleName>/<topic>`, split; undefined for any other topic. */
-export function splitBasicIngest(topic: string): { ruleName: string; topic: string } | undefined {
-  const m = /^\$aws\/rules\/([^/]+)\/(.+)$/.exec(topic);
-  return m ? { ruleName: m[1], topic: m[2] } : undefined;
-}
+// The Basic Ingest topic shape is the contract's (src/contract/topics.ts); re-exported for `doctor`.
+export { splitBasicIngest };
 
 /**
  * Does a message published to `topic` reach the rule `ruleName` whose FROM clause is `topicFilter`?

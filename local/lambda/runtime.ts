@@ -1,22 +1,29 @@
 /**
  * Runs Lambda handlers from the synthesized assets.
  *
- * - Node.js runtimes: in-process, in a worker thread per function. The worker `require()`s the asset's module
+ * - Node.js runtimes: in-process, in a worker thread per function running `node-worker.js` (next to this file).
+ *   The worker `require()`s the asset's module
  *   (`index.handler` → `<asset>/index.js`, `.mjs` through `import()`), with the function's environment
  *   variables as its own `process.env` (so two functions built from the same asset stay apart), and answers
  *   invocations over the message port. A timeout (the function's Timeout) terminates the worker; the next
  *   invocation starts a fresh one (a cold start).
- * - Python runtimes: a small runtime shim run with `python3` (one long-lived process per function) that imports
- *   the module and calls the handler; JSON lines over stdin/stdout (the handler's own prints go to stderr).
+ * - Python runtimes: the runtime shim `python_shim.py` (next to this file) run with `python3` (one long-lived
+ *   process per function) that imports the module and calls the handler; JSON lines over stdin/stdout (the
+ *   handler's own prints go to stderr).
+ *
+ * Both runtime files are real source files in `local/lambda/`; `bundle:cli` copies them next to the CLI bundle
+ * (`assets/cli/`), so `runtimeFile()` finds them relative to `__dirname` from the source tree (ts-jest, ts-node)
+ * and from the bundle alike.
  *
  * Handler output (console.log, print) is appended to `<data-dir>/logs/<function name>.log`.
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
-import { createWriteStream, existsSync, mkdirSync, WriteStream, writeFileSync } from 'fs';
+import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'fs';
 import { basename, delimiter, dirname, join, resolve as resolvePath } from 'path';
 import { Worker } from 'worker_threads';
 import type { FunctionModel } from '../assembly/model';
+import { AssemblyError, RunnerError } from '../errors';
 
 /** A failed invocation (the handler threw, timed out, or could not be loaded). */
 export class InvocationError extends Error {
@@ -35,13 +42,17 @@ export interface Invoker {
 /** Creates the invoker for a function's runtime. */
 export function createInvoker(fn: FunctionModel, logDir: string, extraEnv: Record<string, string> = {}): Invoker {
   if (!fn.codeDir || !existsSync(fn.codeDir)) {
-    throw new Error(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
+    throw new AssemblyError(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
   }
+  const node = fn.runtime.startsWith('nodejs');
+  if (!node && !fn.runtime.startsWith('python')) {
+    throw new AssemblyError(`${fn.path}: runtime ${fn.runtime} of function ${fn.name} is not run locally (Node.js and Python are)`);
+  }
+  // Everything that can fail comes before the log stream is opened, so a failure leaves nothing open.
+  const file = runtimeFile(node ? RUNTIME_FILES.nodeWorker : RUNTIME_FILES.pythonShim);
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${fn.name}.log`), { flags: 'a' });
-  if (fn.runtime.startsWith('nodejs')) return new NodeInvoker(fn, log, extraEnv);
-  if (fn.runtime.startsWith('python')) return new PythonInvoker(fn, log, logDir, extraEnv);
-  throw new Error(`${fn.path}: runtime ${fn.runtime} of function ${fn.name} is not run locally (Node.js and Python are)`);
+  return node ? new NodeInvoker(fn, file, log, extraEnv) : new PythonInvoker(fn, file, log, extraEnv);
 }
 
 /**
@@ -96,53 +107,23 @@ export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, strin
   };
 }
 
+/** The runtime files run in another process or thread, shipped next to the code that starts them. */
+export const RUNTIME_FILES = { nodeWorker: 'node-worker.js', pythonShim: 'python_shim.py' } as const;
+
+/** The path of a runtime file: next to this module in the source tree, next to the bundle in `assets/cli/`. */
+export function runtimeFile(name: (typeof RUNTIME_FILES)[keyof typeof RUNTIME_FILES]): string {
+  const path = join(__dirname, name);
+  if (!existsSync(path)) {
+    throw new RunnerError(`the Lambda runtime file ${name} is missing from ${__dirname}; rebuild the CLI bundle (npx projen bundle:cli), which copies local/lambda/${name} there`);
+  }
+  return path;
+}
+
 function splitHandler(handler: string): { module: string; exportName: string } {
   const dot = handler.lastIndexOf('.');
   if (dot <= 0) throw new Error(`handler "${handler}" is not of the form <module>.<function>`);
   return { module: handler.slice(0, dot), exportName: handler.slice(dot + 1) };
 }
-
-// The worker: plain JavaScript (it runs the asset, not this package's TypeScript).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('worker_threads');
-const { pathToFileURL } = require('url');
-let handlerPromise;
-function load() {
-  if (!handlerPromise) {
-    handlerPromise = (async () => {
-      const mod = workerData.esm ? await import(pathToFileURL(workerData.file).href) : require(workerData.file);
-      const fn = mod[workerData.exportName] || (mod.default && mod.default[workerData.exportName]);
-      if (typeof fn !== 'function') {
-        const e = new Error(workerData.file + ' does not export a function named ' + workerData.exportName);
-        e.name = 'Runtime.HandlerNotFound';
-        throw e;
-      }
-      return fn;
-    })();
-  }
-  return handlerPromise;
-}
-parentPort.on('message', async (msg) => {
-  const context = {
-    awsRequestId: msg.requestId, functionName: workerData.functionName, functionVersion: '$LATEST',
-    invokedFunctionArn: workerData.functionArn, memoryLimitInMB: String(workerData.memoryMb),
-    logGroupName: '/aws/lambda/' + workerData.functionName, logStreamName: 'local', callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
-  };
-  try {
-    const fn = await load();
-    const result = fn.length >= 3
-      ? await new Promise((resolve, reject) => {
-          const r = fn(msg.event, context, (err, value) => (err ? reject(err) : resolve(value)));
-          if (r && typeof r.then === 'function') r.then(resolve, reject);
-        })
-      : await fn(msg.event, context);
-    parentPort.postMessage({ id: msg.id, ok: true, result: result === undefined ? null : result });
-  } catch (e) {
-    parentPort.postMessage({ id: msg.id, ok: false, errorType: (e && e.name) || 'Error', errorMessage: String((e && e.message) || e) });
-  }
-});
-`;
 
 interface Pending {
   readonly timer: NodeJS.Timeout;
@@ -204,7 +185,12 @@ class NodeInvoker implements Invoker {
   private worker?: Worker;
   private readonly calls: Calls;
 
-  constructor(private readonly fn: FunctionModel, private readonly log: WriteStream, private readonly extraEnv: Record<string, string>) {
+  constructor(
+    private readonly fn: FunctionModel,
+    private readonly workerFile: string,
+    private readonly log: WriteStream,
+    private readonly extraEnv: Record<string, string>,
+  ) {
     this.calls = new Calls(fn);
   }
 
@@ -226,8 +212,7 @@ class NodeInvoker implements Invoker {
     const { module, exportName } = splitHandler(this.fn.handler);
     const base = join(this.fn.codeDir, module);
     const file = ['.js', '.cjs', '.mjs'].map((ext) => base + ext).find((f) => existsSync(f)) ?? `${base}.js`;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    const worker = new Worker(this.workerFile, {
       env: lambdaEnvironment(this.fn, this.extraEnv),
       stdout: true,
       stderr: true,
@@ -262,66 +247,18 @@ class NodeInvoker implements Invoker {
   }
 }
 
-// The Python runtime shim: imports the handler module and answers one JSON line per invocation.
-const PYTHON_SHIM = `import importlib, json, os, sys, time, traceback
-code_dir, module_name, function_name = sys.argv[1], sys.argv[2], sys.argv[3]
-sys.path.insert(0, code_dir)
-protocol = os.fdopen(os.dup(1), 'w', buffering=1)
-os.dup2(2, 1)
-sys.stdout = sys.stderr
-
-class Context:
-    def __init__(self, request):
-        self.aws_request_id = request['requestId']
-        self.function_name = os.environ.get('AWS_LAMBDA_FUNCTION_NAME', '')
-        self.function_version = '$LATEST'
-        self.invoked_function_arn = request.get('functionArn', '')
-        self.memory_limit_in_mb = os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128')
-        self.log_group_name = os.environ.get('AWS_LAMBDA_LOG_GROUP_NAME', '')
-        self.log_stream_name = 'local'
-        self._deadline = request['deadline']
-    def get_remaining_time_in_millis(self):
-        return max(0, int(self._deadline - time.time() * 1000))
-
-handler = None
-init_error = None
-try:
-    handler = getattr(importlib.import_module(module_name), function_name)
-except Exception as e:
-    init_error = e
-    traceback.print_exc()
-
-for line in sys.stdin:
-    request = json.loads(line)
-    try:
-        if init_error is not None:
-            raise init_error
-        result = handler(request['event'], Context(request))
-        answer = {'id': request['id'], 'ok': True, 'result': result}
-    except Exception as e:
-        traceback.print_exc()
-        answer = {'id': request['id'], 'ok': False, 'errorType': type(e).__name__, 'errorMessage': str(e)}
-    try:
-        protocol.write(json.dumps(answer) + '\\n')
-    except (TypeError, ValueError) as e:
-        protocol.write(json.dumps({'id': request['id'], 'ok': False, 'errorType': 'Runtime.MarshalError', 'errorMessage': str(e)}) + '\\n')
-`;
-
 class PythonInvoker implements Invoker {
   private child?: ChildProcessWithoutNullStreams;
   private buffer = '';
   private readonly calls: Calls;
-  private readonly shimPath: string;
 
   constructor(
     private readonly fn: FunctionModel,
+    private readonly shimPath: string,
     private readonly log: WriteStream,
-    logDir: string,
     private readonly extraEnv: Record<string, string>,
   ) {
     this.calls = new Calls(fn);
-    this.shimPath = join(logDir, 'lambda-python-shim.py');
-    writeFileSync(this.shimPath, PYTHON_SHIM);
   }
 
   public invoke(event: unknown): Promise<unknown> {

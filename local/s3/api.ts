@@ -38,7 +38,13 @@ function xmlError(res: ServerResponse, status: number, code: string, message: st
 export class LocalS3Api {
   public static async start(sink: FolderSink, buckets: ReadonlyMap<string, BucketRef>, log: Logger): Promise<LocalS3Api> {
     const api = new LocalS3Api(sink, buckets, log);
-    await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      api.server.once('error', reject);
+      api.server.listen(0, '127.0.0.1', () => {
+        api.server.off('error', reject);
+        resolve();
+      });
+    });
     return api;
   }
 
@@ -56,8 +62,11 @@ export class LocalS3Api {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Stops listening and closes the connections (functions' SDK clients keep theirs alive). */
   public async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

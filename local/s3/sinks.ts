@@ -15,6 +15,8 @@ export interface ObjectSink {
   put(bucket: BucketRef, key: string, body: Buffer): Promise<void>;
   /** Prepares the buckets (creates folders / buckets). */
   prepare(buckets: BucketRef[]): Promise<void>;
+  /** Releases connections (an S3 client's sockets). */
+  close?(): void;
 }
 
 /** Maps a key to a relative path that cannot leave the bucket folder (`.`/`..`/empty segments are escaped). */
@@ -101,6 +103,11 @@ export class EndpointSink implements ObjectSink {
   public async put(bucket: BucketRef, key: string, body: Buffer): Promise<void> {
     const { client, sdk } = await this.connect();
     await client.send(new sdk.PutObjectCommand({ Bucket: bucket.endpointName, Key: key, Body: body }));
+  }
+
+  public close(): void {
+    this.client?.destroy();
+    this.client = undefined;
   }
 
   private async connect(): Promise<{ client: import('@aws-sdk/client-s3').S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {

@@ -14,7 +14,7 @@ import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { IotCoreFirehosePipeline, Parser, ParserDelivery } from '../../src';
+import { IotCoreFirehosePipeline, ParsedFormat, Parser, ParserDelivery } from '../../src';
 
 export const FIXTURE_STACK = 'LocalRunnerFixture';
 export const FIXTURE_REGION = 'eu-west-1';
@@ -137,6 +137,25 @@ export function synthFixture(outdir: string): string {
     },
   });
 
+  app.synth();
+  return outdir;
+}
+
+/** The stack of `synthExampleStack`: named like the example app's first stack. */
+export const EXAMPLE_STACK = 'IotTelemetryExample';
+
+/**
+ * The example app's first stack (examples/app/main.ts: the write-up's pipeline), synthesized in this process from
+ * ../../src into `outdir` — no `cdk synth`, no child process — for the tests that only read an assembly.
+ */
+export function synthExampleStack(outdir: string): string {
+  const app = new App({ outdir });
+  const stack = new Stack(app, EXAMPLE_STACK);
+  new IotCoreFirehosePipeline(stack, 'Pipeline', {
+    topic: 'iot-test-topic',
+    buffering: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
+    parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
+  });
   app.synth();
   return outdir;
 }

@@ -149,29 +149,18 @@ export function readJsonLines(dir: string, keyPrefix = ''): Array<Record<string,
     .flatMap((k) => readObject(join(dir, k)).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
 }
 
+/** The shipped CLI bundle (`cdk-iot-pipeline`), built by `npx projen pre-compile` (task bundle:cli). */
+export const CLI_BUNDLE = join(REPO, 'assets', 'cli', 'index.js');
+
 /**
- * The runner as a standalone script (esbuild bundle of cli/index.ts, the CLI), for tests that
- * run it as a child process (kill -9, signals). Built once per test process.
+ * The shipped CLI, for tests that run the runner as a child process (`node assets/cli/index.js local …`: kill -9,
+ * signals, exit codes) exactly as users run it. Fails with what to run when the bundle has not been built.
  */
-let runnerBundle: string | undefined;
 export function runnerScript(): string {
-  if (!runnerBundle) {
-    const out = join(mkdtempSync(join(tmpdir(), 'cdk-iot-local-bundle-')), 'local-runner.cjs');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const esbuild = require('esbuild') as typeof import('esbuild');
-    esbuild.buildSync({
-      entryPoints: [join(REPO, 'cli', 'index.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: out,
-      external: ['@aws-sdk/*'],
-      logLevel: 'error',
-    });
-    runnerBundle = out;
+  if (!existsSync(CLI_BUNDLE)) {
+    throw new Error(`${relative(process.cwd(), CLI_BUNDLE)} is missing: run \`npx projen pre-compile\` (or \`npx projen bundle:cli\`) to build the CLI bundle the process tests run`);
   }
-  return runnerBundle;
+  return CLI_BUNDLE;
 }
 
 /** A runner child process. */
@@ -183,15 +172,11 @@ export interface RunnerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node <bundle> local ...args` and waits (bounded) for its readiness line. */
+/** Starts `node assets/cli/index.js local ...args` and waits (bounded) for its readiness line. */
 export async function spawnRunner(args: string[], timeoutMs = 60000): Promise<RunnerProcess> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require('child_process') as typeof import('child_process');
-  const child = spawn(process.execPath, [runnerScript(), 'local', ...args], {
-    cwd: REPO,
-    env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, [runnerScript(), 'local', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8');

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { AssemblyError, readAssembly, Resolver } from '../../../local/assembly/cloud-assembly';
 import { loadModel } from '../../../local/assembly/model';
-import { cleanup, exampleAssembly, exampleThing, tempDir } from '../helpers';
+import { PROCESSOR_DEFAULTS } from '../../../src/contract';
+import { synthExampleStack } from '../fixture-app';
+import { cleanup, exampleThing, tempDir } from '../helpers';
 
 /** Writes a one-stack assembly with the given resources. */
 function assembly(dir: string, resources: object, extra: { environment?: string; parameters?: object } = {}): string {
@@ -23,15 +25,16 @@ const RULE = (sql: string) => ({
   Metadata: { 'aws:cdk:path': 'Mini/Pipeline/TopicRule' },
 });
 
-describe('reading the synthesized example app', () => {
+describe('reading a synthesized pipeline (the example app\'s first stack, synthesized in this process)', () => {
   let scratch: string;
+  let app: string;
   beforeAll(() => {
     scratch = tempDir('model');
+    app = synthExampleStack(join(scratch, 'cdk.out'));
   });
   afterAll(() => cleanup(scratch));
 
-  test('GIVEN examples/app/cdk.out WHEN loaded THEN thing, policy attachment, rule, stream, processor and parser asset are resolved', () => {
-    const app = exampleAssembly();
+  test('GIVEN the assembly WHEN loaded THEN thing, policy attachment, rule, stream, processor and parser asset are resolved', () => {
     const m = loadModel({ app, scratchDir: scratch, stack: 'IotTelemetryExample' });
     const thing = exampleThing(app);
 
@@ -67,7 +70,7 @@ describe('reading the synthesized example app', () => {
   });
 
   test('GIVEN --buffer-interval WHEN loaded THEN every interval (destination, backup, processor) is overridden', () => {
-    const m = loadModel({ app: exampleAssembly(), scratchDir: scratch, bufferIntervalMs: 2000 });
+    const m = loadModel({ app, scratchDir: scratch, bufferIntervalMs: 2000 });
     const stream = [...m.streams.values()][0];
     expect(stream.destination.buffering.intervalMs).toBe(2000);
     expect(stream.backup!.buffering.intervalMs).toBe(2000);
@@ -103,6 +106,36 @@ describe('intrinsics', () => {
   });
 });
 
+describe('defaults of a template that leaves parameters out', () => {
+  let dir: string;
+  afterEach(() => cleanup(dir));
+
+  test('GIVEN a Lambda processor without parameters and a destination without hints WHEN loaded THEN the processor defaults of the contract and Firehose\'s S3 defaults', () => {
+    dir = tempDir('defaults');
+    assembly(join(dir, 'cdk.out'), {
+      B: { Type: 'AWS::S3::Bucket' },
+      F: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { ZipFile: 'exports.handler = async () => ({ records: [] });' } } },
+      S: {
+        Type: 'AWS::KinesisFirehose::DeliveryStream',
+        Properties: {
+          ExtendedS3DestinationConfiguration: {
+            BucketARN: { 'Fn::GetAtt': ['B', 'Arn'] },
+            ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: { 'Fn::GetAtt': ['F', 'Arn'] } }] }] },
+          },
+        },
+      },
+    });
+    const stream = loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir }).streams.get('S')!;
+    expect(stream.processor).toMatchObject({
+      bufferSizeBytes: PROCESSOR_DEFAULTS.bufferSizeMiB * 1024 * 1024,
+      bufferIntervalMs: PROCESSOR_DEFAULTS.bufferIntervalSeconds * 1000,
+      retries: PROCESSOR_DEFAULTS.retries,
+    });
+    expect(stream.destination.buffering).toEqual({ intervalMs: 300000, sizeBytes: 5 * 1024 * 1024 });
+    expect(stream.destination.errorPrefix.render({ timestamp: Date.UTC(2026, 0, 2, 3), errorOutputType: 'processing-failed' })).toBe('processing-failed/2026/01/02/03/');
+  });
+});
+
 describe('failing at start, naming the construct', () => {
   let dir: string;
   afterEach(() => cleanup(dir));
@@ -129,6 +162,26 @@ describe('failing at start, naming the construct', () => {
       },
     });
     expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(/S \(Mini\/S\/Resource\): delivery stream: compression ZIP is not supported/);
+  });
+
+  test('GIVEN a stream prefix with !{partitionKeyFromQuery:…} WHEN loaded THEN AssemblyError naming the stream and what to use instead', () => {
+    dir = tempDir('bad');
+    assembly(join(dir, 'cdk.out'), {
+      B: { Type: 'AWS::S3::Bucket' },
+      S: {
+        Type: 'AWS::KinesisFirehose::DeliveryStream',
+        Metadata: { 'aws:cdk:path': 'Mini/S/Resource' },
+        Properties: {
+          ExtendedS3DestinationConfiguration: {
+            BucketARN: { 'Fn::GetAtt': ['B', 'Arn'] },
+            Prefix: 'p/!{partitionKeyFromQuery:id}/',
+            DynamicPartitioningConfiguration: { Enabled: true },
+          },
+        },
+      },
+    });
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir }))
+      .toThrow(/S \(Mini\/S\/Resource\): delivery stream: .*partitionKeyFromQuery:id.*not supported by the local runner; use partition keys from the Lambda processor/);
   });
 
   test('GIVEN a directory without manifest.json or an unknown --stack WHEN loaded THEN it says what to give', () => {

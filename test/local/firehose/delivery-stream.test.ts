@@ -1,7 +1,7 @@
 import { gunzipSync } from 'zlib';
 import type { BucketRef, StreamModel } from '../../../local/assembly/model';
 import { LocalDeliveryStream, validateResponse } from '../../../local/firehose/delivery-stream';
-import { compilePrefix } from '../../../local/firehose/keys';
+import { compileStreamPrefix as compilePrefix } from '../../../local/firehose/keys';
 import { Ticket } from '../../../local/journal/journal';
 import { InvocationError, Invoker } from '../../../local/lambda/runtime';
 import type { ObjectSink } from '../../../local/s3/sinks';
@@ -84,6 +84,11 @@ describe('processor response validation', () => {
     ['a duplicated record id', { records: [{ recordId: 'a', result: 'Dropped' }, { recordId: 'a', result: 'Dropped' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.DuplicatedRecordId'],
     ['an unknown result', { records: [{ recordId: 'a', result: 'Fine', data: '' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
     ['Ok data that is not base64', { records: [{ recordId: 'a', result: 'Ok', data: 'not base64!' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
+    // the URL-safe alphabet: Node decodes it, the parser toolkit (and Firehose) do not
+    ['Ok data in URL-safe base64 (-)', { records: [{ recordId: 'a', result: 'Ok', data: 'a-8=' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
+    ['Ok data in URL-safe base64 (_)', { records: [{ recordId: 'a', result: 'Ok', data: 'a_8=' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
+    ['Ok data without padding', { records: [{ recordId: 'a', result: 'Ok', data: 'eA' }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
+    ['a response over the 6,000,000-byte limit', { records: [{ recordId: 'a', result: 'Ok', data: 'eHh4'.repeat(1_500_001) }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.FunctionError'],
     ['partition keys that are not strings', { records: [{ recordId: 'a', result: 'Ok', data: '', metadata: { partitionKeys: { d: 1 } } }, { recordId: 'b', result: 'Dropped' }] }, 'Lambda.JsonProcessingException'],
     ['null', null, 'Lambda.JsonProcessingException'],
   ])('GIVEN %s WHEN validated THEN the error code is the expected one', (_name, response, code) => {
@@ -209,6 +214,21 @@ describe('a local delivery stream', () => {
     const parsed = [...sink.objects.entries()].filter(([k]) => k.startsWith('Parsed/parsed/'));
     expect(parsed.map(([k]) => k.split('/')[2]).sort()).toEqual(['device=d1', 'device=d2']);
     expect(gunzipSync(parsed.find(([k]) => k.includes('device=d1'))![1]).toString()).toBe('d1:a\nd1:c\n');
+  });
+
+  test('GIVEN dynamic partitioning and a record without its partition key WHEN delivered THEN it goes to the error prefix as partitionKeyMissing', async () => {
+    const sink = new MemorySink();
+    const invoker = new FakeInvoker((event: any) => ({
+      records: event.records.map((r: any) => ({ recordId: r.recordId, result: 'Ok', data: r.data, metadata: { partitionKeys: {} } })),
+    }));
+    const s = new LocalDeliveryStream(stream({
+      dynamicPartitioning: true,
+      destination: { ...stream().destination, prefix: compilePrefix('parsed/device=!{partitionKeyFromLambda:device}/', { dynamicPartitioning: true }) },
+    }), { sink, invoker, log: () => undefined });
+    put(s, ['a']);
+    await s.drain();
+    expect([...sink.objects.keys()].filter((k) => k.startsWith('Parsed/'))).toEqual([expect.stringMatching(/^Parsed\/errors\/partitionKeyMissing\/2026\/01\/02\/03\/S-1-/)]);
+    expect(sink.lines('Parsed/errors/partitionKeyMissing/')).toEqual([expect.objectContaining({ errorCode: 'DynamicPartitioning.MissingPartitionKey', rawData: Buffer.from('a\n').toString('base64') })]);
   });
 
   test('GIVEN an S3 write that fails WHEN retried THEN the object lands and the ticket is released only after it did', async () => {

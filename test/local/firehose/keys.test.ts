@@ -1,5 +1,5 @@
-import { compilePrefix, compressionExtension, objectKey, objectName, PrefixError } from '../../../local/firehose/keys';
-import { compileTimeFormat, TimeFormatError } from '../../../src/contract/time-format';
+import { compileStreamPrefix as compilePrefix, objectKey, objectName, randomString } from '../../../local/firehose/keys';
+import { compileTimeFormat, compressionExtension, PrefixError, TimeFormatError } from '../../../src/contract';
 
 // 2026-03-04 05:06:07.089 UTC
 const T = Date.UTC(2026, 2, 4, 5, 6, 7, 89);
@@ -30,6 +30,19 @@ describe('Firehose object keys', () => {
     const prefix = compilePrefix('parsed/device=!{partitionKeyFromLambda:device}/', { dynamicPartitioning: true });
     expect(prefix.partitionKeys).toEqual(['device']);
     expect(prefix.render({ timestamp: T, partitionKeys: { device: 'x' } })).toBe('parsed/device=x/');
+  });
+
+  test.each<[string | undefined, string]>([
+    [undefined, 'processing-failed/2026/03/04/05/'],
+    ['errors/', 'errors/processing-failed/2026/03/04/05/'],
+    ['errors/!{firehose:error-output-type}/', 'errors/processing-failed/2026/03/04/05/'],
+    ['errors/!{timestamp:yyyy}/', 'errors/2026/'],
+  ])('GIVEN ErrorOutputPrefix %j WHEN an error object is keyed THEN %s (Firehose adds the type and the hour when the prefix has no timestamp)', (prefix, expected) => {
+    expect(compilePrefix(prefix, { errorOutput: true }).render({ timestamp: T, errorOutputType: 'processing-failed' })).toBe(expected);
+  });
+
+  test('GIVEN random strings WHEN drawn THEN letters and digits of the length asked for', () => {
+    expect(randomString(64)).toMatch(/^[A-Za-z0-9]{64}$/);
   });
 
   test('GIVEN !{firehose:random-string} WHEN rendered THEN 11 letters or digits, different each time', () => {

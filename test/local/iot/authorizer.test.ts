@@ -4,7 +4,8 @@ import { join } from 'path';
 import { LocalModel, loadModel } from '../../../local/assembly/model';
 import { ConnectionAuthorizer } from '../../../local/iot/authorizer';
 import type { PolicyDocument } from '../../../local/iot/policy';
-import { exampleAssembly, exampleThing } from '../helpers';
+import { synthExampleStack } from '../fixture-app';
+import { exampleThing } from '../helpers';
 
 const ARN = 'arn:aws:iot:us-east-1:000000000000';
 
@@ -29,14 +30,14 @@ function allow(action: string | string[], resource: string | string[], extra: ob
   return { Effect: 'Allow', Action: action, Resource: resource, ...extra };
 }
 
-describe('the example app\'s device policy', () => {
+describe('the example app\'s device policy (its first stack, synthesized in this process)', () => {
   let scratch: string;
   let m: LocalModel;
   let thing: string;
 
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'cdk-iot-local-authz-'));
-    const app = exampleAssembly();
+    const app = synthExampleStack(join(scratch, 'cdk.out'));
     m = loadModel({ app, scratchDir: scratch });
     thing = exampleThing(app);
   }, 300000);

@@ -1,11 +1,12 @@
 /**
- * The runner as a child process (the bundled entry, like the CLI): `local certs`, the readiness line, SIGTERM
- * flushing, and kill -9 followed by a restart losing nothing that was acknowledged.
+ * End to end, in child processes: the shipped CLI bundle (`node assets/cli/index.js local …`, built by
+ * `npx projen pre-compile`) as users run it — `local certs`, the readiness line, SIGTERM flushing, kill -9
+ * followed by a restart losing nothing that was acknowledged, and a failed start that exits.
  */
 import { execFile } from 'child_process';
 import { X509Certificate } from 'crypto';
 import { existsSync, readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { promisify } from 'util';
 import * as forge from 'node-forge';
 import { cleanup, connect, exampleAssembly, exampleThing, killRunner, listFiles, readJsonLines, RunnerProcess, runnerScript, spawnRunner, tempDir } from './helpers';
@@ -62,10 +63,7 @@ describe('local runner as a process', () => {
   afterAll(() => cleanup(dir));
 
   test('GIVEN `local certs` WHEN run THEN ca.pem, <thing>.cert.pem, <thing>.key.pem signed by the data dir\'s CA (RSA 2048, SHA-256, CN = thing) and the fingerprint recorded', async () => {
-    const { stdout } = await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', dataDir(), '--thing', thing, '--out', certsDir()], {
-      env: { ...process.env, NODE_PATH: join(__dirname, '..', '..', 'node_modules') },
-      timeout: 60000,
-    });
+    const { stdout } = await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', dataDir(), '--thing', thing, '--out', certsDir()], { timeout: 60000 });
     expect(stdout).toContain(`${thing}.cert.pem`);
     const ca = new X509Certificate(readFileSync(join(certsDir(), 'ca.pem')));
     const cert = new X509Certificate(readFileSync(join(certsDir(), `${thing}.cert.pem`)));
@@ -122,10 +120,7 @@ describe('local runner as a process', () => {
     const data = join(dir, 'data-connected');
     const out = join(dir, 'certs-connected');
     runner = await spawnRunner(['--app', app, '--data-dir', data, '--port', '0']);
-    await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', data, '--thing', thing, '--out', out], {
-      env: { ...process.env, NODE_PATH: join(__dirname, '..', '..', 'node_modules') },
-      timeout: 60000,
-    });
+    await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', data, '--thing', thing, '--out', out], { timeout: 60000 });
     const cert = { thing, caPath: join(out, 'ca.pem'), certPath: join(out, `${thing}.cert.pem`), keyPath: join(out, `${thing}.key.pem`), fingerprint: '' };
     const client = await connect(runner.port, cert, thing);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -133,6 +128,33 @@ describe('local runner as a process', () => {
     expect((await runner.exited).code).toBe(0);
     await closed;
     client.end(true);
+  });
+
+  test('GIVEN the shipped bundle WHEN customer B\'s Python parser and customer A\'s Node parser run THEN both Lambda runtime files are found next to it (assets/cli)', async () => {
+    expect(readdirSync(dirname(runnerScript())).sort()).toEqual(expect.arrayContaining(['index.js', 'node-worker.js', 'python_shim.py']));
+    const data = join(dir, 'data-customers');
+    const out = join(dir, 'certs-customers');
+    runner = await spawnRunner(['--app', app, '--stack', 'TwoCustomersExample', '--data-dir', data, '--port', '0', '--buffer-interval', '600s']);
+    const template = JSON.parse(readFileSync(join(app, 'TwoCustomersExample.template.json'), 'utf8'));
+    const thingOf = (prefix: string) => Object.entries(template.Resources as Record<string, { Type: string; Properties: { ThingName: string } }>)
+      .find(([id, r]) => r.Type === 'AWS::IoT::Thing' && id.startsWith(prefix))![1].Properties.ThingName;
+    for (const [customer, topic] of [['CustomerA', 'customer-a/telemetry/pump-1'], ['CustomerB', 'customer-b/telemetry/valve-9']]) {
+      const customerThing = thingOf(customer);
+      await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', data, '--thing', customerThing, '--out', out], { timeout: 60000 });
+      const client = await connect(runner.port, {
+        thing: customerThing, caPath: join(out, 'ca.pem'), certPath: join(out, `${customerThing}.cert.pem`), keyPath: join(out, `${customerThing}.key.pem`), fingerprint: '',
+      }, customerThing);
+      await client.publishAsync(topic, JSON.stringify({ temperature: 7, humidity: 40, reading: { temperature: 7 }, message: 'ok' }), { qos: 1 });
+      await client.endAsync();
+    }
+    runner.child.kill('SIGTERM');
+    expect((await runner.exited).code).toBe(0);
+    const parsed = (prefix: string) => {
+      const s3 = join(data, 's3');
+      return readdirSync(s3).filter((n) => n.startsWith(prefix)).flatMap((b) => listFiles(join(s3, b)).filter((k) => k.startsWith('parsed/')));
+    };
+    expect(parsed('CustomerAStorageParsedBucket')).toEqual([expect.stringMatching(/\.csv\.gz$/)]);
+    expect(parsed('CustomerBStorageParsedBucket')).toEqual([expect.stringMatching(/\.json\.gz$/)]);
   });
 
   test('GIVEN a port in use WHEN the runner starts THEN it exits 1 with what to do', async () => {

@@ -1,7 +1,8 @@
 /**
- * The local Lambda runtimes (Node worker, Python shim): answers, handler errors and Lambda's timeout.
+ * The local Lambda runtimes (local/lambda/node-worker.js in a worker thread, local/lambda/python_shim.py in a
+ * python3 process): answers, handler errors, the context, logs and Lambda's timeout.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { FunctionModel } from '../../../local/assembly/model';
@@ -17,6 +18,10 @@ beforeAll(() => {
       if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs));
       if (event.fail) throw new TypeError('bad input');
       return { echo: event.value };
+    };
+    exports.withCallback = (event, context, callback) => {
+      console.log('log line from node');
+      callback(null, { name: context.functionName, arn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis() > 0 });
     };`);
   writeFileSync(join(dir, 'index.py'), [
     'import time',
@@ -25,12 +30,15 @@ beforeAll(() => {
     '    if event.get("fail"):',
     '        raise ValueError("bad input")',
     '    return {"echo": event.get("value")}',
+    'def withCallback(event, context):',
+    '    print("log line from python")',
+    '    return {"name": context.function_name, "arn": context.invoked_function_arn, "remaining": context.get_remaining_time_in_millis() > 0}',
     '',
   ].join('\n'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function model(runtime: string): FunctionModel {
+function model(runtime: string, handler = 'index.handler'): FunctionModel {
   return {
     arn: 'arn:aws:lambda:us-east-1:000000000000:function:parser',
     name: 'parser',
@@ -38,7 +46,7 @@ function model(runtime: string): FunctionModel {
     logicalId: 'Parser',
     path: 'S/Parser',
     runtime,
-    handler: 'index.handler',
+    handler,
     codeDir: dir,
     environment: {},
     timeoutMs: 1500,
@@ -67,4 +75,32 @@ describe.each([['nodejs22.x'], ['python3.13']])('the %s runtime', (runtime) => {
       await invoker.close();
     }
   });
+
+  test('GIVEN a handler that prints WHEN invoked THEN the context names the function, and the print goes to its log, not into the answer', async () => {
+    const logs = mkdtempSync(join(tmpdir(), 'cdk-iot-local-runtime-logs-'));
+    const invoker = createInvoker(model(runtime, 'index.withCallback'), logs);
+    try {
+      await expect(invoker.invoke({})).resolves.toEqual({ name: 'parser', arn: 'arn:aws:lambda:us-east-1:000000000000:function:parser', remaining: true });
+    } finally {
+      await invoker.close();
+    }
+    expect(readFileSync(join(logs, 'parser.log'), 'utf8')).toContain(`log line from ${runtime.startsWith('python') ? 'python' : 'node'}`);
+    rmSync(logs, { recursive: true, force: true });
+  });
+
+  test('GIVEN a handler name the module does not export WHEN invoked THEN every call fails with the load error', async () => {
+    const invoker = createInvoker(model(runtime, 'index.missing'), dir);
+    try {
+      const failed = await invoker.invoke({}).catch((e: InvocationError) => e) as InvocationError;
+      expect(failed).toBeInstanceOf(InvocationError);
+      expect(failed.errorType).toEqual(runtime.startsWith('python') ? 'AttributeError' : 'Runtime.HandlerNotFound');
+      await expect(invoker.invoke({})).rejects.toThrow(/missing/);
+    } finally {
+      await invoker.close();
+    }
+  });
+});
+
+test('GIVEN a runtime the local runner does not run WHEN an invoker is created THEN it says which ones it runs', () => {
+  expect(() => createInvoker(model('java21'), dir)).toThrow(/runtime java21 of function parser is not run locally \(Node.js and Python are\)/);
 });

@@ -1,0 +1,73 @@
+// @ts-check
+/**
+ * The Node.js Lambda runtime of the local runner: one worker thread per function (started by `runtime.ts` with
+ * this file). It loads the handler from the function's asset once (`require`, or `import()` for `.mjs`) and
+ * answers every invocation posted on the message port with `{ id, ok, result }` or
+ * `{ id, ok: false, errorType, errorMessage }`. Plain JavaScript, not TypeScript: the worker runs as it is, both
+ * from the source tree and from the CLI bundle (`assets/cli/node-worker.js`, copied there by `bundle:cli`).
+ *
+ * workerData: { file, esm, exportName, functionName, functionArn, memoryMb }
+ * message:    { id, event, requestId, deadline }  (deadline: epoch ms when the function times out)
+ */
+'use strict';
+const { parentPort, workerData } = require('worker_threads');
+const { pathToFileURL } = require('url');
+
+if (!parentPort) throw new Error('node-worker.js runs as a worker thread of the local runner');
+const port = parentPort;
+
+/** @type {Promise<Function> | undefined} */
+let handlerPromise;
+
+/** The handler function, loaded on the first invocation (a module that fails to load fails every invocation). */
+function load() {
+  if (!handlerPromise) {
+    handlerPromise = (async () => {
+      const mod = workerData.esm ? await import(pathToFileURL(workerData.file).href) : require(workerData.file);
+      const fn = mod[workerData.exportName] || (mod.default && mod.default[workerData.exportName]);
+      if (typeof fn !== 'function') {
+        const e = new Error(`${workerData.file} does not export a function named ${workerData.exportName}`);
+        e.name = 'Runtime.HandlerNotFound';
+        throw e;
+      }
+      return fn;
+    })();
+  }
+  return handlerPromise;
+}
+
+/**
+ * Calls the handler like Lambda does: an async handler's promise, or a callback handler (three parameters).
+ * @param {Function} fn
+ * @param {unknown} event
+ * @param {object} context
+ * @returns {Promise<unknown>}
+ */
+function call(fn, event, context) {
+  if (fn.length < 3) return Promise.resolve(fn(event, context));
+  return new Promise((resolve, reject) => {
+    const r = fn(event, context, (/** @type {unknown} */ err, /** @type {unknown} */ value) => (err ? reject(err) : resolve(value)));
+    if (r && typeof r.then === 'function') r.then(resolve, reject);
+  });
+}
+
+port.on('message', async (/** @type {{ id: number, event: unknown, requestId: string, deadline: number }} */ msg) => {
+  const context = {
+    awsRequestId: msg.requestId,
+    functionName: workerData.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.functionArn,
+    memoryLimitInMB: String(workerData.memoryMb),
+    logGroupName: `/aws/lambda/${workerData.functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
+  };
+  try {
+    const result = await call(await load(), msg.event, context);
+    port.postMessage({ id: msg.id, ok: true, result: result === undefined ? null : result });
+  } catch (e) {
+    const error = /** @type {{ name?: string, message?: string } | undefined} */ (e);
+    port.postMessage({ id: msg.id, ok: false, errorType: (error && error.name) || 'Error', errorMessage: String((error && error.message) || e) });
+  }
+});
