@@ -56,8 +56,7 @@ function synthesize(outdir: string, devices: number): void {
     topic: 'bench',
     thingName: 'bench-primary',
     buffering: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
-    alarms: false,
-    dashboard: false,
+    monitoring: { alarms: false },
     removalPolicy: RemovalPolicy.DESTROY,
   });
   // Certificates by ARN: three resources per device (thing and two attachments), so ~150 devices fit in one stack.

@@ -78,7 +78,7 @@ export function synthFixture(outdir: string): string {
 
   const app = new App({ outdir });
   const stack = new Stack(app, FIXTURE_STACK, { env: { region: FIXTURE_REGION } });
-  const common = { alarms: false, dashboard: false, removalPolicy: RemovalPolicy.DESTROY };
+  const common = { monitoring: { alarms: false }, removalPolicy: RemovalPolicy.DESTROY };
 
   new IotCoreFirehosePipeline(stack, 'Filtered', {
     ...common,
