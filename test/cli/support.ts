@@ -1,10 +1,12 @@
 /**
  * Helpers for the CLI tests: run the CLI in-process, start and stop local servers with bounded waits.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
+import { generateKeyPairSync } from 'crypto';
 import { existsSync, writeFileSync } from 'fs';
 import { createServer, Socket } from 'net';
 import { join } from 'path';
+import * as forge from 'node-forge';
 import { run } from '../../cli';
 
 /** Runs the CLI in-process and captures what it writes. */
@@ -88,7 +90,7 @@ export function findExecutable(name: string, candidates: Array<string | undefine
   throw new Error(`${name} not found (looked at: ${candidates.filter(Boolean).join(', ')}). ${install}`);
 }
 
-/** Certificates for a local TLS broker, made with openssl. */
+/** Certificates for a local TLS broker: keys from Node's crypto, certificates signed with node-forge (no openssl needed). */
 export interface Pki {
   readonly dir: string;
   readonly caCert: string;
@@ -106,34 +108,66 @@ export interface Pki {
 }
 
 /** Creates a CA, a server certificate for 127.0.0.1/localhost, client certificates and a rogue client certificate. */
-export function makePki(dir: string, openssl = 'openssl'): Pki {
-  const ssl = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
-  const ca = (name: string, cn: string) => ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`,
-    '-days', '2', '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  const leaf = (name: string, cn: string, caName: string, ext: string) => {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',
-      '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+export function makePki(dir: string): Pki {
+  const write = (name: string, pem: string) => {
+    writeFileSync(join(dir, name), pem);
+    return join(dir, name);
   };
-  ca('ca', 'Test CA');
-  ca('rogue-ca', 'Rogue CA');
-  leaf('server', 'localhost', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  const clientExt = 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n';
-  leaf('client', 'device-1', 'ca', clientExt);
-  leaf('sub', 'subscriber', 'ca', clientExt);
-  leaf('rogue', 'device-1', 'rogue-ca', clientExt);
-  const p = (f: string) => join(dir, f);
+  const keyPair = () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const key = forge.pki.privateKeyFromPem(pem);
+    return { pem, key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
+  };
+  let serial = 1;
+  type Issuer = { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey };
+  const certificate = (cn: string, publicKey: forge.pki.PublicKey, extensions: object[], issuer?: Issuer) => {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = publicKey;
+    cert.serialNumber = (serial++).toString(16).padStart(2, '0');
+    cert.validity.notBefore = new Date(Date.now() - 60_000);
+    cert.validity.notAfter = new Date(Date.now() + 2 * 86_400_000);
+    cert.setSubject([{ name: 'commonName', value: cn }]);
+    cert.setIssuer(issuer ? issuer.cert.subject.attributes : [{ name: 'commonName', value: cn }]);
+    cert.setExtensions(extensions);
+    return cert;
+  };
+  const ca = (name: string, cn: string) => {
+    const pair = keyPair();
+    const cert = certificate(cn, pair.publicKey, [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ]);
+    cert.sign(pair.key, forge.md.sha256.create());
+    write(`${name}.key`, pair.pem);
+    return { cert, key: pair.key, certPath: write(`${name}.crt`, forge.pki.certificateToPem(cert)) };
+  };
+  const leaf = (name: string, cn: string, issuer: Issuer, server: boolean) => {
+    const pair = keyPair();
+    const cert = certificate(cn, pair.publicKey, [
+      { name: 'basicConstraints', cA: false },
+      { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
+      ...(server ? [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }] : []),
+    ], issuer);
+    cert.sign(issuer.key, forge.md.sha256.create());
+    return { certPath: write(`${name}.crt`, forge.pki.certificateToPem(cert)), keyPath: write(`${name}.key`, pair.pem) };
+  };
+  const trusted = ca('ca', 'Test CA');
+  const rogueCa = ca('rogue-ca', 'Rogue CA');
+  const server = leaf('server', 'localhost', trusted, true);
+  const client = leaf('client', 'device-1', trusted, false);
+  const sub = leaf('sub', 'subscriber', trusted, false);
+  const rogue = leaf('rogue', 'device-1', rogueCa, false);
   return {
     dir,
-    caCert: p('ca.crt'),
-    serverCert: p('server.crt'),
-    serverKey: p('server.key'),
-    clientCert: p('client.crt'),
-    clientKey: p('client.key'),
-    subCert: p('sub.crt'),
-    subKey: p('sub.key'),
-    rogueCert: p('rogue.crt'),
-    rogueKey: p('rogue.key'),
+    caCert: trusted.certPath,
+    serverCert: server.certPath,
+    serverKey: server.keyPath,
+    clientCert: client.certPath,
+    clientKey: client.keyPath,
+    subCert: sub.certPath,
+    subKey: sub.keyPath,
+    rogueCert: rogue.certPath,
+    rogueKey: rogue.keyPath,
   };
 }

@@ -10,7 +10,7 @@ import type * as WorkerThreads from 'worker_threads';
 
 function forbidden(what: string): never {
   throw new Error(`${what} in the unit lane: a unit test starts no process and opens no socket. `
-    + `If the test needs it, name its file *.e2e.test.ts (it then runs in \`npx projen test\`, not in \`test:unit\`).`);
+    + 'If the test needs it, name its file *.e2e.test.ts (it then runs in `npx projen test`, not in `test:unit`).');
 }
 
 const childProcess = require('child_process') as typeof ChildProcess;

@@ -8,6 +8,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 // ---- example begins (README: lambda/toolkit/README.md) ----
+// eslint-disable-next-line import/order -- the example's import block stays as users write it
 import { createParser, csvLine, ParseError } from '../../../lambda/toolkit';
 
 interface Reading { device: string; temperature: number; at: string }

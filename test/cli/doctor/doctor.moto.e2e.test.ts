@@ -13,7 +13,6 @@
  * certificate — the paths it takes for a real stack when resource ids are unavailable. Resolving resources
  * from ListStackResources is unit-tested in test/cli/aws/pipeline.test.ts with the ids `cdk synth` produces.
  */
-import { join } from 'path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -28,11 +27,11 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import type { Status } from '../../../cli/doctor/check';
 import { CHECK_IDS, CheckId } from '../../../cli/doctor/checks';
 import type { DoctorReport } from '../../../cli/doctor/report';
-import { cli, findExecutable, freePort, Server, startServer, waitFor } from '../support';
+import { venvTool } from '../../support/venv';
+import { cli, freePort, Server, startServer, waitFor } from '../support';
 
 jest.setTimeout(60_000);
 
-const REPO = join(__dirname, '..', '..', '..');
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 
@@ -50,10 +49,7 @@ const ENV = {
 };
 
 beforeAll(async () => {
-  const motoServer = findExecutable('moto_server', [
-    process.env.MOTO_SERVER,
-    join(process.env.CI_VENV ?? join(REPO, '.ci-venv'), 'bin', 'moto_server'),
-  ], 'Install it with `python3 -m venv .ci-venv && .ci-venv/bin/pip install "moto[server]"`, or set MOTO_SERVER to its path.');
+  const motoServer = venvTool('moto_server');
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
   moto = startServer(motoServer, ['-H', '127.0.0.1', '-p', String(port)]);
