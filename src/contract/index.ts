@@ -14,5 +14,6 @@ export * from './duration';
 export * from './outputs';
 export * from './parser';
 export * from './prefixes';
+export * from './table';
 export * from './time-format';
 export * from './topics';
