@@ -1,8 +1,8 @@
 /**
  * Prices the `cost` command uses — data, not code. On-demand, us-east-1, USD, no free tier.
  *
- * Figures as seen in 2026 in archived copies of the AWS pricing pages (the project's shared AWS-FACTS.md,
- * "Quotas and prices"). Prices change and differ by Region: check the live pages before relying on them,
+ * Figures as seen in 2026 in archived copies of the AWS pricing pages each item's `source` names (us-east-1,
+ * on-demand). Prices change and differ by Region: check the live pages before relying on them,
  * and update `asOf` together with any figure.
  */
 export interface PriceItem {

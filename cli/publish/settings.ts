@@ -14,7 +14,10 @@ import { describeStack } from '../aws/stack';
 import { CliError, UsageError } from '../errors';
 import { DEFAULT_TEMPLATE, MessageTemplate } from './template';
 
-/** AWS IoT Core limits (AWS-FACTS.md "Quotas"). */
+/**
+ * AWS IoT Core limits: 128 KB payload and 100 publishes per second per connection
+ * (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits).
+ */
 export const IOT_MAX_PAYLOAD_BYTES = 128 * 1024;
 export const IOT_MAX_PUBLISH_PER_SECOND_PER_CONNECTION = 100;
 

@@ -2,7 +2,8 @@ import { CostEstimate, CostInputs, estimateCost, RECORD_OVERHEAD_BYTES } from '.
 import { PRICES } from '../../../cli/cost/prices';
 
 /**
- * The expected figures below were worked out by hand from the price list (AWS-FACTS.md, us-east-1, 2026):
+ * The expected figures below were worked out by hand from the price list (cli/cost/prices.ts and the AWS pricing
+ * pages it cites, us-east-1, 2026):
  * IoT messaging $1.00/M, rules $0.15/M, actions $0.15/M, all in 5 KB (5,120 B) units of payload + topic;
  * Firehose $0.029/GB (GB = 2^30 B) with every record rounded up to 5,120 B; Lambda $0.20/M requests and
  * $0.0000133334/GB-s; S3 $0.005 per 1,000 PUTs; a month = 730 h = 2,628,000 s.
