@@ -304,6 +304,15 @@ javaApp.exec([
   'test',
 ].join(' '));
 
+// The README's TypeScript snippets compile, strictly (jsii-rosetta, with rosetta/default.ts-fixture): Construct Hub
+// renders the Python, Java, C# and Go docs from their translations. Lambda handler code is fenced as tsx instead.
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile and translate the README\'s TypeScript snippets (jsii-rosetta, strict); fails on any diagnostic',
+  exec: 'jsii-rosetta extract --compile --fail',
+});
+project.postCompileTask.spawn(rosetta);
+
 // `npx projen build` is the README's test command on a machine with only Node, npm and Python: it packages the npm
 // tarball only (projen would run package-all outside CI, which needs Maven, the .NET SDK and Go). The other
 // languages are their own tasks (package:python, package:java, package:dotnet, package:go), run by CI and releases.
