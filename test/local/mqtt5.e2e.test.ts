@@ -166,6 +166,16 @@ describe('MQTT 5 against the local runner', () => {
     expect(received.some((p) => p.topic === 'elsewhere/x')).toBe(false);
   });
 
+  test('GIVEN a subscription the policy does not allow WHEN subscribing over MQTT 5 THEN SUBACK 0x87 Not authorized', async () => {
+    const client = await connect5(t.runner.port, device, DEVICE); // the construct's policy: Connect and Publish only
+    try {
+      const granted = await client.subscribeAsync('m5/#', { qos: 1 });
+      expect(granted.map((g) => g.qos)).toEqual([0x87]);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
   test.each<[string, (c: mqtt.MqttClient) => void, number]>([
     ['a QoS 2 publish (AWS IoT supports QoS 0 and 1) WHEN sent THEN DISCONNECT 0x9B QoS not supported', (c) => c.publish('m5/q2', '{}', { qos: 2 }), 0x9b],
     ['a payload over 128 KB WHEN sent THEN DISCONNECT 0x95 Packet too large', (c) => c.publish('m5/big', Buffer.alloc(128 * 1024 + 1, 0x61), { qos: 1 }), 0x95],

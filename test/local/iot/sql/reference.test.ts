@@ -60,6 +60,13 @@ describe('IoT SQL functions: the examples of the reference', () => {
     ['iot-sql-function-get', 'get("abc", 1)', 'b'],
     ['iot-sql-function-hash', 'md2("hello")', 'a9046c73e00331af68917d3804f70655'],
     ['iot-sql-function-hash', 'md5("hello")', '5d41402abc4b2a76b9719d911017c592'],
+    // the page gives examples for md2 and md5 only; the others are the standard digests of "hello", lower-case hex
+    ['iot-sql-function-hash', 'sha1("hello")', 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d'],
+    ['iot-sql-function-hash', 'sha224("hello")', 'ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193'],
+    ['iot-sql-function-hash', 'sha256("hello")', '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'],
+    ['iot-sql-function-hash', 'sha384("hello")', '59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f'],
+    ['iot-sql-function-hash', 'sha512("hello")', '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043'],
+    ['iot-sql-function-hash', 'md5(12)', 'c20ad4d76fe97759aa27a0c99bff6710'], // "standard string conversions apply to non-string arguments": md5("12")
     ['iot-sql-function-indexof', 'indexof("abcd", "bc")', 1],
     ['iot-sql-function-isNull', 'isNull(5)', false],
     ['iot-sql-function-isNull', 'isNull(Null)', true],
