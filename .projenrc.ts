@@ -72,7 +72,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch@^3.600.0',
     '@aws-sdk/client-cloudwatch-logs@^3.600.0',
     // local runner (bundled into the CLI)
-    'aedes@^1.2.0',
+    // MQTT 3.1.1 + 5 on one port; a beta, so pinned exactly (see local/README.md, "Broker")
+    'aedes@2.0.0-beta.1',
     'node-forge@^1.3.1',
     '@types/node-forge@^1.3.11',
   ],

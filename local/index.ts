@@ -10,6 +10,8 @@ export { LocalRunner } from './runner';
 export type { RunnerOptions, WrittenObject } from './runner';
 export { issueDeviceCertificate, ensureCa, lookupCertificate, validThingName } from './iot/certs';
 export type { IssuedCertificate } from './iot/certs';
+export { CERTIFICATE_STATUSES, CertificateStatusError, listCertificates, setCertificateStatus } from './iot/registry';
+export type { CertificateStatus, RegisteredCertificate } from './iot/registry';
 
 /** The data folder unless given: CA, journal, S3 folders, logs. */
 export const DEFAULT_DATA_DIR = '.iot-local';

@@ -1,9 +1,11 @@
 /**
- * `cdk-iot-pipeline local`: run the synthesized pipeline on this machine, and `local certs`: issue a device
- * certificate from the local CA. The runner (the top-level `local/` folder) loads when one of them runs, through
+ * `cdk-iot-pipeline local`: run the synthesized pipeline on this machine, `local certs`: issue a device
+ * certificate from the local CA, and `local certs status`: list certificates or set one INACTIVE / REVOKED / ACTIVE. The runner (the top-level `local/` folder) loads when one of them runs, through
  * `cli/local/run.ts`.
  */
+import { Option } from '@commander-js/extra-typings';
 import type { CommandModule } from '../command';
+import { UsageError } from '../errors';
 
 /** The runner's data folder unless given (`DEFAULT_DATA_DIR` of `local/`, which a test compares; not imported: it is heavy). */
 const DATA_DIR_HELP = '(default: .iot-local)';
@@ -33,17 +35,38 @@ export const localCommand: CommandModule = {
         await runLocal(o, context);
       });
 
-    local
+    const certs = local
       .command('certs')
       .description('Issue a device certificate from the local CA: ca.pem, <thing>.cert.pem, <thing>.key.pem')
-      .requiredOption('--thing <name>', 'the thing the certificate is for (its subject CN; connect with this client id)')
-      .requiredOption('--out <dir>', 'where to write the files')
+      // Required, but checked in the action: commander would demand them of the `status` subcommand too.
+      .option('--thing <name>', 'the thing the certificate is for (its subject CN; connect with this client id); required')
+      .option('--out <dir>', 'where to write the files; required')
       .option('--data-dir <dir>', `the local runner's data dir (holds the CA) ${DATA_DIR_HELP}`)
       .action((o) => {
         // `local` has --data-dir too and commander lets the parent take it: use whichever was given.
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
         const { runLocalCerts } = require('../local/run') as typeof import('../local/run');
-        runLocalCerts({ ...o, dataDir: o.dataDir ?? local.opts().dataDir }, context);
+        if (o.thing === undefined) throw new UsageError('required option \'--thing <name>\' not specified');
+        if (o.out === undefined) throw new UsageError('required option \'--out <dir>\' not specified');
+        runLocalCerts({ ...o, thing: o.thing, out: o.out, dataDir: o.dataDir ?? local.opts().dataDir }, context);
+      });
+
+    certs
+      .command('status')
+      .description('List the certificates `local certs` issued with their status, or set it: INACTIVE (refused, can be activated again) '
+        + 'or REVOKED (refused for good), as AWS IoT UpdateCertificate does; a running runner disconnects the devices connected with it')
+      .option('--thing <name>', 'the certificates of this thing')
+      .option('--id <certificate id>', 'one certificate: the id `local certs` printed, or a unique prefix of it')
+      .addOption(new Option('--status <status>', 'the new status (without it: list the certificates)').choices(['ACTIVE', 'INACTIVE', 'REVOKED'] as const))
+      .option('--data-dir <dir>', `the local runner's data dir (holds the registry) ${DATA_DIR_HELP}`)
+      .action((o) => {
+        // The parents define --thing and --data-dir too and commander lets them take them: use whichever was given.
+        const parent = certs.opts();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
+        const { runLocalCertsStatus } = require('../local/run') as typeof import('../local/run');
+        runLocalCertsStatus({
+          ...o, thing: o.thing ?? parent.thing, dataDir: o.dataDir ?? parent.dataDir ?? local.opts().dataDir,
+        }, context);
       });
   },
 };

@@ -4,7 +4,10 @@
  * Loaded only when one of these commands runs (it loads the broker, the runner and node-forge).
  */
 import { resolve } from 'path';
-import { AssemblyError, DEFAULT_DATA_DIR, issueDeviceCertificate, LocalRunner, validThingName } from '../../local';
+import {
+  AssemblyError, CertificateStatus, CertificateStatusError, DEFAULT_DATA_DIR, issueDeviceCertificate, listCertificates, LocalRunner,
+  setCertificateStatus, validThingName,
+} from '../../local';
 import { BUFFERING_LIMITS } from '../../src/contract';
 import type { CommandContext } from '../command';
 import { CliError, UsageError } from '../errors';
@@ -123,5 +126,42 @@ export function runLocalCerts(opts: LocalCertsOptions, context: CommandContext):
     `thing    ${issued.thing}`,
     `id       ${issued.fingerprint}`,
   ].join('\n') + '\n');
+  context.setExitCode(0);
+}
+
+/** The `local certs status` command's options as given. */
+export interface LocalCertsStatusOptions {
+  readonly thing?: string;
+  readonly id?: string;
+  readonly status?: CertificateStatus;
+  /** Default: the runner's `DEFAULT_DATA_DIR`. */
+  readonly dataDir?: string;
+}
+
+/** Lists the issued certificates with their status, or sets the status of those selected by --thing / --id. */
+export function runLocalCertsStatus(opts: LocalCertsStatusOptions, context: CommandContext): void {
+  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  const line = (c: { fingerprint: string; status: string; thing: string; issuedAt: string }) => `${c.fingerprint}  ${c.status.padEnd(8)}  ${c.thing}  ${c.issuedAt}`;
+  if (opts.status === undefined) {
+    const all = listCertificates(dataDir).filter((c) => (opts.thing === undefined || c.thing === opts.thing)
+      && (opts.id === undefined || c.fingerprint.startsWith(opts.id.toLowerCase())));
+    if (all.length === 0) {
+      context.io.stdout(`no certificates issued by \`local certs\` in ${dataDir}${opts.thing !== undefined ? ` for thing "${opts.thing}"` : ''}\n`);
+    } else {
+      context.io.stdout(all.map(line).join('\n') + '\n');
+    }
+    context.setExitCode(0);
+    return;
+  }
+  if (opts.thing === undefined && opts.id === undefined) {
+    throw new UsageError('--status needs the certificate(s) to change: --thing <name> (all of its certificates) or --id <certificate id>.');
+  }
+  try {
+    const changed = setCertificateStatus(dataDir, { thing: opts.thing, id: opts.id }, opts.status);
+    context.io.stdout(changed.map(line).join('\n') + '\n');
+  } catch (e) {
+    if (e instanceof CertificateStatusError) throw new CliError(`${e.message}.`);
+    throw e;
+  }
   context.setExitCode(0);
 }

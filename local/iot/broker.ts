@@ -1,28 +1,40 @@
 /**
- * The MQTT broker: aedes 1.2 on a TLS server that requires a client certificate signed by the local CA
- * (`requestCert: true, rejectUnauthorized: true`).
+ * The MQTT broker: aedes 2.0.0-beta.1 (MQTT 3.1, 3.1.1 and 5 on one port) on a TLS server that requires a client
+ * certificate signed by the local CA (`requestCert: true, rejectUnauthorized: true`) and accepts the ALPN protocol
+ * `x-amzn-mqtt-ca` (what AWS IoT devices on port 443 negotiate) as well as no ALPN at all.
  *
- * aedes 1.2 speaks MQTT 3.1 and 3.1.1 (protocol levels 3 and 4); an MQTT 5 CONNECT is answered with CONNACK
- * return code 1 (unacceptable protocol version). MQTT 5 is on aedes' unreleased `mqttv5` branch.
- *
- * Hooks (AWS IoT semantics):
- * - `authenticate`: the peer certificate's SHA-256 fingerprint must be in the registry `local certs` keeps; the
- *   policies attached to that thing's certificate must allow `iot:Connect` on `client/<clientId>` (with
- *   `iot:Connection.Thing.IsAttached` true only when the client id is the thing's name). Otherwise CONNACK 5.
- * - `authorizePublish`: `iot:Publish` on `topic/<topic>`; a denied publish disconnects the client (AWS IoT does
- *   the same for MQTT 3.1.1) and is logged. QoS 2 is refused (AWS IoT does not support it).
- *   It is also the durability point: aedes 1.2 handles a QoS 1 PUBLISH as authorizePublish → PUBACK →
- *   broker.publish (lib/handlers/publish.js), so the PUBACK is written only after this hook calls back. The hook
- *   appends the message to the journal and calls back when the journal's group commit has fsynced it; the rules
- *   engine gets the message at the same time (its deliveries mark the journal entry done later).
- * - `authorizeSubscribe` / `authorizeForward`: `iot:Subscribe` on `topicfilter/<filter>` and `iot:Receive` on
- *   `topic/<topic>`; Basic Ingest topics (`$aws/rules/...`) are never forwarded to subscribers.
+ * Hooks (AWS IoT semantics, https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html):
+ * - `authenticate`: the peer certificate's SHA-256 fingerprint must be in the registry `local certs` keeps, with
+ *   status ACTIVE (registry.ts); the policies attached to that thing's certificate must allow `iot:Connect` on
+ *   `client/<clientId>` (with `iot:Connection.Thing.IsAttached` true only when the client id is the thing's name).
+ *   Otherwise CONNACK 5 (MQTT 3.1.1) / 0x87 Not authorized (MQTT 5).
+ * - `authorizePublish`: `iot:Publish` on `topic/<topic>`. Denied: MQTT 3.1.1 clients are disconnected (AWS IoT does
+ *   that); MQTT 5 clients get PUBACK 0x87 Not authorized and stay connected (aedes' MQTT 5 behaviour, and the reason
+ *   code AWS IoT documents for PUBACK). QoS 2 is refused (AWS IoT supports QoS 0 and 1): MQTT 3.1.1 disconnect, MQTT 5
+ *   DISCONNECT 0x9B. A payload over 128 KB: disconnect / DISCONNECT 0x95. More than 100 unacknowledged QoS 1
+ *   publishes of one MQTT 5 client: DISCONNECT 0x93 Receive Maximum exceeded.
+ *   It is also the durability point: aedes handles a QoS 1 PUBLISH as authorizePublish → PUBACK → broker.publish
+ *   (lib/handlers/publish.js, `enqueuePublish`, unchanged from 1.x for both protocol versions), so the PUBACK is
+ *   written only after this hook calls back. The hook appends the message to the journal and calls back when the
+ *   journal's group commit has fsynced it; the rules engine gets the message at the same time (its deliveries mark
+ *   the journal entry done later).
+ * - `authorizeSubscribe` / `authorizeForward`: `iot:Subscribe` on `topicfilter/<filter>` (refused: SUBACK 0x80, MQTT 5
+ *   0x87) and `iot:Receive` on `topic/<topic>`; Basic Ingest topics (`$aws/rules/...`) are never forwarded.
+ * - MQTT 5 (AWS IoT Core's limits, mqtt5.ts): Topic Alias Maximum 8 (aedes resolves aliases before the hooks, so
+ *   policies and rules see the topic), Receive Maximum 100 advertised, Message Expiry Interval clamped to 604,800 s;
+ *   the PUBLISH properties (content type, payload format indicator, response topic, correlation data, user
+ *   properties) and the connection's source IP reach the rules engine (`get_mqtt_property`, `get_user_properties`,
+ *   `sourceip()`) and the journal.
+ * - Certificate status: a certificate set INACTIVE or REVOKED (`local certs status`) disconnects the clients connected
+ *   with it (MQTT 5: DISCONNECT 0x87) as soon as the registry changes.
  */
 import { Server as NetServer } from 'net';
 import * as tls from 'tls';
 import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
+import { messageProperties, MQTT5_LIMITS, packPrincipal, REASON } from './mqtt5';
+import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
 import { BASIC_INGEST_PREFIX } from '../../src/contract';
 import type { LocalModel } from '../assembly/model';
@@ -47,7 +59,10 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
 }
 
 /** AWS IoT Core's message payload limit. */
-const MAX_PAYLOAD = 128 * 1024;
+const MAX_PAYLOAD = MQTT5_LIMITS.maxPayloadBytes;
+
+/** The ALPN protocols the TLS server accepts (a client that offers none is accepted too). */
+export const ALPN_PROTOCOLS = ['x-amzn-mqtt-ca', 'mqtt'];
 
 /** Errors the hooks already logged (aedes reports them again as clientError). */
 const LOGGED = new WeakSet<Error>();
@@ -90,6 +105,9 @@ export interface BrokerStats {
 interface ClientState {
   authorizer: ConnectionAuthorizer;
   principal: string;
+  sourceIp?: string;
+  /** MQTT 5: QoS 1 publishes waiting for their PUBACK (AWS IoT Core allows 100). */
+  inFlight: number;
 }
 
 /** The running broker. */
@@ -105,6 +123,8 @@ export class LocalBroker {
       maxClientsIdLength: 128,
       heartbeatInterval: 3600000,
       queueLimit: 1000,
+      topicAliasMaximum: MQTT5_LIMITS.topicAliasMaximum,
+      receiveMaximum: MQTT5_LIMITS.receiveMaximum,
       authenticate: (client, _username, _password, done) => broker.authenticate(client, done),
       authorizePublish: (client, packet, done) => broker.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => broker.authorizeSubscribe(client, sub, done),
@@ -126,6 +146,7 @@ export class LocalBroker {
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
+      ALPNProtocols: ALPN_PROTOCOLS,
     }, (socket) => {
       socket.setNoDelay(true);
       broker.sockets.add(socket);
@@ -149,6 +170,7 @@ export class LocalBroker {
       throw listenError(e as NodeJS.ErrnoException, options.host, options.port);
     }
     broker.listening = true;
+    broker.registryWatch = watchRegistry(options.dataDir, (fingerprint) => broker.certificateChanged(fingerprint));
     return broker;
   }
 
@@ -159,6 +181,7 @@ export class LocalBroker {
   private readonly sockets = new Set<tls.TLSSocket>();
   private closing = false;
   private listening = false;
+  private registryWatch?: { close(): void };
   private closed?: Promise<void>;
 
   private constructor(private readonly options: BrokerOptions) {}
@@ -177,6 +200,7 @@ export class LocalBroker {
 
   private async doClose(): Promise<void> {
     this.closing = true;
+    this.registryWatch?.close();
     const serverClosed = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
@@ -196,10 +220,14 @@ export class LocalBroker {
     if (!peer || !peer.raw) return deny('no client certificate');
     const fingerprint = fingerprintOfDer(peer.raw);
     const record = lookupCertificate(this.options.dataDir, fingerprint);
+    const status = statusOf(record);
+    if (record && status !== 'ACTIVE') {
+      return deny(`the certificate ${fingerprint} of thing "${record.thing}" is ${status} (\`local certs status --id ${fingerprint.slice(0, 12)} --status ACTIVE\` activates an INACTIVE one)`);
+    }
     const authorizer = new ConnectionAuthorizer(this.options.model, { clientId: client.id, certificateThing: record?.thing });
     const decision = authorizer.connect();
     if (!decision.allowed) return deny(decision.reason);
-    this.clients.set(client, { authorizer, principal: fingerprint });
+    this.clients.set(client, { authorizer, principal: fingerprint, sourceIp: normalizeIp(socket.remoteAddress), inFlight: 0 });
     this.stats.connections++;
     if (this.options.verbose) this.options.log(`broker: ${client.id} connected (certificate of thing ${record?.thing}; ${decision.reason})`);
     done(null, true);
@@ -211,32 +239,55 @@ export class LocalBroker {
       done(new Error('publish from an unauthenticated connection'));
       return;
     }
+    const v5 = client.version === 5;
     if (packet.qos === 2) {
       this.stats.publishDenied++;
       this.options.log(`broker: disconnecting ${client.id}: QoS 2 publish to ${packet.topic} (AWS IoT supports QoS 0 and 1 only)`);
-      done(logged(new Error('QoS 2 is not supported')));
+      this.refuse(client, v5 ? REASON.qosNotSupported : undefined, new Error('QoS 2 is not supported'), done);
       return;
     }
     const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
     if (size > MAX_PAYLOAD) {
       this.stats.publishDenied++;
       this.options.log(`broker: disconnecting ${client.id}: a ${size}-byte publish to ${packet.topic} exceeds AWS IoT Core's 128 KB payload limit`);
-      done(logged(new Error('payload too large')));
+      this.refuse(client, v5 ? REASON.packetTooLarge : undefined, new Error('payload too large'), done);
+      return;
+    }
+    if (v5 && packet.qos === 1 && state.inFlight >= MQTT5_LIMITS.receiveMaximum) {
+      this.stats.publishDenied++;
+      this.options.log(`broker: disconnecting ${client.id}: more than ${MQTT5_LIMITS.receiveMaximum} unacknowledged QoS 1 publishes (AWS IoT Core's Receive Maximum)`);
+      this.refuse(client, REASON.receiveMaximumExceeded, new Error('receive maximum exceeded'), done);
       return;
     }
     const decision = state.authorizer.publish(packet.topic);
     if (!decision.allowed) {
       this.stats.publishDenied++;
+      if (v5) {
+        // MQTT 5: aedes answers PUBACK 0x87 Not authorized (QoS 1; QoS 0 is dropped) and keeps the connection.
+        this.options.log(`broker: publish of ${client.id} to ${packet.topic} refused (PUBACK 0x87): ${decision.reason}`);
+        done(logged(new Error(`publish to ${packet.topic} not authorized`)));
+        return;
+      }
       this.options.log(`broker: disconnecting ${client.id}: publish denied: ${decision.reason}`);
       done(logged(new Error(`publish to ${packet.topic} not authorized`)));
       return;
     }
     this.stats.published++;
+    let principal = state.principal;
+    if (v5) {
+      const properties = packet.properties;
+      if (properties?.messageExpiryInterval !== undefined && properties.messageExpiryInterval > MQTT5_LIMITS.maxMessageExpirySeconds) {
+        properties.messageExpiryInterval = MQTT5_LIMITS.maxMessageExpirySeconds; // AWS IoT Core's maximum
+      }
+      principal = packPrincipal(principal, state.sourceIp, messageProperties(properties));
+    } else if (state.sourceIp !== undefined) {
+      principal = packPrincipal(principal, state.sourceIp, undefined);
+    }
     // No copy: the journal copies the payload into its entry and the rules engine is done with it synchronously
     // (the rule output is a new buffer).
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
     const message: IngestMessage & { principal: string } = {
-      topic: packet.topic, clientId: client.id, timestamp: Date.now(), payload, principal: state.principal, qos: packet.qos,
+      topic: packet.topic, clientId: client.id, timestamp: Date.now(), payload, principal, qos: packet.qos,
     };
     if (packet.qos === 0) {
       this.ingest(message);
@@ -245,7 +296,9 @@ export class LocalBroker {
     }
     // QoS 1: journal first; PUBACK (done) once the group commit has made it durable.
     const journal = this.options.journal;
+    state.inFlight++;
     const seq = journal.append(message, (err) => {
+      state.inFlight--;
       if (err) {
         this.options.log(`broker: journal write failed for ${client.id} on ${packet.topic}: ${err.message}; no PUBACK`);
         done(err);
@@ -256,6 +309,33 @@ export class LocalBroker {
     });
     if (seq < 0) return;
     this.ingest(message, new Ticket(() => journal.markDone(seq)));
+  }
+
+  /**
+   * Ends a connection for a refused publish: MQTT 3.1.1 by failing the hook (aedes closes the connection), MQTT 5 with
+   * a DISCONNECT carrying the reason code, then the hook fails on the closed connection (nothing more is written).
+   */
+  private refuse(client: Client, reasonCode: number | undefined, error: Error, done: (error?: Error | null) => void): void {
+    logged(error);
+    if (reasonCode === undefined) {
+      done(error);
+      return;
+    }
+    client.disconnect({ reasonCode }, () => done(error));
+  }
+
+  /** A registry record changed: disconnect the clients whose certificate is no longer ACTIVE. */
+  private certificateChanged(fingerprint: string): void {
+    if (this.closing) return;
+    let status: string | undefined;
+    for (const [client, state] of this.clients) {
+      if (state.principal !== fingerprint) continue;
+      status ??= statusOf(lookupCertificate(this.options.dataDir, fingerprint));
+      if (status === 'ACTIVE' || status === undefined) return;
+      this.clients.delete(client);
+      this.options.log(`broker: disconnecting ${client.id}: its certificate ${fingerprint} is now ${status}`);
+      client.disconnect({ reasonCode: REASON.notAuthorized }, () => undefined);
+    }
   }
 
   private ingest(message: IngestMessage, ticket?: Ticket): void {
@@ -287,4 +367,9 @@ export class LocalBroker {
     if (!state) return null;
     return state.authorizer.receive(packet.topic).allowed ? packet : null;
   }
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1` (what AWS IoT reports for IPv4 clients). */
+function normalizeIp(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -6,6 +6,7 @@
  * `{ruleName, topic, cloudwatchTraceId, clientId, base64OriginalPayload, failures:[{failedAction, failedResource, errorMessage}]}`.
  */
 import { randomUUID } from 'crypto';
+import { unpackPrincipal } from './mqtt5';
 import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
 import { BASIC_INGEST_PREFIX, splitBasicIngest } from '../../src/contract';
@@ -20,6 +21,7 @@ export interface IngestMessage {
   readonly clientId: string;
   readonly timestamp: number;
   readonly payload: Buffer;
+  /** The certificate id, with the source IP and MQTT 5 properties appended by the broker (mqtt5.ts, `packPrincipal`). */
   readonly principal?: string;
   readonly qos: number;
 }
@@ -96,13 +98,16 @@ export class RulesEngine {
 
   private run(rule: RuleModel, message: IngestMessage, topic: string, ticket?: Ticket): void {
     const stats = this.stats.get(rule.name)!;
+    const { principal, sourceIp, properties } = unpackPrincipal(message.principal);
     const sqlMessage: SqlMessage = {
       topic,
       clientId: message.clientId,
       timestamp: message.timestamp,
       payload: message.payload,
-      principal: message.principal,
+      principal: message.principal === undefined ? undefined : principal,
       accountId: this.accountId,
+      sourceIp,
+      mqtt: properties,
     };
     // JSON output stays text until the action turns it into bytes (with the separator): one copy per message.
     let output: string | Buffer;

@@ -116,6 +116,28 @@ describe('local runner as a process', () => {
     expect([...seqs('Parsed', 'parsed/')].sort((a, b) => a - b)).toEqual(expected);
   });
 
+  test.each<['3.1.1' | '5']>([['5'], ['3.1.1']])('GIVEN the runner WHEN `cdk-iot-pipeline publish --mqtt-version %s` sends 20 messages at QoS 1 THEN all are acknowledged and land raw and parsed', async (version) => {
+    const data = join(dir, `data-publish-${version}`);
+    const out = join(dir, `certs-publish-${version}`);
+    runner = await spawnRunner(['--app', app, '--data-dir', data, '--port', '0', '--buffer-interval', '600s']);
+    await run(process.execPath, [runnerScript(), 'local', 'certs', '--data-dir', data, '--thing', thing, '--out', out], { timeout: 60000 });
+    const tag = `cli-publish-${version}`;
+    const { stdout } = await run(process.execPath, [runnerScript(), 'publish', '--endpoint', `127.0.0.1:${runner.port}`,
+      '--cert', join(out, `${thing}.cert.pem`), '--key', join(out, `${thing}.key.pem`), '--ca', join(out, 'ca.pem'), '--client-id', thing,
+      '--topic', 'iot-test-topic/cli-device', '--count', '20', '--rate', '200', '--qos', '1', '--mqtt-version', version,
+      '--template', `{"seq": {{seq}}, "via": "${tag}"}`, '--json'], { timeout: 60000 });
+    expect(JSON.parse(stdout)).toMatchObject({ mqttVersion: version, requested: 20, sent: 20, acked: 20, failed: 0, errors: [] });
+    runner.child.kill('SIGTERM');
+    expect((await runner.exited).code).toBe(0);
+    const s3 = join(data, 's3');
+    const bucket = (kind: string) => join(s3, readdirSync(s3).find((n) => n.startsWith(`PipelineStorage${kind}Bucket`))!);
+    const seqs = (kind: string, prefix: string) => readJsonLines(bucket(kind), prefix)
+      .filter((r) => r.via === tag).map((r) => Number(r.seq)).sort((a, b) => a - b);
+    const raw = seqs('Raw', 'raw/');
+    expect(new Set(raw).size).toBe(20);
+    expect(seqs('Parsed', 'parsed/')).toEqual(raw);
+  });
+
   test('GIVEN a device still connected WHEN SIGTERM arrives THEN the runner closes the connection and exits 0', async () => {
     const data = join(dir, 'data-connected');
     const out = join(dir, 'certs-connected');

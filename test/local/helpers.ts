@@ -17,7 +17,7 @@ export const EXAMPLE_APP = join(REPO, 'examples', 'app');
 export const EXAMPLE_ASSEMBLY = join(EXAMPLE_APP, 'cdk.out');
 
 /**
- * aedes 1.2 is an ES module, which jest's CommonJS runtime cannot load; the CLI bundles it with esbuild, and so
+ * aedes (2.0.0-beta.1) is an ES module, which jest's CommonJS runtime cannot load; the CLI bundles it with esbuild, and so
  * do the tests: `jest.mock('aedes', () => require('./helpers').aedesCommonJs())`.
  */
 export function aedesCommonJs(): unknown {

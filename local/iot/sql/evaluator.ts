@@ -1,19 +1,28 @@
 /**
  * The IoT SQL evaluator: compiles the AST into closures once, when a rule is loaded, so evaluating a message is
- * a few function calls. Operators follow the AWS IoT SQL reference:
+ * a few function calls. Operators follow the AWS IoT SQL reference
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-operators.html):
  *
  * - Any operator given Undefined returns Undefined (a missing field is Undefined).
  * - `AND`/`OR`/`NOT` accept booleans and the strings "true"/"false".
- * - `< <= > >=` convert both sides to numbers (Undefined if either is not one); `=` compares values of the same
- *   type, and a number with a numeric string numerically; `<>`/`!=` is its negation.
- * - `+` adds numbers and concatenates two strings; `/` and `%` by zero are Undefined.
+ * - `< <= > >=` convert both sides to Decimals (Undefined if either is not one); `=` compares values of the same
+ *   type (mismatched types are false); `<>`/`!=` is its negation.
+ * - `+` concatenates when either side is a String (the other converted to a String), else adds; `- * / %` convert
+ *   strings to Decimals; Int op Int is an Int (`/` truncates), otherwise a Decimal; `/` and `%` by zero are
+ *   Undefined.
+ * - `CASE v WHEN t THEN r … ELSE e END` compares with `=`; Undefined `v` gives Undefined.
+ * - `SET @v = …` variables are evaluated once per message, in order, before WHERE and SELECT; templates of the
+ *   rule's actions see them too.
  * - A SELECT item whose value is Undefined is left out of the result; a WHERE clause must be true for the
- *   actions to run.
+ *   actions to run. `SELECT VALUE x` outputs x itself; a nested `(SELECT … FROM <array>)` gives an array of
+ *   results, `(SELECT … FROM <object>)` one result.
  */
-import { SqlEvaluationError } from './errors';
-import { resolveFunction } from './functions';
-import { Expr, parseSql } from './parser';
-import { equals, getField, isObject, payloadJson, SqlMessage, SqlObject, SqlValue, toBool, toNumber } from './values';
+import { SqlError, SqlEvaluationError } from './errors';
+import { castType, castValue, resolveFunction } from './functions';
+import { Expr, parseSql, Query, SelectItem } from './parser';
+import {
+  currentRow, equals, getField, isInt, isObject, payloadJson, SqlMessage, SqlObject, SqlValue, toBool, toNumber, toSqlString,
+} from './values';
 
 /** A compiled expression. */
 export type CompiledExpression = (m: SqlMessage) => SqlValue;
@@ -30,7 +39,9 @@ export interface SqlStatement {
   /** The topic filter of FROM. */
   readonly from: string;
   readonly hasWhere: boolean;
-  /** Evaluates WHERE and SELECT; throws SqlEvaluationError when the SELECT cannot be built (e.g. * of binary data with other items). */
+  /** The names of the functions the statement calls (lowercase; `cast` included). */
+  readonly functions: ReadonlySet<string>;
+  /** Evaluates SET, WHERE and SELECT; throws SqlEvaluationError when the SELECT cannot be built (e.g. * of binary data with other items). */
   evaluate(message: SqlMessage): SelectResult;
 }
 
@@ -51,7 +62,11 @@ function binary(op: string, l: SqlValue, r: SqlValue): SqlValue {
       return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
     }
     case '+':
-      if (typeof l === 'string' && typeof r === 'string') return l + r;
+      if (typeof l === 'string' || typeof r === 'string') {
+        const a = toSqlString(l);
+        const b = toSqlString(r);
+        return a === undefined || b === undefined ? undefined : a + b;
+      }
       return arithmetic(op, l, r);
     default:
       return arithmetic(op, l, r);
@@ -62,6 +77,7 @@ function arithmetic(op: string, l: SqlValue, r: SqlValue): SqlValue {
   const a = toNumber(l);
   const b = toNumber(r);
   if (a === undefined || b === undefined) return undefined;
+  const ints = isInt(l) && isInt(r);
   let v: number;
   switch (op) {
     case '+': v = a + b; break;
@@ -69,14 +85,17 @@ function arithmetic(op: string, l: SqlValue, r: SqlValue): SqlValue {
     case '*': v = a * b; break;
     case '/':
       if (b === 0) return undefined;
-      v = a / b;
+      v = ints ? Math.trunc(a / b) : a / b;
       break;
     default:
       if (b === 0) return undefined;
       v = a % b;
   }
-  return Number.isFinite(v) ? v : undefined;
+  return Number.isFinite(v) ? v + 0 : undefined;
 }
+
+/** Functions called by the expressions compiled while it is set (collected per statement). */
+let calledFunctions: Set<string> | undefined;
 
 /** Compiles an expression into a closure (throws SqlError for unknown functions or wrong arity). */
 export function compileExpression(e: Expr): CompiledExpression {
@@ -87,8 +106,33 @@ export function compileExpression(e: Expr): CompiledExpression {
     }
     case 'field': {
       const name = e.name;
-      return (m) => getField(payloadJson(m), name);
+      return (m) => getField(currentRow(m), name);
     }
+    case 'var': {
+      const name = e.name;
+      return (m) => m.variables?.get(name);
+    }
+    case 'star':
+      throw new SqlError('"*" is an argument of encode(*, \'base64\') only', 0);
+    case 'cast': {
+      const arg = compileExpression(e.arg);
+      const type = castType(e.type, e.pos);
+      calledFunctions?.add('cast');
+      return (m) => castValue(arg(m), type);
+    }
+    case 'case': {
+      const value = compileExpression(e.value);
+      const whens = e.whens.map(({ when, then }) => ({ when: compileExpression(when), then: compileExpression(then) }));
+      const otherwise = e.otherwise ? compileExpression(e.otherwise) : undefined;
+      return (m) => {
+        const v = value(m);
+        if (v === undefined) return undefined;
+        for (const w of whens) if (equals(v, w.when(m)) === true) return w.then(m);
+        return otherwise?.(m);
+      };
+    }
+    case 'select':
+      return compileQuery(e.query);
     case 'get': {
       const obj = compileExpression(e.obj);
       const key = e.key;
@@ -107,7 +151,11 @@ export function compileExpression(e: Expr): CompiledExpression {
     }
     case 'call': {
       const fn = resolveFunction(e.name, e.args.length, e.pos);
-      const args = e.args.map(compileExpression);
+      calledFunctions?.add(e.name.toLowerCase());
+      if (e.name.toLowerCase() === 'decode') checkDecodeScheme(e);
+      const args = e.args.map((a) => (a.k === 'star' && e.name.toLowerCase() === 'encode'
+        ? (m: SqlMessage) => m.payload as unknown as SqlValue // the payload bytes, JSON or not
+        : compileExpression(a)));
       if (args.length === 0) return (m) => fn.evaluate([], m);
       return (m) => fn.evaluate(args.map((a) => a(m)), m);
     }
@@ -157,41 +205,119 @@ export function compileExpression(e: Expr): CompiledExpression {
   }
 }
 
-/** Compiles a statement (throws SqlError). */
-export function compileSql(sql: string): SqlStatement {
-  const parsed = parseSql(sql);
-  const where = parsed.where ? compileExpression(parsed.where) : undefined;
-  const items = parsed.select.map((item) => (item.star
+/** decode(value, 'proto', …) reads a descriptor from S3, which the local runner does not emulate. */
+function checkDecodeScheme(e: Extract<Expr, { k: 'call' }>): void {
+  const scheme = e.args[1];
+  if (scheme?.k === 'lit' && typeof scheme.value === 'string' && scheme.value !== 'base64') {
+    throw new SqlError(`decode(…, '${scheme.value}') (column ${e.pos + 1}): the local runner decodes 'base64' only (Protobuf decoding reads its descriptor from Amazon S3)`, e.pos);
+  }
+}
+
+/** The compiled SELECT items of a statement or nested query. */
+type CompiledItem = { readonly star: true } | { readonly star: false; readonly name: string; readonly value: CompiledExpression };
+
+function compileItems(select: SelectItem[]): CompiledItem[] {
+  return select.map((item) => (item.star
     ? { star: true as const }
     : { star: false as const, name: item.name, value: compileExpression(item.expr) }));
-  const onlyStar = items.length === 1 && items[0].star;
-  return {
-    sql,
-    from: parsed.from,
-    hasWhere: where !== undefined,
-    evaluate(m: SqlMessage): SelectResult {
-      if (where) {
-        const w = where(m);
-        if (w !== true && toBool(w) !== true) return { kind: 'skip' };
+}
+
+/**
+ * The object a SELECT list builds: `*` copies the payload's keys, each other item adds its key (an Undefined value
+ * is left out), in the order written.
+ */
+function selectObject(items: CompiledItem[], m: SqlMessage): SqlObject {
+  const out: SqlObject = {};
+  for (const item of items) {
+    if (item.star) {
+      const json = payloadJson(m);
+      if (!isObject(json)) {
+        throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
       }
-      if (onlyStar) {
-        const json = payloadJson(m);
-        return isObject(json) ? { kind: 'json', value: json } : { kind: 'raw', payload: m.payload };
-      }
+      for (const key of Object.keys(json)) out[key] = json[key];
+    } else {
+      const v = item.value(m);
+      if (v !== undefined) out[item.name] = v;
+    }
+  }
+  return out;
+}
+
+/** A nested `(SELECT … FROM <expression> [WHERE …])`: evaluated for each element of an array FROM, or once for an object. */
+function compileQuery(q: Query): CompiledExpression {
+  const from = compileExpression(q.from);
+  const where = q.where ? compileExpression(q.where) : undefined;
+  const items = compileItems(q.select);
+  const first = items[0];
+  const evaluateRow = (m: SqlMessage, row: SqlValue): SqlValue => {
+    const saved = m.row;
+    m.row = { value: row };
+    try {
+      if (where && toBool(where(m)) !== true) return undefined;
+      if (q.value) return first.star ? undefined : first.value(m);
       const out: SqlObject = {};
       for (const item of items) {
         if (item.star) {
-          const json = payloadJson(m);
-          if (!isObject(json)) {
-            throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
-          }
-          for (const key of Object.keys(json)) out[key] = json[key];
+          if (isObject(row)) Object.assign(out, row);
         } else {
           const v = item.value(m);
           if (v !== undefined) out[item.name] = v;
         }
       }
-      return { kind: 'json', value: out };
+      return out;
+    } finally {
+      m.row = saved;
+    }
+  };
+  return (m) => {
+    const source = from(m);
+    if (Array.isArray(source)) return source.map((row) => evaluateRow(m, row)).filter((v) => v !== undefined);
+    if (isObject(source)) return evaluateRow(m, source);
+    return undefined;
+  };
+}
+
+/** Compiles a statement (throws SqlError). */
+export function compileSql(sql: string): SqlStatement {
+  const parsed = parseSql(sql);
+  const functions = new Set<string>();
+  calledFunctions = functions;
+  let set: Array<{ name: string; value: CompiledExpression }>;
+  let where: CompiledExpression | undefined;
+  let items: CompiledItem[];
+  try {
+    set = parsed.set.map(({ name, expr }) => ({ name, value: compileExpression(expr) }));
+    where = parsed.where ? compileExpression(parsed.where) : undefined;
+    items = compileItems(parsed.select);
+  } finally {
+    calledFunctions = undefined;
+  }
+  const onlyStar = items.length === 1 && items[0].star;
+  const value = parsed.value ? (items[0] as Extract<CompiledItem, { star: false }>).value : undefined;
+  return {
+    sql,
+    from: parsed.from,
+    hasWhere: where !== undefined,
+    functions,
+    evaluate(m: SqlMessage): SelectResult {
+      if (set.length > 0) {
+        const variables = new Map<string, SqlValue>();
+        m.variables = variables;
+        for (const v of set) variables.set(v.name, v.value(m));
+      }
+      if (where) {
+        const w = where(m);
+        if (w !== true && toBool(w) !== true) return { kind: 'skip' };
+      }
+      if (value) {
+        const v = value(m);
+        return v === undefined ? { kind: 'skip' } : { kind: 'json', value: v };
+      }
+      if (onlyStar) {
+        const json = payloadJson(m);
+        return isObject(json) ? { kind: 'json', value: json } : { kind: 'raw', payload: m.payload };
+      }
+      return { kind: 'json', value: selectObject(items, m) };
     },
   };
 }

@@ -1,32 +1,28 @@
 /**
- * The part of AWS IoT SQL (version 2016-03-23) the local runner evaluates. Anything outside the subset is a
- * `SqlError` when the rule is loaded, so a rule never silently behaves differently from AWS.
+ * AWS IoT SQL (version 2016-03-23, https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-reference.html) as
+ * the local runner evaluates it. What it does not evaluate is a `SqlError` when the rule is loaded, so a rule never
+ * silently behaves differently from AWS.
  *
  *   lexer.ts      text → tokens
- *   parser.ts     tokens → AST (SELECT items, FROM topic filter, WHERE)
- *   functions.ts  the function table: name → arity and implementation (add functions there)
+ *   parser.ts     tokens → AST (SET variables, SELECT [VALUE] items, FROM topic filter, WHERE, CASE, cast, nested SELECT)
+ *   functions.ts  the function table: name → arity, implementation, reference anchor (every function of the
+ *                 reference that does not call another service; those that do are refused)
  *   evaluator.ts  AST → closures; operator semantics; `compileSql`
  *   templates.ts  `${expression}` substitution templates of rule actions
- *   values.ts     SqlValue, the message, conversions shared by operators and functions
- *
- * Supported:
- * - `SELECT` items: `*`, expressions with `AS alias`, nested fields `a.b`, `a[0]`, `a.b[1].c`.
- * - `FROM '<topic filter>'` with MQTT `+` and `#`; `WHERE <condition>`.
- * - Literals: strings in single or double quotes (`''`/`""` escape the quote), numbers, `true`, `false`, `null`,
- *   object `{'k': v}` and array `[a, b]` literals; backticks quote a field name (`` `my-field` ``).
- * - Operators: `+ - * / %`, unary `-`, `= <> != < <= > >=`, `AND`, `OR`, `NOT`, parentheses.
- * - Functions: see `SUPPORTED_FUNCTIONS` (functions.ts).
+ *   time.ts       parse_time / time_to_epoch (Java date-time patterns)
+ *   values.ts     SqlValue (Int/Decimal/String/…), the message, the reference's conversions
+ *   conformance.ts the SQL rows of the conformance table in local/README.md
  */
 export { SqlError, SqlEvaluationError } from './errors';
 export { tokenize } from './lexer';
 export type { Token, TokenKind } from './lexer';
 export { parseExpression, parseSql } from './parser';
-export type { Expr, ParsedStatement, SelectItem } from './parser';
-export { resolveFunction, SUPPORTED_FUNCTIONS } from './functions';
+export type { Expr, ParsedStatement, Query, SelectItem } from './parser';
+export { castValue, EXTERNAL_FUNCTIONS, functionAnchor, FUNCTIONS_PAGE, resolveFunction, SUPPORTED_FUNCTIONS } from './functions';
 export type { SqlFunction } from './functions';
 export { compileExpression, compileSql } from './evaluator';
 export type { CompiledExpression, SelectResult, SqlStatement } from './evaluator';
 export { compileTemplate } from './templates';
 export type { SubstitutionTemplate } from './templates';
-export { payloadJson, stringify } from './values';
+export { payloadJson, stringify, toSqlString } from './values';
 export type { SqlMessage, SqlObject, SqlValue } from './values';

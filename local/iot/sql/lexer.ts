@@ -1,17 +1,18 @@
 /**
- * The IoT SQL tokenizer: identifiers, backtick-quoted names, strings in single or double quotes (`''`/`""` escape
- * the quote), numbers (with fraction and exponent) and operators, each with its position for error messages.
+ * The IoT SQL tokenizer: identifiers, backtick-quoted names, SET variables (`@name`), strings in single or double
+ * quotes (`''`/`""` escape the quote), numbers (with fraction and exponent) and operators, each with its position for
+ * error messages.
  */
 import { SqlError } from './errors';
 
-export type TokenKind = 'ident' | 'quoted' | 'string' | 'number' | 'op' | 'eof';
+export type TokenKind = 'ident' | 'quoted' | 'string' | 'number' | 'var' | 'op' | 'eof';
 
 export interface Token {
   readonly kind: TokenKind;
   readonly text: string;
   /** 0-based offset in the statement. */
   readonly pos: number;
-  /** The value of a string, quoted name or number. */
+  /** The value of a string, quoted name or number; a variable's name without `@`. */
   readonly value?: string | number;
 }
 
@@ -69,6 +70,14 @@ export function tokenize(text: string): Token[] {
       }
       if (i < text.length && isIdentStart(text[i])) throw new SqlError(`invalid number "${text.slice(start, i + 1)}" at column ${start + 1}`, start);
       tokens.push({ kind: 'number', text: text.slice(start, i), pos: start, value: Number(text.slice(start, i)) });
+      continue;
+    }
+    if (ch === '@') {
+      i++;
+      while (i < text.length && /[A-Za-z0-9_]/.test(text[i])) i++;
+      const name = text.slice(start + 1, i);
+      if (name === '') throw new SqlError(`"@" at column ${start + 1} must start a variable name (letters, digits, underscores)`, start);
+      tokens.push({ kind: 'var', text: text.slice(start, i), pos: start, value: name });
       continue;
     }
     if (isIdentStart(ch)) {

@@ -45,6 +45,45 @@ describe('local certs', () => {
   });
 });
 
+describe('local certs status', () => {
+  test('GIVEN issued certificates WHEN listed, set INACTIVE, ACTIVE, REVOKED THEN the registry follows and REVOKED is final', async () => {
+    // GIVEN
+    const data = join(dir, 'data-status');
+    await cli('local', 'certs', '--thing', 'dev-a', '--out', join(dir, 'out-a'), '--data-dir', data);
+    await cli('local', 'certs', '--thing', 'dev-b', '--out', join(dir, 'out-b'), '--data-dir', data);
+    // WHEN listed
+    const list = await cli('local', 'certs', 'status', '--data-dir', data);
+    // THEN
+    expect(list.code).toBe(0);
+    expect(list.out.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3))).toEqual([['ACTIVE', 'dev-a'], ['ACTIVE', 'dev-b']]);
+    const idA = list.out.split('\n')[0].split(/\s+/)[0];
+
+    // WHEN set INACTIVE by thing (the option after status), then ACTIVE by an id prefix
+    const inactive = await cli('local', 'certs', 'status', '--thing', 'dev-a', '--status', 'INACTIVE', '--data-dir', data);
+    expect(inactive.code).toBe(0);
+    expect(inactive.out).toMatch(/ INACTIVE +dev-a /);
+    expect((await cli('local', 'certs', 'status', '--id', idA.slice(0, 10), '--status', 'ACTIVE', '--data-dir', data)).out).toMatch(/ ACTIVE +dev-a /);
+
+    // WHEN revoked, then activated again
+    expect((await cli('local', '--data-dir', data, 'certs', 'status', '--thing', 'dev-a', '--status', 'REVOKED')).code).toBe(0);
+    const again = await cli('local', 'certs', 'status', '--thing', 'dev-a', '--status', 'ACTIVE', '--data-dir', data);
+    // THEN refused, with what to do instead
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/is REVOKED, which AWS IoT makes final; issue a new certificate with `local certs --thing dev-a --out <dir>`/);
+    expect((await cli('local', 'certs', 'status', '--thing', 'dev-b', '--data-dir', data)).out).toMatch(/ ACTIVE +dev-b /);
+  });
+
+  test.each<[string, string[], number, RegExp]>([
+    ['--status without a selector', ['--status', 'REVOKED'], 2, /--status needs the certificate\(s\) to change: --thing <name>/],
+    ['an unknown thing', ['--thing', 'nobody', '--status', 'INACTIVE'], 1, /no certificate issued by `local certs` in .* matches thing "nobody"/],
+    ['an unknown status', ['--thing', 'x', '--status', 'DELETED'], 2, /argument 'DELETED' is invalid. Allowed choices are ACTIVE, INACTIVE, REVOKED/],
+  ])('GIVEN %s THEN exit code %s and the message', async (_name, args, exitCode, message) => {
+    const { code, err } = await cli('local', 'certs', 'status', '--data-dir', join(dir, 'data-status-errors'), ...args);
+    expect(code).toBe(exitCode);
+    expect(err).toMatch(message);
+  });
+});
+
 describe('local: errors are one line on stderr', () => {
   test.each<[string, number, string[], string]>([
     ['no cloud assembly', 1, ['--app', '/nonexistent/cdk.out'], 'error: /nonexistent/cdk.out is not a cloud assembly: it has no manifest.json.'],

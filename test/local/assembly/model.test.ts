@@ -142,7 +142,9 @@ describe('failing at start, naming the construct', () => {
 
   test.each<[string, string, RegExp]>([
     ['unsupported SQL', 'SELECT * FROM \'a/#\' WHERE a IN (1)', /Mini: TopicRule \(Mini\/Pipeline\/TopicRule\): topic rule: SQL "SELECT \* FROM 'a\/#' WHERE a IN \(1\)": the IN operator/],
-    ['an unknown function', 'SELECT machinelearning_predict(\'x\') FROM \'a\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*function machinelearning_predict\(\)/],
+    ['an unknown function', 'SELECT to_json(a) FROM \'a\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*function to_json\(\) \(column 8\) is not in the AWS IoT SQL reference/],
+    ['a function that calls another service', 'SELECT aws_lambda(\'arn:aws:lambda:us-east-1:123456789012:function:f\', *) AS r FROM \'a\'',
+      /TopicRule \(Mini\/Pipeline\/TopicRule\): topic rule: SQL ".*": aws_lambda\(\) \(column 8\) calls AWS Lambda, which the local runner does not emulate/],
     ['a bad topic filter', 'SELECT * FROM \'a/#/b\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*# must be a whole level/],
   ])('GIVEN a rule with %s WHEN loaded THEN AssemblyError with its logical id and path', (_name, sql, message) => {
     dir = tempDir('bad');

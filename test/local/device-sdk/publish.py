@@ -4,13 +4,16 @@ AWS Common Runtime), MQTT over mutual TLS, QoS 1. Used by the local runner's end
 
 Prints one JSON object per line: {"event": "connected", ...}, {"event": "puback", "seq": n}, then
 {"event": "done", "acked": n}. Exits 1 with {"event": "error", "message": ...} when anything fails.
+
+--extra '{"k": 1}' adds fields to every payload; --alpn (MQTT 3.1.1) negotiates the TLS ALPN protocol
+x-amzn-mqtt-ca, as the SDK does on port 443, on whatever port is given.
 """
 import argparse
 import json
 import sys
 import threading
 
-from awscrt import mqtt, mqtt5
+from awscrt import io, mqtt, mqtt5
 from awsiot import mqtt5_client_builder, mqtt_connection_builder
 
 TIMEOUT_SECONDS = 20
@@ -20,12 +23,25 @@ def emit(**fields):
     print(json.dumps(fields), flush=True)
 
 
+def alpn_connection(args):
+    """The connection the SDK builds for port 443: mutual TLS with ALPN x-amzn-mqtt-ca (here on any port)."""
+    tls = io.TlsContextOptions.create_client_with_mtls_from_path(args.cert, args.key)
+    tls.override_default_trust_store_from_path(None, args.ca)
+    tls.alpn_list = ["x-amzn-mqtt-ca"]
+    client = mqtt.Client(io.ClientBootstrap.get_or_create_static_default(), io.ClientTlsContext(tls))
+    return mqtt.Connection(client=client, host_name=args.endpoint, port=args.port, client_id=args.client_id,
+                           clean_session=True, keep_alive_secs=30)
+
+
 def publish_v311(args, payloads):
-    connection = mqtt_connection_builder.mtls_from_path(
-        endpoint=args.endpoint, port=args.port, cert_filepath=args.cert, pri_key_filepath=args.key,
-        ca_filepath=args.ca, client_id=args.client_id, clean_session=True, keep_alive_secs=30)
+    if args.alpn:
+        connection = alpn_connection(args)
+    else:
+        connection = mqtt_connection_builder.mtls_from_path(
+            endpoint=args.endpoint, port=args.port, cert_filepath=args.cert, pri_key_filepath=args.key,
+            ca_filepath=args.ca, client_id=args.client_id, clean_session=True, keep_alive_secs=30)
     connection.connect().result(TIMEOUT_SECONDS)
-    emit(event="connected", protocol="3.1.1")
+    emit(event="connected", protocol="3.1.1", alpn=bool(args.alpn))
     for seq, payload in enumerate(payloads):
         future, _ = connection.publish(topic=args.topic, payload=payload, qos=mqtt.QoS.AT_LEAST_ONCE)
         future.result(TIMEOUT_SECONDS)
@@ -63,7 +79,9 @@ def publish_v5(args, payloads):
         properties = [mqtt5.UserProperty(name=name, value=value) for name, value in args.user_property]
         packet = mqtt5.PublishPacket(topic=args.topic, payload=payload, qos=mqtt5.QoS.AT_LEAST_ONCE,
                                      user_properties=properties or None,
-                                     content_type=args.content_type)
+                                     content_type=args.content_type,
+                                     payload_format_indicator=mqtt5.PayloadFormatIndicator.AWS_MQTT5_PFI_UTF8
+                                     if args.utf8 else None)
         result = client.publish(packet).result(TIMEOUT_SECONDS)
         reason = int(result.puback.reason_code)
         emit(event="puback", seq=seq, reason_code=reason)
@@ -88,8 +106,12 @@ def main():
     parser.add_argument("--tag", default="device-sdk", help="the value of the messages' \"via\" field")
     parser.add_argument("--user-property", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     parser.add_argument("--content-type", default=None)
+    parser.add_argument("--utf8", action="store_true", help="MQTT 5: payload format indicator UTF-8 data")
+    parser.add_argument("--extra", default="{}", help="a JSON object whose fields every payload gets")
+    parser.add_argument("--alpn", action="store_true", help="MQTT 3.1.1: negotiate ALPN x-amzn-mqtt-ca")
     args = parser.parse_args()
-    payloads = [json.dumps({"via": args.tag, "seq": seq}) for seq in range(args.count)]
+    extra = json.loads(args.extra)
+    payloads = [json.dumps({"via": args.tag, "seq": seq, **extra}) for seq in range(args.count)]
     try:
         publish = publish_v5 if args.mqtt_version == "5" else publish_v311
         emit(event="done", acked=publish(args, payloads))

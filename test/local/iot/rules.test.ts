@@ -1,9 +1,10 @@
 /** The rules engine with fake streams and sink (pure: no sockets, no processes). */
 import type { RuleModel } from '../../../local/assembly/model';
 import type { FirehoseRecord, LocalDeliveryStream } from '../../../local/firehose/delivery-stream';
+import { messageProperties, packPrincipal, unpackPrincipal } from '../../../local/iot/mqtt5';
 import { RulesEngine } from '../../../local/iot/rules';
 import { compileSql, compileTemplate } from '../../../local/iot/sql';
-import { Ticket } from '../../../local/journal/journal';
+import { decodeEntries, encodeEntry, Ticket } from '../../../local/journal/journal';
 import type { ObjectSink } from '../../../local/s3/sinks';
 import { basicIngestTopic } from '../../../src/contract';
 
@@ -36,6 +37,32 @@ function engine(rules: RuleModel[]) {
   const ingest = (topic: string, payload: unknown, ticket?: Ticket) => e.ingest({ topic, clientId: 'thing-1', timestamp: 0, payload: Buffer.from(JSON.stringify(payload)), qos: 1 }, ticket);
   return { e, records, written, logs, ingest };
 }
+
+describe('MQTT 5 properties and the source IP through the journal', () => {
+  const props = messageProperties({
+    contentType: 'text/plain',
+    payloadFormatIndicator: true,
+    responseTopic: 'r/1',
+    correlationData: Buffer.from([0, 255]),
+    userProperties: { a: '1', b: ['x', 'y'] },
+    messageExpiryInterval: 60,
+  });
+
+  test('GIVEN a principal packed with the source IP and properties WHEN unpacked THEN the same values; a plain principal stays as it is', () => {
+    expect(unpackPrincipal(packPrincipal('f'.repeat(64), '10.0.0.7', props))).toEqual({ principal: 'f'.repeat(64), sourceIp: '10.0.0.7', properties: props });
+    expect(unpackPrincipal(packPrincipal('abc', '::1', undefined))).toEqual({ principal: 'abc', sourceIp: '::1' });
+    expect(unpackPrincipal('abc')).toEqual({ principal: 'abc' });
+    expect(messageProperties({})).toBeUndefined();
+  });
+
+  test('GIVEN a journaled MQTT 5 message WHEN it is decoded (a replay) and ingested THEN the rule reads its properties, source IP and principal', () => {
+    const { e, records } = engine([rule('A', 'SELECT principal() AS p, sourceip() AS ip, get_user_properties(\'b\') AS b, get_mqtt_property(\'correlation_data\') AS cd FROM \'t/+\'')]);
+    const principal = packPrincipal('abc123', '10.0.0.7', props);
+    const [entry] = decodeEntries(encodeEntry({ topic: 't/1', clientId: 'c', timestamp: 0, qos: 1, principal, payload: Buffer.from('{}') }, 1)).entries;
+    e.ingest(entry);
+    expect(records).toEqual(['{"p":"abc123","ip":"10.0.0.7","b":["x","y"],"cd":"AP8="}\n']);
+  });
+});
 
 describe('rules engine', () => {
   test('GIVEN a message on a topic WHEN ingested THEN every rule whose FROM matches runs, the output goes to the stream with the separator', () => {

@@ -16,9 +16,11 @@ describe('IoT SQL: SELECT', () => {
     ['SELECT a AS x, b FROM \'#\'', { a: 1, b: 2, c: 3 }, { x: 1, b: 2 }],
     ['SELECT a.b.c AS deep, a.b FROM \'#\'', { a: { b: { c: 7 } } }, { deep: 7, b: { c: 7 } }],
     ['SELECT arr[1] AS second, arr[5] AS missing FROM \'#\'', { arr: [10, 20, 30] }, { second: 20 }],
-    ['SELECT t + 1 AS a, t - 1 AS b, t * 2 AS c, t / 4 AS d, t % 3 AS e, -t AS f FROM \'#\'', { t: 10 }, { a: 11, b: 9, c: 20, d: 2.5, e: 1, f: -10 }],
+    // Int / Int is an Int (the / operator's table); a Decimal operand gives a Decimal
+    ['SELECT t + 1 AS a, t - 1 AS b, t * 2 AS c, t / 4 AS d, t % 3 AS e, -t AS f, t / 4.0 AS g, 2.5 * t AS h FROM \'#\'', { t: 10 }, { a: 11, b: 9, c: 20, d: 2, e: 1, f: -10, g: 2, h: 25 }],
+    ['SELECT t / 4 AS d FROM \'#\'', { t: 10.5 }, { d: 2.625 }],
     ['SELECT (1 + 2) * 3 AS p, 1 + 2 * 3 AS q FROM \'#\'', {}, { p: 9, q: 7 }],
-    ['SELECT \'a\' + \'b\' AS s, "dq" AS d, \'it\'\'s\' AS q FROM \'#\'', {}, { s: 'ab', d: 'dq', q: 'it\'s' }],
+    ['SELECT \'a\' + \'b\' AS s, "dq" AS d, \'it\'\'s\' AS q, \'n=\' + 1.5 AS c FROM \'#\'', {}, { s: 'ab', d: 'dq', q: 'it\'s', c: 'n=1.5' }],
     ['SELECT true AS t, false AS f, null AS n, 1.5e2 AS e FROM \'#\'', {}, { t: true, f: false, n: null, e: 150 }],
     ['SELECT t / 0 AS div, missing + 1 AS m, \'x\' * 2 AS bad FROM \'#\'', { t: 1 }, {}],
     ['SELECT `odd-name` AS o FROM \'#\'', { 'odd-name': 5 }, { o: 5 }],
@@ -57,7 +59,8 @@ describe('IoT SQL: WHERE', () => {
     ['status = \'ok\'', { status: 'ok' }, true],
     ['status <> \'ok\'', { status: 'ok' }, false],
     ['status != \'ok\'', { status: 'warn' }, true],
-    ['temp = \'12\'', { temp: 12 }, true],
+    ['temp = \'12\'', { temp: 12 }, false], // the = operator: mismatched types are false
+    ['temp = 12.0', { temp: 12 }, true],
     ['temp > \'9\'', { temp: 12 }, true],
     ['flag', { flag: true }, true],
     ['flag', { flag: 'TRUE' }, true],

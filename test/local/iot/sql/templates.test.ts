@@ -1,6 +1,6 @@
 /** Substitution templates of rule actions (pure: no I/O). */
 import { message } from './message';
-import { compileTemplate, SqlError } from '../../../../local/iot/sql';
+import { compileSql, compileTemplate, SqlError } from '../../../../local/iot/sql';
 
 describe('substitution templates', () => {
   test.each<[string, string]>([
@@ -16,6 +16,12 @@ describe('substitution templates', () => {
 
   test('GIVEN ${newuuid()} WHEN rendered THEN a UUID', () => {
     expect(compileTemplate('k/${newuuid()}.json').render(message({}))).toMatch(/^k\/[0-9a-f-]{36}\.json$/);
+  });
+
+  test('GIVEN a statement with SET WHEN its template renders @c THEN the variable\'s value for that message (https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-set.html)', () => {
+    const m = message({ t: 212 });
+    compileSql('SET @c = (t - 32) * 5 / 9 SELECT * FROM \'#\'').evaluate(m);
+    expect(compileTemplate('celsius/${@c}/${topic(2)}.json').render(m)).toBe('celsius/100/dev-1.json');
   });
 
   test('GIVEN an unclosed ${ or an unsupported function WHEN compiled THEN SqlError', () => {
