@@ -75,6 +75,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aedes@^1.2.0',
     'node-forge@^1.3.1',
     '@types/node-forge@^1.3.11',
+    // Parquet for the runner's record format conversion: pure JavaScript, bundled into the CLI (no native code)
+    'hyparquet-writer@^0.17.0',
+    // `query --stack` (Athena), bundled into the CLI
+    '@aws-sdk/client-athena@^3.600.0',
+    // `query --app` (DuckDB): native, so never bundled nor declared for users; the CLI loads it lazily from the
+    // user's project and says how to install it (cli/query/duckdb.ts). Pinned: the version the tests prove.
+    '@duckdb/node-api@1.5.6-r.1',
   ],
 
   eslintOptions: {
@@ -92,6 +99,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // `*.interop.test.ts` compare with third-party servers installed outside the project (npx projen test:interop).
       testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$'],
+      // hyparquet-writer (the runner's Parquet writer) ships ES modules only: jest compiles them to CommonJS.
+      transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'],
+      transform: {
+        '/node_modules/hyparquet(-writer)?/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, checkJs: false, module: 'commonjs', target: 'es2022' },
+          diagnostics: false,
+        }),
+      },
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
@@ -115,7 +130,8 @@ for (const name of HANDLERS) {
 // The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
 const cliBundle = project.addTask('bundle:cli', {
   description: 'Bundle cli/ (with local/) into assets/cli/index.js (the cdk-iot-pipeline command)',
-  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
+  // DuckDB is native: left out of the bundle and loaded from the user's project when `query --app` runs.
+  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"', '--external:@duckdb/node-api'),
 });
 cliBundle.exec('chmod +x assets/cli/index.js');
 // The local runner's Lambda runtimes run in another thread/process: real files, found next to the bundle.
