@@ -145,6 +145,9 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::SNS::Topic': 'TopicName',
   'AWS::SQS::Queue': 'QueueName',
+  'AWS::Glue::Database': 'DatabaseInput.Name',
+  'AWS::Glue::Table': 'TableInput.Name',
+  'AWS::Athena::WorkGroup': 'Name',
 };
 
 /** A DNS-compatible bucket name for an S3-compatible endpoint (lowercase logical id, 3–63 characters). */
@@ -198,8 +201,10 @@ export class Resolver {
     if (!resource) throw new UnresolvableError(`no resource ${logicalId} in stack ${this.stack.displayName}`);
     const prop = NAME_PROPERTIES[resource.Type];
     let name = resource.Type === 'AWS::S3::Bucket' && this.options.endpointBucketNames ? endpointBucketName(logicalId) : logicalId;
-    if (prop && resource.Properties?.[prop] !== undefined) {
-      const value = this.resolve(resource.Properties[prop]);
+    // A dotted property is nested (`TableInput.Name`).
+    const declared = prop?.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], resource.Properties);
+    if (declared !== undefined) {
+      const value = this.resolve(declared);
       if (typeof value === 'string' && value !== '') name = value;
     }
     this.names.set(logicalId, name);
