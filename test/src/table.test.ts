@@ -394,7 +394,9 @@ describe('ColumnType', () => {
     expect(ColumnType.map(ColumnType.STRING, ColumnType.array(ColumnType.INT)).inputString).toBe('map<string,array<int>>');
     expect(ColumnType.struct([{ name: 'lat', type: ColumnType.DOUBLE }, { name: 'tags', type: ColumnType.array(ColumnType.STRING) }]).inputString)
       .toBe('struct<lat:double,tags:array<string>>');
-    const primitives = [ColumnType.TIMESTAMP, ColumnType.DATE, ColumnType.BOOLEAN, ColumnType.INT, ColumnType.FLOAT, ColumnType.SMALLINT, ColumnType.TINYINT];
+    const primitives = [
+      ColumnType.TIMESTAMP, ColumnType.DATE, ColumnType.BOOLEAN, ColumnType.INT, ColumnType.FLOAT, ColumnType.SMALLINT, ColumnType.TINYINT,
+    ];
     expect(primitives.map((t) => t.inputString))
       .toEqual(['timestamp', 'date', 'boolean', 'int', 'float', 'smallint', 'tinyint']);
     expect(ColumnType.STRING.isPrimitive).toBe(true);
