@@ -38,13 +38,13 @@ export const ATHENA_CATALOG = 'awsdatacatalog';
 export async function queryLocal(sql: string, options: LocalQueryOptions): Promise<QueryResult> {
   const duckdb = options.duckdb ?? loadDuckDb();
   const instance = await duckdb.DuckDBInstance.create(':memory:', {
-    // The engine never downloads extensions (JSON and Parquet are built in) and reports times in UTC like Athena.
+    // The engine never downloads extensions (JSON and Parquet are built in).
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
-    TimeZone: 'UTC',
   });
   const connection = await instance.connect();
   try {
+    await connection.run("SET TimeZone = 'UTC'"); // times read and shown in UTC, as Athena does
     await connection.run(`ATTACH ':memory:' AS ${ATHENA_CATALOG}; USE ${ATHENA_CATALOG};`);
     const databases = new Set([...options.tables.values()].map((t) => t.database));
     for (const database of databases) await connection.run(`CREATE SCHEMA ${ident(database)}`);
@@ -66,7 +66,7 @@ export async function queryLocal(sql: string, options: LocalQueryOptions): Promi
     try {
       statements = await connection.extractStatements(sql);
     } catch (e) {
-      throw new QueryError((e as Error).message);
+      throw new QueryError((e as Error).message.replace(/^Failed to extract statements: /, ''));
     }
     if (statements.count !== 1) {
       throw new QueryError(`give one SQL statement (as Athena runs one per query); this text has ${statements.count}`);
