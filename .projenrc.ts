@@ -77,6 +77,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/node-forge@^1.3.11',
     // Parquet for the runner's record format conversion: pure JavaScript, bundled into the CLI (no native code)
     'hyparquet-writer@^0.17.0',
+    'hyparquet@^1.31.5', // tests read the runner's Parquet back with the writer's own reader
     // `query --stack` (Athena), bundled into the CLI
     '@aws-sdk/client-athena@^3.600.0',
     // `query --app` (DuckDB): native, so never bundled nor declared for users; the CLI loads it lazily from the
@@ -241,6 +242,11 @@ project.addTask('demo', {
     { spawn: 'synth:example' },
     { exec: 'ts-node --project tsconfig.dev.json examples/demo/demo.ts', receiveArgs: true },
   ],
+});
+project.addTask('bench:query', {
+  description: '`cdk-iot-pipeline query` end to end vs DuckDB reading the same files directly: 1,000,000 rows, 24 hourly partitions, JSON Lines GZIP and Parquet',
+  exec: 'ts-node --project tsconfig.dev.json bench/query-bench.ts',
+  receiveArgs: true,
 });
 project.addTask('bench:local', {
   description: 'Local runner: D devices x M messages over mutual TLS at QoS 1 until durable, vs a plain Mosquitto broker',
