@@ -26,6 +26,8 @@ export interface AthenaQueryOptions {
   readonly progress?: (line: string) => void;
   /** Waits between polls (replaceable in tests). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock (replaceable in tests). */
+  readonly now?: () => number;
   /** The Athena client (replaceable in tests). */
   readonly athena?: AthenaClient;
   /** Called with a function that stops the query (SIGINT while it runs). */
@@ -86,7 +88,8 @@ export async function runAthenaQuery(sql: string, o: AthenaQueryOptions): Promis
     const stopQuery = () => athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).then(() => undefined, () => undefined);
     const release = o.onInterrupt?.(() => void stopQuery());
     let execution: QueryExecution | undefined;
-    const deadline = Date.now() + o.timeoutMs;
+    const now = o.now ?? Date.now;
+    const deadline = now() + o.timeoutMs;
     let wait = 250;
     let last = '';
     try {
@@ -101,7 +104,7 @@ export async function runAthenaQuery(sql: string, o: AthenaQueryOptions): Promis
         if (line !== last) o.progress?.(line);
         last = line;
         if (TERMINAL.has(state)) break;
-        if (Date.now() > deadline) {
+        if (now() > deadline) {
           await stopQuery();
           throw new CliError(`The query ran longer than --timeout (${Math.round(o.timeoutMs / 1000)} s); it was stopped (query ${id}).`);
         }
