@@ -41,7 +41,8 @@ function executions(...states: QueryExecutionState[]): void {
   states.forEach((state, i) => {
     const out = {
       QueryExecution: {
-        QueryExecutionId: 'q-1', StatementType: 'DML' as const,
+        QueryExecutionId: 'q-1',
+        StatementType: 'DML' as const,
         Status: { State: state, ...(state === 'FAILED' ? { StateChangeReason: 'COLUMN_NOT_FOUND: line 1:8: Column \'nope\' cannot be resolved' } : {}) },
         Statistics: { TotalExecutionTimeInMillis: 400 * (i + 1), DataScannedInBytes: 1_500_000 * i },
       },

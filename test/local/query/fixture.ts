@@ -24,7 +24,7 @@ export function synthQueryFixture(outdir: string): string {
   const app = new App({ outdir });
   const json = new Stack(app, QUERY_STACKS.json, { env: { region: 'eu-west-1' } });
   new IotCoreFirehosePipeline(json, 'Pipeline', {
-    topic: 'factory/telemetry',
+    topic: 'telemetry', // one level: the reference parser's topicSegmentFields name the levels after the first
     buffering: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
     parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
     table: { databaseName: 'plant', tableName: 'telemetry', columns: TELEMETRY_COLUMNS },
@@ -33,7 +33,7 @@ export function synthQueryFixture(outdir: string): string {
   const parquet = new Stack(app, QUERY_STACKS.parquet, { env: { region: 'eu-west-1' } });
   // Another construct id: the runner names bucket folders by logical id, and the two stacks share one data dir in tests.
   new IotCoreFirehosePipeline(parquet, 'ParquetPipeline', {
-    topic: 'factory/telemetry',
+    topic: 'telemetry', // one level: the reference parser's topicSegmentFields name the levels after the first
     buffering: { interval: Duration.seconds(60), size: Size.mebibytes(64) },
     parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
     table: { databaseName: 'plant_parquet', tableName: 'telemetry', columns: TELEMETRY_COLUMNS, format: TableFormat.parquet() },
