@@ -21,7 +21,9 @@ let dataDir: string;
 let runner: RunnerProcess | undefined;
 
 /** `node assets/cli/index.js …args`: exit code and output (never throws on a non-zero exit). */
-async function cdkIotPipeline(args: string[], options: { cwd?: string; script?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cdkIotPipeline(args: string[], options: { cwd?: string; script?: string } = {}): Promise<{
+  code: number; stdout: string; stderr: string;
+}> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, [options.script ?? runnerScript(), ...args], { cwd: options.cwd, encoding: 'utf8', timeout: 120000 });
     return { code: 0, stdout, stderr };
