@@ -157,9 +157,9 @@ async function main(): Promise<void> {
   const parsedDir = state.buckets[output(state, stack, 'parsedBucket')];
   const port = Number(/:(\d+) /.exec(ready)![1]);
   try {
-    const device = join(dataDir, 'device');
-    await cli(script, ['local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', device]);
-    const cert = { ca: join(device, 'ca.pem'), cert: join(device, `${thing}.cert.pem`), key: join(device, `${thing}.key.pem`) };
+    const certDir = join(dataDir, 'device');
+    await cli(script, ['local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', certDir]);
+    const cert = { ca: join(certDir, 'ca.pem'), cert: join(certDir, `${thing}.cert.pem`), key: join(certDir, `${thing}.key.pem`) };
     say(`cdk-iot-pipeline local certs: ${relative(dataDir, cert.cert)} and ${relative(dataDir, cert.key)} for thing ${thing} (CA ${relative(dataDir, cert.ca)})`);
 
     for (const device of DEVICES) {
