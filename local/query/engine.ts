@@ -31,6 +31,19 @@ export interface LocalQueryOptions {
   readonly progress?: (line: string) => void;
 }
 
+/**
+ * Athena (Trino) behaviour and function names the local engine takes on, so more of Athena's SQL runs unchanged:
+ * `/` of two integers is integer division, and a few Trino functions as DuckDB macros. (The README lists the rest.)
+ */
+export const ATHENA_COMPATIBILITY: readonly string[] = [
+  'SET integer_division = true',
+  // Trino: from_unixtime(double) → timestamp (UTC); regexp_like(s, p); approx_distinct(x); json_extract_scalar(j, path)
+  'CREATE MACRO from_unixtime(s) AS make_timestamp(CAST(round(s * 1000000) AS BIGINT))',
+  'CREATE MACRO regexp_like(s, p) AS regexp_matches(s, p)',
+  'CREATE MACRO approx_distinct(x) AS approx_count_distinct(x)',
+  'CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)',
+];
+
 /** The catalog name Athena qualifies databases with. */
 export const ATHENA_CATALOG = 'awsdatacatalog';
 
@@ -46,6 +59,7 @@ export async function queryLocal(sql: string, options: LocalQueryOptions): Promi
   try {
     await connection.run("SET TimeZone = 'UTC'"); // times read and shown in UTC, as Athena does
     await connection.run(`ATTACH ':memory:' AS ${ATHENA_CATALOG}; USE ${ATHENA_CATALOG};`);
+    for (const statement of ATHENA_COMPATIBILITY) await connection.run(statement);
     const databases = new Set([...options.tables.values()].map((t) => t.database));
     for (const database of databases) await connection.run(`CREATE SCHEMA ${ident(database)}`);
     for (const table of options.tables.values()) {

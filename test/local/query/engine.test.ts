@@ -184,6 +184,14 @@ describe('queries', () => {
     expect(result.rows).toEqual([[5]]);
   });
 
+  test('GIVEN Athena SQL the engine takes on (integer division, from_unixtime, regexp_like, approx_distinct, json_extract_scalar) THEN Athena\'s answers', async () => {
+    // WHEN
+    const result = await q(`SELECT 7 / 2 AS quotient, 7.0 / 2 AS ratio, from_unixtime(1700000000.5) AS at, regexp_like('dev-a', '^dev-') AS matched,
+      approx_distinct(device) AS devices, json_extract_scalar('{"a": {"b": 7}}', '$.a.b') AS b FROM plant.telemetry`);
+    // THEN
+    expect(result.rows).toEqual([[3, 3.5, '2023-11-14 22:13:20.5', true, 3, '7']]);
+  });
+
   test('GIVEN a table without objects THEN an empty result with its columns', async () => {
     // WHEN
     const result = await queryLocal('SELECT * FROM plant.telemetry', { tables, s3Dir: join(dir, 'empty', 's3') });
