@@ -93,8 +93,7 @@ function bytesUnder(dir: string): { files: number; bytes: number } {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else {
+      if (s.isDirectory()) {walk(p);} else {
         files++;
         bytes += s.size;
       }
@@ -183,7 +182,7 @@ async function directInProcess(sql: string): Promise<{ ms: number; rows: unknown
 
 /** DuckDB directly in a fresh node process (process start and loading DuckDB included). */
 function directProcess(sql: string): number {
-  const script = `const d=require('@duckdb/node-api');(async()=>{const i=await d.DuckDBInstance.create(':memory:');const c=await i.connect();`
+  const script = 'const d=require(\'@duckdb/node-api\');(async()=>{const i=await d.DuckDBInstance.create(\':memory:\');const c=await i.connect();'
     + `const r=await c.runAndReadAll(${JSON.stringify(sql)});process.stdout.write(String(r.getRowsJson().length));})()`;
   const t0 = performance.now();
   const result = spawnSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' });
