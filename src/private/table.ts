@@ -146,6 +146,9 @@ function storageOf(pipeline: Construct, format: TableFormat, extension: string |
 }
 
 function layoutOf(pipeline: Construct, props: PipelineTableProps, options: TableOptions): TableLayout {
+  if (Token.isUnresolved(props.dataOutputPrefix)) {
+    invalid(pipeline, 'dataOutputPrefix', 'the table derives its partitions from it, so it must be known at synth time (no tokens).');
+  }
   try {
     return deriveTableLayout(props.dataOutputPrefix, {
       dynamicPartitioning: props.dynamicPartitioning,

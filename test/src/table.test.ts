@@ -1,4 +1,4 @@
-import { App, Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Lazy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -181,6 +181,8 @@ describe('table: Glue database and table over the parsed data', () => {
   test('GIVEN a prefix that cannot be projected WHEN synthesized THEN the error names the prop and says why', () => {
     expect(errorOf(() => synth({ dataOutputPrefix: 'parsed/!{firehose:random-string}/!{timestamp:yyyy}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' })))
       .toMatch(/TestStack\/Pipeline: invalid `dataOutputPrefix`: the table's partitions cannot be projected from it: "parsed\/!\{firehose:random-string\}\/!\{timestamp:yyyy\}\/": the folder "!\{firehose:random-string\}" holds !\{firehose:random-string\}/);
+    const stack = newStack();
+    expect(errorOf(() => synth({ dataOutputPrefix: Lazy.string({ produce: () => 'parsed/' }) }, stack))).toMatch(/invalid `dataOutputPrefix`: the table derives its partitions from it, so it must be known at synth time/);
     expect(errorOf(() => synth({ table: { columns: COLUMNS, firstYear: 2030, lastYear: 2020 } }))).toMatch(/invalid `table.firstYear`: the projected years 2030 to 2020/);
     expect(errorOf(() => synth({ table: { columns: COLUMNS, partitionKeyValues: { device: ['a'] } } }))).toMatch(/invalid `table.partitionKeyValues`: partition values are given for "device"/);
   });
