@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,7 +25,7 @@ import { DataAtsEndpoint } from './private/endpoint';
 import { enableIotLogging } from './private/iot-logging';
 import { devicePolicyDocument } from './private/iot-policy';
 import { addPipelineNagSuppressions } from './private/nag-suppressions';
-import { createPipelineTable, PipelineTable } from './private/table';
+import { createPipelineTable, grantTableQuery, PipelineTable } from './private/table';
 import { createTopicRule, ruleSql } from './private/topic-rule';
 import { validateMonitoring, validateTopic } from './private/validation';
 import { PipelineStorage } from './storage';
@@ -277,6 +278,7 @@ export class IotCoreFirehosePipeline extends Construct {
 
   private readonly removalPolicy: RemovalPolicy;
   private readonly confineDevices: boolean;
+  private readonly table?: PipelineTable;
   private fleetPolicy?: iot.CfnPolicy;
 
   constructor(scope: Construct, id: string, props: IotCoreFirehosePipelineProps) {
@@ -349,6 +351,7 @@ export class IotCoreFirehosePipeline extends Construct {
         parserFileExtension: parser.fileExtension,
         compression,
       });
+      this.table = table;
       this.databaseName = table.databaseName;
       this.tableName = table.tableName;
       this.glueTable = table.table;
@@ -441,6 +444,24 @@ export class IotCoreFirehosePipeline extends Construct {
       certificate: options.certificate,
       policyName: this.fleetPolicy.ref,
       removalPolicy: this.removalPolicy,
+      encryptionKey: this.encryptionKey,
+    });
+  }
+
+  /**
+   * Lets a principal query the table with Athena in the pipeline's workgroup: the query actions on the workgroup,
+   * `glue:GetDatabase`/`GetTable` on the table, read access to the parsed objects under the table's location,
+   * read/write access to the results bucket and, with a customer-managed key, encrypt/decrypt with it. Needs `table`.
+   */
+  public grantQuery(grantee: iam.IGrantable): iam.Grant {
+    if (!this.table) {
+      throw new Error(`${this.node.path}: grantQuery() needs a table; give the pipeline \`table: { columns: [...] }\`.`);
+    }
+    return grantTableQuery(grantee, {
+      table: this.table,
+      parsedBucket: this.parsedBucket,
+      workGroupName: this.workGroupName,
+      resultsBucket: this.queryResultsBucket,
       encryptionKey: this.encryptionKey,
     });
   }

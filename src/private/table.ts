@@ -1,6 +1,8 @@
 import { Aws, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
@@ -106,7 +108,8 @@ export function createPipelineTable(pipeline: Construct, props: PipelineTablePro
         EXTERNAL: 'TRUE',
         ...projectionParameters(layout, bucketUrl),
       },
-      partitionKeys: layout.partitionKeys.map((key) => ({ name: key.name, type: key.type, comment: partitionComment(key) })),
+      // Glue comments hold at most 255 characters (a long enum list is cut; the projection parameters keep it all).
+      partitionKeys: layout.partitionKeys.map((key) => ({ name: key.name, type: key.type, comment: partitionComment(key).slice(0, 255) })),
       storageDescriptor: {
         location: `${bucketUrl}${layout.location}`,
         columns: columns.map((column) => ({ name: column.name, type: column.type.inputString, comment: column.comment })),
@@ -146,6 +149,9 @@ function storageOf(pipeline: Construct, format: TableFormat, extension: string |
 }
 
 function layoutOf(pipeline: Construct, props: PipelineTableProps, options: TableOptions): TableLayout {
+  if (Token.isUnresolved(props.dataOutputPrefix)) {
+    invalid(pipeline, 'dataOutputPrefix', 'the table derives its partitions from it, so it must be known at synth time (no tokens).');
+  }
   try {
     return deriveTableLayout(props.dataOutputPrefix, {
       dynamicPartitioning: props.dynamicPartitioning,
@@ -205,4 +211,44 @@ function partitionComment(key: PartitionKeyLayout): string {
     case 'enum': return `${from}; projected: ${p.values.join(', ')}`;
     default: return `${from}; injected: filter it with = in every query`;
   }
+}
+
+/** What a query over the table touches. */
+export interface TableQueryAccess {
+  readonly table: PipelineTable;
+  readonly parsedBucket: s3.IBucket;
+  readonly workGroupName?: string;
+  readonly resultsBucket?: s3.IBucket;
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Everything a principal needs to run Athena queries over the table in its workgroup: the Athena query actions on
+ * the workgroup, the Glue reads of the catalog, the database and the table, read access to the table's objects,
+ * read/write access to the results bucket, and the pipeline key (read the data, write encrypted results).
+ */
+export function grantTableQuery(grantee: iam.IGrantable, access: TableQueryAccess): iam.Grant {
+  const stack = Stack.of(access.table.table);
+  const { databaseName, tableName, layout } = access.table;
+  const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+  let grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
+    resourceArns: [glueArn('catalog'), glueArn('database', databaseName), glueArn('table', `${databaseName}/${tableName}`)],
+  });
+  grant = grant.combine(access.parsedBucket.grantRead(grantee, `${layout.location}*`));
+  if (access.workGroupName !== undefined) {
+    grant = grant.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+      resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: access.workGroupName })],
+    }));
+  }
+  if (access.resultsBucket) {
+    grant = grant.combine(access.resultsBucket.grantReadWrite(grantee));
+  }
+  if (access.encryptionKey) {
+    grant = grant.combine(access.encryptionKey.grantEncryptDecrypt(grantee));
+  }
+  return grant;
 }

@@ -1,5 +1,6 @@
-import { App, Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Lazy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -181,6 +182,8 @@ describe('table: Glue database and table over the parsed data', () => {
   test('GIVEN a prefix that cannot be projected WHEN synthesized THEN the error names the prop and says why', () => {
     expect(errorOf(() => synth({ dataOutputPrefix: 'parsed/!{firehose:random-string}/!{timestamp:yyyy}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/' })))
       .toMatch(/TestStack\/Pipeline: invalid `dataOutputPrefix`: the table's partitions cannot be projected from it: "parsed\/!\{firehose:random-string\}\/!\{timestamp:yyyy\}\/": the folder "!\{firehose:random-string\}" holds !\{firehose:random-string\}/);
+    const stack = newStack();
+    expect(errorOf(() => synth({ dataOutputPrefix: Lazy.string({ produce: () => 'parsed/' }) }, stack))).toMatch(/invalid `dataOutputPrefix`: the table derives its partitions from it, so it must be known at synth time/);
     expect(errorOf(() => synth({ table: { columns: COLUMNS, firstYear: 2030, lastYear: 2020 } }))).toMatch(/invalid `table.firstYear`: the projected years 2030 to 2020/);
     expect(errorOf(() => synth({ table: { columns: COLUMNS, partitionKeyValues: { device: ['a'] } } }))).toMatch(/invalid `table.partitionKeyValues`: partition values are given for "device"/);
   });
@@ -194,6 +197,10 @@ describe('table: Glue database and table over the parsed data', () => {
     expect(JSON.stringify(injected.Parameters['storage.location.template'])).toContain('/parsed/device=${device}/year=${year}/');
     const known = only(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: ['sensor-1', 'sensor-2'] } } }).json, 'AWS::Glue::Table');
     expect(known.Properties.TableInput.Parameters).toMatchObject({ 'projection.device.type': 'enum', 'projection.device.values': 'sensor-1,sensor-2' });
+    const many = Array.from({ length: 100 }, (_v, i) => `sensor-${i}`);
+    const long = only(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: many } } }).json, 'AWS::Glue::Table');
+    expect(long.Properties.TableInput.PartitionKeys[0].Comment).toHaveLength(255);
+    expect(long.Properties.TableInput.Parameters['projection.device.values']).toBe(many.join(','));
     // a column named like a partition key is an error: its value lives in the folder
     expect(errorOf(() => synth({ dynamicPartitioning: true, parser, table: { columns: COLUMNS } })))
       .toMatch(/invalid `table.columns`: the column "device" is also a partition key of the data prefix/);
@@ -384,6 +391,34 @@ describe('table: the Athena workgroup', () => {
     expect(buckets).toHaveLength(2);
     expect(buckets.some((id) => id.startsWith('PipelineQueryResultsAccessLogsBucket'))).toBe(true);
     expect(JSON.stringify(only(json, 'AWS::Glue::Table').Properties.TableInput.StorageDescriptor.Location)).toContain('s3://existing-parsed/parsed/');
+  });
+});
+
+describe('grantQuery', () => {
+  test('GIVEN a role WHEN granted THEN it may run queries in the workgroup, read the table and its objects, write results, use the key', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+      topic: 'factory/telemetry',
+      encryption: PipelineEncryption.customerManaged(),
+      dataOutputPrefix: 'data/!{timestamp:yyyy}/',
+      errorOutputPrefix: 'e/!{firehose:error-output-type}/',
+      table: { columns: COLUMNS },
+    });
+    pipeline.grantQuery(role);
+    // without a table there is nothing to grant
+    const bare = new IotCoreFirehosePipeline(stack, 'Bare', { topic: 'bare' });
+    expect(() => bare.grantQuery(role)).toThrow(/TestStack\/Bare: grantQuery\(\) needs a table; give the pipeline `table: \{ columns: \[...\] \}`/);
+    const after = Template.fromStack(stack).toJSON();
+    const policy = Object.values<any>(after.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes('Analyst'));
+    const granted = policy.Properties.PolicyDocument.Statement;
+    const byAction = (action: string) => granted.filter((st: any) => [st.Action].flat().includes(action));
+    expect(byAction('athena:StartQueryExecution')[0].Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':athena:eu-west-1:123456789012:workgroup/test_stack-pipeline']] });
+    expect(byAction('glue:GetTable')[0].Resource).toHaveLength(3);
+    const parsedArn = stack.resolve(pipeline.parsedBucket.bucketArn);
+    expect(byAction('s3:GetObject*').map((st: any) => st.Resource)).toContainEqual([parsedArn, { 'Fn::Join': ['', [parsedArn, '/data/*']] }]);
+    expect(byAction('s3:PutObject').map((st: any) => JSON.stringify(st.Resource)).join()).toContain(stack.resolve(pipeline.queryResultsBucket!.bucketName).Ref);
+    expect(byAction('kms:Decrypt')).not.toHaveLength(0);
   });
 });
 
