@@ -102,14 +102,17 @@ export function compileConversion(model: ConversionModel): RecordConverter {
   };
 }
 
-/** The columns the runner can write: every Glue type but `map`. */
+/** The columns the runner can write: every Glue type, with map keys of a primitive type (JSON object keys are text). */
 function assertWritable(type: GlueType, column: string): void {
-  if (type.kind === 'map') throw new TableError(`column ${column}: map types are not written by the local runner's Parquet conversion`);
+  if (type.kind === 'map') {
+    if (['array', 'map', 'struct'].includes(type.key.kind)) throw new TableError(`column ${column}: a map key must be a primitive type`);
+    assertWritable(type.value, `${column} value`);
+  }
   if (type.kind === 'array') assertWritable(type.element, column);
   if (type.kind === 'struct') for (const f of type.fields) assertWritable(f.type, `${column}.${f.name}`);
 }
 
-/** The Parquet schema (flattened depth first, as the format stores it): every field OPTIONAL, lists in the 3-level form. */
+/** The Parquet schema (flattened depth first, as the format stores it): every field OPTIONAL, lists and maps in the 3-level form. */
 function parquetSchema(columns: readonly CompiledColumn[]): SchemaElement[] {
   const out: SchemaElement[] = [{ name: 'root', num_children: columns.length } as SchemaElement];
   const add = (name: string, type: GlueType): void => {
@@ -122,6 +125,12 @@ function parquetSchema(columns: readonly CompiledColumn[]): SchemaElement[] {
       case 'struct':
         out.push({ name, repetition_type: 'OPTIONAL', num_children: type.fields.length } as SchemaElement);
         for (const f of type.fields) add(f.name, f.type);
+        return;
+      case 'map':
+        out.push({ name, repetition_type: 'OPTIONAL', converted_type: 'MAP', num_children: 1 } as SchemaElement);
+        out.push({ name: 'key_value', repetition_type: 'REPEATED', num_children: 2 } as SchemaElement);
+        out.push({ name: 'key', repetition_type: 'REQUIRED', ...primitive(type.key) } as SchemaElement);
+        add('value', type.value);
         return;
       default:
         out.push({ name, repetition_type: 'OPTIONAL', ...primitive(type) } as SchemaElement);
@@ -205,6 +214,13 @@ function convert(type: GlueType, value: unknown, column: string, timestampFormat
         return new Date(Date.UTC(y, m - 1, dd));
       }
       return fail('is not a date (yyyy-MM-dd):');
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) return fail('is not an object:');
+      return Object.entries(value as Record<string, unknown>).map(([k, v]) => ({
+        key: convert(type.key, k, `${column} key`, timestampFormats, caseInsensitive),
+        value: convert(type.value, v, `${column}.${k}`, timestampFormats, caseInsensitive),
+      }));
     }
     case 'array':
       if (!Array.isArray(value)) return fail('is not an array:');

@@ -112,22 +112,22 @@ describe('reading JSON records', () => {
     expect(() => converter.rows(Buffer.from(record))).toThrow(message);
   });
 
-  test('GIVEN a map column THEN compiling the conversion says the runner does not write maps', () => {
-    expect(() => compileConversion(conversion([['m', 'map<string,int>']]))).toThrow(/column m: map types are not written by the local runner's Parquet conversion/);
+  test('GIVEN a map keyed by a struct THEN compiling the conversion says a map key must be primitive', () => {
+    expect(() => compileConversion(conversion([['m', 'map<struct<a:int>,int>']]))).toThrow(/column m: a map key must be a primitive type/);
   });
 });
 
 describe('writing Parquet', () => {
   const COLUMNS: Array<[string, string]> = [
     ['device', 'string'], ['temp', 'double'], ['seq', 'bigint'], ['ok', 'boolean'], ['at', 'timestamp'], ['day', 'date'],
-    ['amount', 'decimal(10,2)'], ['tags', 'array<string>'], ['pos', 'struct<lat:double,lon:double>'],
+    ['amount', 'decimal(10,2)'], ['tags', 'array<string>'], ['pos', 'struct<lat:double,lon:double>'], ['counts', 'map<string,int>'],
   ];
 
   test.each(['SNAPPY', 'GZIP', 'UNCOMPRESSED'] as const)('GIVEN rows of every kind of column and %s THEN a Parquet file that reads back to the same values', async (compression) => {
     // GIVEN
     const converter = compileConversion(conversion(COLUMNS, { compression }));
     const rows = converter.rows(Buffer.from([
-      '{"device":"a","temp":21.5,"seq":4102444800000123,"ok":true,"at":1700000000000,"day":"2024-02-29","amount":"12.34","tags":["x","y"],"pos":{"lat":1.5,"lon":2}}',
+      '{"device":"a","temp":21.5,"seq":4102444800000123,"ok":true,"at":1700000000000,"day":"2024-02-29","amount":"12.34","tags":["x","y"],"pos":{"lat":1.5,"lon":2},"counts":{"a":1,"b":"2"}}',
       '{"device":"b","temp":null,"seq":2}',
     ].join('\n')));
     // WHEN
@@ -148,9 +148,10 @@ describe('writing Parquet', () => {
         amount: 12.34,
         tags: ['x', 'y'],
         pos: { lat: 1.5, lon: 2 },
+        counts: { a: 1, b: 2 },
       },
-      // (hyparquet reads a null list or struct as undefined)
-      { device: 'b', temp: null, seq: 2n, ok: null, at: null, day: null, amount: null, tags: undefined, pos: undefined },
+      // (hyparquet reads a null list, struct or map as undefined)
+      { device: 'b', temp: null, seq: 2n, ok: null, at: null, day: null, amount: null, tags: undefined, pos: undefined, counts: undefined },
     ]);
   });
 });
