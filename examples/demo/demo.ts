@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   if (database === undefined || table === undefined) {
     throw new Error(`stack ${stack} has no table outputs (${TABLE_OUTPUT_IDS.databaseName}, ${TABLE_OUTPUT_IDS.tableName}): give its pipeline a \`table\` to end the demo with a query`);
   }
-  const sql = `SELECT device, count(*) AS messages, round(avg(temp), 3) AS avg_temp, min(seq) AS first_seq, max(seq) AS last_seq FROM ${database}.${table} GROUP BY device ORDER BY device`;
+  const sql = `SELECT device, count(*) AS messages, round(avg(temp), 3) AS avg_temp FROM ${database}.${table} GROUP BY device ORDER BY device`;
   const query = ['query', '--app', app, '--stack', stack, '--data-dir', dataDir, '--quiet', sql];
   say(`cdk-iot-pipeline ${query.map((a) => (a === dataDir ? '<data-dir>' : a === app ? relative(process.cwd(), app) || app : a === sql ? JSON.stringify(a) : a)).join(' ')}`);
   process.stdout.write(`\nmessages and average temperature per device (query over ${database}.${table}):\n`);
