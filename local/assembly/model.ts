@@ -174,6 +174,7 @@ const FIREHOSE_S3_BUFFERING_DEFAULTS = { intervalSeconds: 300, sizeMiB: 5 } as c
 /** Reads the assembly and builds the model; throws AssemblyError with what to fix. */
 export function loadModel(options: LoadOptions): LocalModel {
   const stacks = selectStacks(readAssembly(options.app), options.stack);
+  const claimedNames = new Map<string, string>();
   const model: LocalModel = {
     stacks: stacks.map((s) => s.displayName),
     region: stacks[0].region,
@@ -189,12 +190,12 @@ export function loadModel(options: LoadOptions): LocalModel {
     outputs: {},
     warnings: [],
   };
-  for (const stack of stacks) loadStack(stack, model, options);
+  for (const stack of stacks) loadStack(stack, model, options, claimedNames);
   return model;
 }
 
-function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions): void {
-  const r = new Resolver(stack, { endpointBucketNames: options.endpointBucketNames });
+function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions, claimedNames: Map<string, string>): void {
+  const r = new Resolver(stack, { endpointBucketNames: options.endpointBucketNames, claimedNames });
   const resources = r.resources;
   const fail = (logicalId: string, message: string): never => {
     throw new AssemblyError(`${stack.displayName}: ${r.describe(logicalId)}: ${message}`);
@@ -213,9 +214,7 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
 
   // buckets
   for (const [id] of byType('AWS::S3::Bucket')) {
-    const name = r.physicalName(id);
-    const explicit = resources[id].Properties?.BucketName !== undefined;
-    model.buckets.set(name, { name, folder: id, endpointName: explicit || options.endpointBucketNames ? name : endpointBucketName(id) });
+    model.buckets.set(...bucketEntry(r, id, options.endpointBucketNames));
   }
   const bucketOf = (value: unknown, logicalId: string, what: string, isArn: boolean): BucketRef => {
     const text = attempt(logicalId, what, () => r.resolveString(value, what));
@@ -230,9 +229,14 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
     model.things.set(name, { name, stack: stack.displayName, logicalId: id, path: r.pathOf(id) });
   }
 
-  // policies
+  // policies. A policy without a PolicyName is named by its logical id locally, and two stacks with the same
+  // construct paths have the same ids (CloudFormation would give each a unique name): a later stack's policy is
+  // then kept under `<stack>:<name>`, and its attachments point there.
+  const policyKeys = new Map<string, string>();
   for (const [id, res] of byType('AWS::IoT::Policy')) {
     const name = r.physicalName(id);
+    const key = model.policies.has(name) && res.Properties?.PolicyName === undefined ? `${stack.displayName}:${name}` : name;
+    policyKeys.set(name, key);
     const document = attempt(id, 'PolicyDocument', () => r.resolve(res.Properties?.PolicyDocument));
     let parsed: PolicyDocument;
     try {
@@ -240,7 +244,7 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
     } catch (e) {
       return fail(id, (e as Error).message);
     }
-    model.policies.set(name, { name, document: parsed, path: r.pathOf(id) });
+    model.policies.set(key, { name, document: parsed, path: r.pathOf(id) });
   }
 
   // attachments: principal (certificate ARN) → things and policies
@@ -263,7 +267,10 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
   for (const [principal, things] of principalThings) {
     for (const thing of things) {
       const list = model.thingPolicies.get(thing) ?? [];
-      for (const policy of principalPolicies.get(principal) ?? []) if (!list.includes(policy)) list.push(policy);
+      for (const name of principalPolicies.get(principal) ?? []) {
+        const policy = policyKeys.get(name) ?? name;
+        if (!list.includes(policy)) list.push(policy);
+      }
       model.thingPolicies.set(thing, list);
     }
   }
@@ -391,13 +398,13 @@ export interface LoadTablesOptions {
  */
 export function loadTableModels(options: LoadTablesOptions): Map<string, TableModel> {
   const tables = new Map<string, TableModel>();
+  const claimedNames = new Map<string, string>();
   for (const stack of selectStacks(readAssembly(options.app), options.stack)) {
-    const r = new Resolver(stack, {});
+    // Bucket folders are named as the runner names them (the same stacks in the same order: the same names).
+    const r = new Resolver(stack, { claimedNames });
     const buckets = new Map<string, BucketRef>();
     for (const [id, res] of Object.entries(r.resources)) {
-      if (res.Type !== 'AWS::S3::Bucket') continue;
-      const name = r.physicalName(id);
-      buckets.set(name, { name, folder: id, endpointName: res.Properties?.BucketName !== undefined ? name : endpointBucketName(id) });
+      if (res.Type === 'AWS::S3::Bucket') buckets.set(...bucketEntry(r, id, false));
     }
     const fail = (logicalId: string, message: string): never => {
       throw new AssemblyError(`${stack.displayName}: ${r.describe(logicalId)}: ${message}`);
@@ -596,6 +603,14 @@ function loadAction(r: Resolver, id: string, raw: Record<string, unknown>, bucke
       warnings.push(`${r.describe(id)}: ${what} ${type} is not run locally (only Firehose and S3 actions are); it is skipped`);
       return { kind: 'unsupported', type };
   }
+}
+
+/** A bucket of the stack: its local name, folder (the logical id, or the stack-qualified name) and endpoint name. */
+function bucketEntry(r: Resolver, id: string, endpointBucketNames: boolean | undefined): [string, BucketRef] {
+  const name = r.physicalName(id);
+  const explicit = r.resources[id].Properties?.BucketName !== undefined;
+  const folder = r.qualified.has(id) ? sanitizeFolder(`${r.stack.stackName}-${id}`) : id;
+  return [name, { name, folder, endpointName: explicit || endpointBucketNames ? name : endpointBucketName(r.qualified.has(id) ? `${r.stack.stackName}-${id}` : id) }];
 }
 
 function sanitizeFolder(name: string): string {
