@@ -12,7 +12,7 @@
  *   floor, the engine's own work;
  * - and the bytes each format occupies.
  *
- *   npx projen bench:query [--rows 1000000] [--hours 24] [--devices 100] [--runs 3] [--json]
+ *   npx projen bench:query [--rows 1000000] [--hours 24] [--devices 100] [--runs 5] [--json] [--keep <dir>]
  *
  * Times are medians of --runs runs after one warm-up run each (the files are in the page cache). Both answers are
  * compared: the benchmark fails if they differ. With --json the last line is one JSON object with the figures.
@@ -39,6 +39,8 @@ interface Options {
   readonly devices: number;
   readonly runs: number;
   readonly json: boolean;
+  /** Keep the app and the data in this directory (default: a temporary one, removed at the end). */
+  readonly keep?: string;
 }
 
 function options(argv: string[]): Options {
@@ -48,7 +50,8 @@ function options(argv: string[]): Options {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
     return v;
   };
-  return { rows: get('rows', 1_000_000), hours: get('hours', 24), devices: get('devices', 100), runs: get('runs', 3), json: argv.includes('--json') };
+  const keep = argv.indexOf('--keep') >= 0 ? argv[argv.indexOf('--keep') + 1] : undefined;
+  return { rows: get('rows', 1_000_000), hours: get('hours', 24), devices: get('devices', 100), runs: get('runs', 5), json: argv.includes('--json'), keep };
 }
 
 const STACK = 'QueryBench';
@@ -196,7 +199,8 @@ function directProcess(sql: string): number {
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   if (!existsSync(CLI)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` to build the CLI bundle');
-  const work = mkdtempSync(join(tmpdir(), 'query-bench-'));
+  const work = o.keep !== undefined ? resolve(o.keep) : mkdtempSync(join(tmpdir(), 'query-bench-'));
+  mkdirSync(work, { recursive: true });
   try {
     const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
     say(`synthesizing ${STACK} (a JSON Lines and a Parquet pipeline, each with a table)…`);
@@ -251,7 +255,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ rows: o.rows, hours: o.hours, devices: o.devices, runs: o.runs, ...results, node: process.version })}\n`);
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (o.keep === undefined) rmSync(work, { recursive: true, force: true });
   }
 }
 
