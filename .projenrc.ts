@@ -76,6 +76,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aedes@2.0.0-beta.1',
     'node-forge@^1.3.1',
     '@types/node-forge@^1.3.11',
+    // Parquet for the runner's record format conversion: pure JavaScript, bundled into the CLI (no native code)
+    'hyparquet-writer@^0.17.0',
+    'hyparquet@^1.31.5', // tests read the runner's Parquet back with the writer's own reader
+    // `query --stack` (Athena), bundled into the CLI
+    '@aws-sdk/client-athena@^3.600.0',
+    // `query --app` (DuckDB): native, so never bundled nor declared for users; the CLI loads it lazily from the
+    // user's project and says how to install it (cli/query/duckdb.ts). Pinned: the version the tests prove.
+    '@duckdb/node-api@1.5.6-r.1',
   ],
 
   eslintOptions: {
@@ -93,6 +101,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // `*.interop.test.ts` compare with third-party servers installed outside the project (npx projen test:interop).
       testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$'],
+      // hyparquet-writer (the runner's Parquet writer) ships ES modules only: jest compiles them to CommonJS.
+      transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'],
+      transform: {
+        '/node_modules/hyparquet(-writer)?/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, checkJs: false, module: 'commonjs', target: 'es2022' },
+          diagnostics: false,
+        }),
+      },
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
@@ -116,7 +132,8 @@ for (const name of HANDLERS) {
 // The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
 const cliBundle = project.addTask('bundle:cli', {
   description: 'Bundle cli/ (with local/) into assets/cli/index.js (the cdk-iot-pipeline command)',
-  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"'),
+  // DuckDB is native: left out of the bundle and loaded from the user's project when `query --app` runs.
+  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"', '--external:@duckdb/node-api'),
 });
 cliBundle.exec('chmod +x assets/cli/index.js');
 // The local runner's Lambda runtimes run in another thread/process: real files, found next to the bundle.
@@ -226,6 +243,11 @@ project.addTask('demo', {
     { spawn: 'synth:example' },
     { exec: 'ts-node --project tsconfig.dev.json examples/demo/demo.ts', receiveArgs: true },
   ],
+});
+project.addTask('bench:query', {
+  description: '`cdk-iot-pipeline query` end to end vs DuckDB reading the same files directly: 1,000,000 rows, 24 hourly partitions, JSON Lines GZIP and Parquet',
+  exec: 'ts-node --project tsconfig.dev.json bench/query-bench.ts',
+  receiveArgs: true,
 });
 project.addTask('bench:local', {
   description: 'Local runner: D devices x M messages over mutual TLS at QoS 1 until durable, vs a plain Mosquitto broker',

@@ -8,13 +8,14 @@ import { costCommand } from './commands/cost';
 import { doctorCommand } from './commands/doctor';
 import { localCommand } from './commands/local';
 import { publishCommand } from './commands/publish';
+import { queryCommand } from './commands/query';
 import { CliError } from './errors';
 import { Io, processIo } from './io';
 
 export type { Io } from './io';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand];
+export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand, queryCommand];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */
 export function buildProgram(context: CommandContext): Command {

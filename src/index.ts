@@ -5,3 +5,4 @@ export * from './device';
 export * from './encryption';
 export * from './monitoring';
 export * from './storage';
+export * from './table';

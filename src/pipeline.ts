@@ -1,4 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,21 +12,24 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeviceCertificate } from './certificate';
 import {
-  BASIC_INGEST_PREFIX, basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+  BASIC_INGEST_PREFIX, basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, TABLE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
 } from './contract';
 import { IotDevice } from './device';
 import { PipelineEncryption } from './encryption';
 import { MonitoringOptions, PipelineMonitoring } from './monitoring';
 import { IParser, Parser } from './parser';
-import { createDeliveryStream, resolveBuffering } from './private/delivery-stream';
+import { createQueryWorkGroup } from './private/athena';
+import { createDeliveryStream, resolveBuffering, resolvePrefixes } from './private/delivery-stream';
 import { pipelineKey } from './private/encryption';
 import { DataAtsEndpoint } from './private/endpoint';
 import { enableIotLogging } from './private/iot-logging';
 import { devicePolicyDocument } from './private/iot-policy';
 import { addPipelineNagSuppressions } from './private/nag-suppressions';
+import { createPipelineTable, grantTableQuery, PipelineTable } from './private/table';
 import { createTopicRule, ruleSql } from './private/topic-rule';
 import { validateMonitoring, validateTopic } from './private/validation';
 import { PipelineStorage } from './storage';
+import { TableFormatKind, TableOptions } from './table';
 
 
 /**
@@ -210,6 +216,13 @@ export interface IotCoreFirehosePipelineProps {
    * @default - IoT logging is not touched
    */
   readonly iotLogging?: IotLogLevel;
+  /**
+   * A queryable table over the parsed data: a Glue database and table whose partition keys and Athena partition
+   * projection follow from `dataOutputPrefix` (new hours and keys are found without crawlers or `MSCK REPAIR`),
+   * and an Athena workgroup with a results bucket. `format: TableFormat.parquet()` makes Firehose write Parquet.
+   * @default - no table
+   */
+  readonly table?: TableOptions;
 }
 
 /**
@@ -250,9 +263,22 @@ export class IotCoreFirehosePipeline extends Construct {
   public readonly encryptionKey?: kms.IKey;
   /** Alarms and dashboard, unless `monitoring.alarms` is false. */
   public readonly monitoring?: PipelineMonitoring;
+  /** The Glue database of the table, with `table`. */
+  public readonly databaseName?: string;
+  /** The Glue table over the parsed data, with `table`. */
+  public readonly tableName?: string;
+  /** The Athena workgroup for queries over the table, with `table` (unless its workgroup is disabled). */
+  public readonly workGroupName?: string;
+  /** The Glue table (L1: aws-cdk-lib has no stable Glue table L2 at this library's floor), with `table`. */
+  public readonly glueTable?: glue.CfnTable;
+  /** The Athena workgroup (L1), with `table` (unless its workgroup is disabled). */
+  public readonly workGroup?: athena.CfnWorkGroup;
+  /** The bucket with the workgroup's query results, with `table` (unless its workgroup is disabled). */
+  public readonly queryResultsBucket?: s3.IBucket;
 
   private readonly removalPolicy: RemovalPolicy;
   private readonly confineDevices: boolean;
+  private readonly table?: PipelineTable;
   private fleetPolicy?: iot.CfnPolicy;
 
   constructor(scope: Construct, id: string, props: IotCoreFirehosePipelineProps) {
@@ -262,7 +288,8 @@ export class IotCoreFirehosePipeline extends Construct {
     this.topic = props.topic;
     const sql = ruleSql(this, props.topic, props.sql);
     const dynamicPartitioning = props.dynamicPartitioning ?? false;
-    const buffering = resolveBuffering(this, props.buffering, dynamicPartitioning);
+    const parquet = props.table?.format?.kind === TableFormatKind.PARQUET;
+    const buffering = resolveBuffering(this, props.buffering, dynamicPartitioning, parquet);
     const monitoring = props.monitoring ?? {};
     validateMonitoring(this, monitoring);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -305,13 +332,37 @@ export class IotCoreFirehosePipeline extends Construct {
     });
     this.parserFunction = parser.parserFunction;
 
-    // 6. delivery stream: buffering, compression, prefixes, raw backup, the parser as processor
-    const delivery = createDeliveryStream(this, {
-      buffering,
-      compression: props.compression ?? firehose.Compression.GZIP,
+    // 5b. prefixes, and the table over the parsed data (its partitions follow from the data prefix)
+    const compression = props.compression ?? firehose.Compression.GZIP;
+    const prefixes = resolvePrefixes(this, {
       dataOutputPrefix: props.dataOutputPrefix,
       errorOutputPrefix: props.errorOutputPrefix,
       backup: props.backup ?? {},
+      dynamicPartitioning,
+      parser,
+    });
+    let table: PipelineTable | undefined;
+    if (props.table) {
+      table = createPipelineTable(this, {
+        options: props.table,
+        dataOutputPrefix: prefixes.dataOutputPrefix,
+        dynamicPartitioning,
+        parsedBucket: this.parsedBucket,
+        parserFileExtension: parser.fileExtension,
+        compression,
+      });
+      this.table = table;
+      this.databaseName = table.databaseName;
+      this.tableName = table.tableName;
+      this.glueTable = table.table;
+    }
+
+    // 6. delivery stream: buffering, compression, prefixes, raw backup, the parser as processor
+    const delivery = createDeliveryStream(this, {
+      buffering,
+      compression,
+      prefixes,
+      recordFormatConversion: table?.recordFormatConversion,
       dynamicPartitioning,
       parser,
       parsedBucket: this.parsedBucket,
@@ -322,6 +373,21 @@ export class IotCoreFirehosePipeline extends Construct {
     });
     this.deliveryStream = delivery.stream;
     this.deliveryLogGroup = delivery.logGroup;
+
+    // 6b. the Athena workgroup for queries over the table
+    if (table && (props.table?.workGroup?.enabled ?? true)) {
+      const workGroup = createQueryWorkGroup(this, {
+        options: props.table?.workGroup ?? {},
+        databaseName: table.databaseName,
+        tableName: table.tableName,
+        encryptionKey: this.encryptionKey,
+        removalPolicy,
+        accessLogsBucket: storage.accessLogsBucket,
+      });
+      this.workGroup = workGroup.workGroup;
+      this.workGroupName = workGroup.workGroupName;
+      this.queryResultsBucket = workGroup.resultsBucket;
+    }
 
     // 7. topic rule: MQTT → the stream, failures → the raw bucket
     this.topicRule = createTopicRule(this, {
@@ -382,6 +448,24 @@ export class IotCoreFirehosePipeline extends Construct {
     });
   }
 
+  /**
+   * Lets a principal query the table with Athena in the pipeline's workgroup: the query actions on the workgroup,
+   * `glue:GetDatabase`/`GetTable` on the table, read access to the parsed objects under the table's location,
+   * read/write access to the results bucket and, with a customer-managed key, encrypt/decrypt with it. Needs `table`.
+   */
+  public grantQuery(grantee: iam.IGrantable): iam.Grant {
+    if (!this.table) {
+      throw new Error(`${this.node.path}: grantQuery() needs a table; give the pipeline \`table: { columns: [...] }\`.`);
+    }
+    return grantTableQuery(grantee, {
+      table: this.table,
+      parsedBucket: this.parsedBucket,
+      workGroupName: this.workGroupName,
+      resultsBucket: this.queryResultsBucket,
+      encryptionKey: this.encryptionKey,
+    });
+  }
+
   /** The device policy for a client id (a thing name or the thing-name policy variable). */
   private policyDocument(clientId: string): object {
     return devicePolicyDocument(this, { clientId, publishTopic: this.publishTopic, confineToSubTopic: this.confineDevices });
@@ -401,6 +485,14 @@ export class IotCoreFirehosePipeline extends Construct {
         description: 'Secrets Manager secret with the device certificate and private key',
         value: this.certificateSecret.secretArn,
       });
+    }
+    const tableIds = TABLE_OUTPUT_IDS;
+    if (this.databaseName !== undefined && this.tableName !== undefined) {
+      new CfnOutput(this, tableIds.databaseName, { description: 'Glue database of the queryable table', value: this.databaseName });
+      new CfnOutput(this, tableIds.tableName, { description: 'Glue table over the parsed data (query it as <database>.<table>)', value: this.tableName });
+    }
+    if (this.workGroupName !== undefined) {
+      new CfnOutput(this, tableIds.workGroupName, { description: 'Athena workgroup for queries over the table', value: this.workGroupName });
     }
   }
 }

@@ -5,12 +5,14 @@
  *   npx projen demo        # pre-compile (builds assets/cli), compile, synth:example, then this script
  *
  *   npx ts-node --project tsconfig.dev.json examples/demo/demo.ts [--app examples/app/cdk.out] [--stack IotTelemetryExample]
- *     [--count 20] [--interval 2s] [--data-dir <dir>] [--cli assets/cli/index.js]
+ *     [--count 20 (messages per device)] [--interval 2s] [--data-dir <dir>] [--cli assets/cli/index.js]
  *
  * Steps: start `cdk-iot-pipeline local` (free port, buffer interval shortened to 2 s), read the pipeline's thing,
  * publish topic and buckets from the runner's state.json, issue a device certificate with `local certs`, publish
- * with `cdk-iot-pipeline publish` over mutual TLS, wait until Firehose has delivered, stop the runner with SIGTERM
- * (it delivers what is still buffered), then print the raw and parsed objects and a parsed sample.
+ * with `cdk-iot-pipeline publish` over mutual TLS as three devices (one topic level each), wait until Firehose has
+ * delivered, stop the runner with SIGTERM (it delivers what is still buffered), print the raw and parsed objects and
+ * a parsed sample, and end with `cdk-iot-pipeline query`: messages and average temperature per device, by SQL over
+ * the pipeline's Glue table (DuckDB over the runner's folders; the same SQL runs in Athena with --stack).
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
@@ -18,7 +20,7 @@ import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
 import { promisify } from 'util';
 import { gunzipSync } from 'zlib';
-import { parseDuration, PIPELINE_OUTPUT_IDS, PipelineOutputName } from '../../src/contract';
+import { parseDuration, PIPELINE_OUTPUT_IDS, TABLE_OUTPUT_IDS } from '../../src/contract';
 
 const REPO = resolve(__dirname, '..', '..');
 const execFileAsync = promisify(execFile);
@@ -64,17 +66,30 @@ interface RunnerState {
   readonly buckets: Record<string, string>;
 }
 
+/** The devices the demo publishes as (each a topic level after the pipeline's topic: the parser's `device` field). */
+const DEVICES = ['sensor-1', 'sensor-2', 'sensor-3'];
+
+/** The output ids of a pipeline (and of its table), by name. */
+const OUTPUT_IDS = { ...PIPELINE_OUTPUT_IDS, ...TABLE_OUTPUT_IDS };
+
 /** The pipeline's output `name` in `stack` (logical id `<path prefix><output id><hash>`), resolved by the runner. */
-function output(state: RunnerState, stack: string, name: PipelineOutputName): string {
-  const id = PIPELINE_OUTPUT_IDS[name];
+function output(state: RunnerState, stack: string, name: keyof typeof OUTPUT_IDS): string {
+  const found = optionalOutput(state, stack, name);
+  if (found === undefined) throw new Error(`stack ${stack} has no ${OUTPUT_IDS[name]} output (${Object.keys(state.outputs).join(', ')})`);
+  return found;
+}
+
+/** Like `output`, undefined when the stack has no such output. */
+function optionalOutput(state: RunnerState, stack: string, name: keyof typeof OUTPUT_IDS): string | undefined {
+  const id = OUTPUT_IDS[name];
   const ends = (outputId: string, key: string) => new RegExp(`^${stack}\\.[A-Za-z0-9]*${outputId}[0-9A-F]{8}$`).test(key);
   // `TopicOutput` is also the end of `PublishTopicOutput`: leave out the keys of longer ids that end with this one.
-  const longer = Object.values(PIPELINE_OUTPUT_IDS).filter((other) => other !== id && other.endsWith(id));
+  const longer = Object.values(OUTPUT_IDS).filter((other) => other !== id && other.endsWith(id));
   const matches = Object.entries(state.outputs).filter(([key]) => ends(id, key) && !longer.some((other) => ends(other, key)));
-  if (matches.length !== 1) {
+  if (matches.length > 1) {
     throw new Error(`stack ${stack} has ${matches.length} ${id} outputs (${Object.keys(state.outputs).join(', ')}); give --stack a stack with one pipeline`);
   }
-  return matches[0][1];
+  return matches[0]?.[1];
 }
 
 /** `node <cli> <args>`; rejects with its stderr when it exits non-zero. */
@@ -137,25 +152,28 @@ async function main(): Promise<void> {
   say(ready);
   const state = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as RunnerState;
   const thing = output(state, stack, 'thingName');
-  const topic = `${output(state, stack, 'publishTopic')}/demo-device`;
+  const publishTopic = output(state, stack, 'publishTopic');
   const rawDir = state.buckets[output(state, stack, 'rawBucket')];
   const parsedDir = state.buckets[output(state, stack, 'parsedBucket')];
   const port = Number(/:(\d+) /.exec(ready)![1]);
   try {
-    const device = join(dataDir, 'device');
-    await cli(script, ['local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', device]);
-    const cert = { ca: join(device, 'ca.pem'), cert: join(device, `${thing}.cert.pem`), key: join(device, `${thing}.key.pem`) };
+    const certDir = join(dataDir, 'device');
+    await cli(script, ['local', 'certs', '--data-dir', dataDir, '--thing', thing, '--out', certDir]);
+    const cert = { ca: join(certDir, 'ca.pem'), cert: join(certDir, `${thing}.cert.pem`), key: join(certDir, `${thing}.key.pem`) };
     say(`cdk-iot-pipeline local certs: ${relative(dataDir, cert.cert)} and ${relative(dataDir, cert.key)} for thing ${thing} (CA ${relative(dataDir, cert.ca)})`);
 
-    const publish = ['publish', '--endpoint', `127.0.0.1:${port}`, '--cert', cert.cert, '--key', cert.key, '--ca', cert.ca,
-      '--client-id', thing, '--topic', topic, '--count', String(count), '--rate', '100', '--quiet'];
-    say(`cdk-iot-pipeline ${publish.map((a) => (a.startsWith(dataDir) ? join('<data-dir>', relative(dataDir, a)) : a)).join(' ')}`);
-    process.stdout.write((await cli(script, publish)).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
+    for (const device of DEVICES) {
+      const publish = ['publish', '--endpoint', `127.0.0.1:${port}`, '--cert', cert.cert, '--key', cert.key, '--ca', cert.ca,
+        '--client-id', thing, '--topic', `${publishTopic}/${device}`, '--count', String(count), '--rate', '100', '--quiet'];
+      say(`cdk-iot-pipeline ${publish.map((a) => (a.startsWith(dataDir) ? join('<data-dir>', relative(dataDir, a)) : a)).join(' ')}`);
+      process.stdout.write((await cli(script, publish)).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
+    }
+    const total = count * DEVICES.length;
 
     say(`waiting for Firehose to deliver (buffer interval ${interval})…`);
     const deadline = Date.now() + parseDuration(interval) * 3 + 30000;
     const recordsIn = (dir: string, prefix: string) => objectsUnder(dir, prefix).reduce((n, f) => n + lines(f).length, 0);
-    while (Date.now() < deadline && (recordsIn(rawDir, 'raw/') < count || recordsIn(parsedDir, 'parsed/') < count)) {
+    while (Date.now() < deadline && (recordsIn(rawDir, 'raw/') < total || recordsIn(parsedDir, 'parsed/') < total)) {
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
@@ -178,6 +196,18 @@ async function main(): Promise<void> {
   }
   if (!parsedSample) throw new Error('no parsed object was delivered');
   process.stdout.write(`\nparsed sample:\n  ${JSON.stringify(JSON.parse(parsedSample), null, 2).split('\n').join('\n  ')}\n`);
+
+  // The answer, by SQL over the pipeline's table (its Glue table in the template; DuckDB over the runner's folders).
+  const database = optionalOutput(state, stack, 'databaseName');
+  const table = optionalOutput(state, stack, 'tableName');
+  if (database === undefined || table === undefined) {
+    throw new Error(`stack ${stack} has no table outputs (${TABLE_OUTPUT_IDS.databaseName}, ${TABLE_OUTPUT_IDS.tableName}): give its pipeline a \`table\` to end the demo with a query`);
+  }
+  const sql = `SELECT device, count(*) AS messages, round(avg(temp), 3) AS avg_temp FROM ${database}.${table} GROUP BY device ORDER BY device`;
+  const query = ['query', '--app', app, '--stack', stack, '--data-dir', dataDir, '--quiet', sql];
+  say(`cdk-iot-pipeline ${query.map((a) => (a === dataDir ? '<data-dir>' : a === app ? relative(process.cwd(), app) || app : a === sql ? JSON.stringify(a) : a)).join(' ')}`);
+  process.stdout.write(`\nmessages and average temperature per device (query over ${database}.${table}):\n`);
+  process.stdout.write((await cli(script, query)).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n'));
 }
 
 main().catch((e) => {

@@ -1,11 +1,14 @@
 """Example CDK app in Python: consumes the jsii-built package `cdk_iot_core_firehose_pipeline` as a user would.
 
-Two stacks:
+Three stacks:
 - ``Telemetry``: the README snippet, verbatim (between the README markers below): reference parser, JSON Lines,
   alarms without a dashboard, one customer-managed KMS key.
 - ``CustomParsers``: the reference parser with CSV output, and ``Parser.from_function`` with a Python Lambda
   function (inline code) that implements the Firehose data-transformation contract; default monitoring and
   AWS-managed encryption.
+
+- ``Queryable``: two pipelines with a queryable table in one Glue database: JSON Lines (nested, decimal columns,
+  a workgroup with its own cutoff and expiry) and Parquet with dynamic partitioning (known partition values).
 
 Synthesize with ``python app.py`` (offline, no AWS credentials); ``tests/`` asserts on the templates.
 """
@@ -79,6 +82,43 @@ function_pipeline = IotCoreFirehosePipeline(custom, "FunctionPipeline",
         buffer_size=Size.kibibytes(256),
         retries=0,
         file_extension=".csv",
+    ),
+)
+
+from cdk_iot_core_firehose_pipeline import (  # noqa: E402
+    Column, ColumnType, ParquetCompression, PartitionKey, TableFormat, TableOptions, WorkGroupOptions,
+)
+
+queryable = Stack(app, "Queryable")
+
+json_table_pipeline = IotCoreFirehosePipeline(queryable, "JsonTable",
+    topic="plant/json",
+    parser=Parser.reference(format=ParsedFormat.json_lines(topic_segment_fields=["device"])),
+    table=TableOptions(
+        database_name="plant",
+        columns=[
+            Column(name="device", type=ColumnType.STRING, comment="topic level after the base topic"),
+            Column(name="reading", type=ColumnType.struct([
+                Column(name="celsius", type=ColumnType.DOUBLE),
+                Column(name="tags", type=ColumnType.array(ColumnType.STRING)),
+            ])),
+            Column(name="price", type=ColumnType.decimal(10, 2)),
+            Column(name="arrival_timestamp", type=ColumnType.BIGINT),
+        ],
+        work_group=WorkGroupOptions(bytes_scanned_cutoff_per_query=Size.gibibytes(1), results_expiration=Duration.days(7)),
+    ),
+)
+
+parquet_pipeline = IotCoreFirehosePipeline(queryable, "ParquetTable",
+    topic="plant/lines",
+    dynamic_partitioning=True,
+    parser=Parser.reference(partition_keys=[PartitionKey.topic_level("line", 2)]),
+    table=TableOptions(
+        database_name="plant",
+        table_name="line_telemetry",
+        columns=[Column(name="temp", type=ColumnType.DOUBLE), Column(name="arrival_timestamp", type=ColumnType.BIGINT)],
+        format=TableFormat.parquet(compression=ParquetCompression.GZIP),
+        partition_key_values={"line": ["line-1", "line-2"]},
     ),
 )
 

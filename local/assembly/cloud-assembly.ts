@@ -145,6 +145,9 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::SNS::Topic': 'TopicName',
   'AWS::SQS::Queue': 'QueueName',
+  'AWS::Glue::Database': 'DatabaseInput.Name',
+  'AWS::Glue::Table': 'TableInput.Name',
+  'AWS::Athena::WorkGroup': 'Name',
 };
 
 /** A DNS-compatible bucket name for an S3-compatible endpoint (lowercase logical id, 3–63 characters). */
@@ -159,6 +162,13 @@ export interface ResolverOptions {
    * logical id.
    */
   readonly endpointBucketNames?: boolean;
+  /**
+   * The local names given so far when several stacks are read together (`<type>|<name>` → stack), shared by their
+   * resolvers. A resource without a name property is named by its logical id, and two stacks with the same
+   * construct paths have the same logical ids, where CloudFormation would give each a unique name: the later
+   * stack's resource is then named `<stack name>-<logical id>`.
+   */
+  readonly claimedNames?: Map<string, string>;
 }
 
 /** Resolves intrinsics within one stack. */
@@ -167,6 +177,8 @@ export class Resolver {
   public readonly account = LOCAL_ACCOUNT;
   private readonly resolving = new Set<string>();
   private readonly names = new Map<string, string>();
+  /** Logical ids whose local name was qualified with the stack name (see `claimedNames`). */
+  public readonly qualified = new Set<string>();
 
   constructor(public readonly stack: StackArtifact, private readonly options: ResolverOptions = {}) {}
 
@@ -198,10 +210,26 @@ export class Resolver {
     if (!resource) throw new UnresolvableError(`no resource ${logicalId} in stack ${this.stack.displayName}`);
     const prop = NAME_PROPERTIES[resource.Type];
     let name = resource.Type === 'AWS::S3::Bucket' && this.options.endpointBucketNames ? endpointBucketName(logicalId) : logicalId;
-    if (prop && resource.Properties?.[prop] !== undefined) {
-      const value = this.resolve(resource.Properties[prop]);
-      if (typeof value === 'string' && value !== '') name = value;
+    // A dotted property is nested (`TableInput.Name`).
+    const declared = prop?.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], resource.Properties);
+    let explicit = false;
+    if (declared !== undefined) {
+      const value = this.resolve(declared);
+      if (typeof value === 'string' && value !== '') {
+        name = value;
+        explicit = true;
+      }
     }
+    const claims = this.options.claimedNames;
+    if (claims && !explicit) {
+      const owner = claims.get(`${resource.Type}|${name}`);
+      if (owner !== undefined && owner !== this.stack.stackName) {
+        const qualified = `${this.stack.stackName}-${logicalId}`;
+        name = resource.Type === 'AWS::S3::Bucket' && this.options.endpointBucketNames ? endpointBucketName(qualified) : qualified;
+        this.qualified.add(logicalId);
+      }
+    }
+    claims?.set(`${resource.Type}|${name}`, claims.get(`${resource.Type}|${name}`) ?? this.stack.stackName);
     this.names.set(logicalId, name);
     return name;
   }

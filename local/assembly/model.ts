@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
 import { AssemblyError, CfnResource, endpointBucketName, LOCAL_ACCOUNT, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
+import { loadTable, TableError, TableModel } from './table';
 import { compressionExtension, IOT_SQL_VERSION, PrefixError, PROCESSOR_DEFAULTS } from '../../src/contract';
 import { compileStreamPrefix, StreamPrefix } from '../firehose/keys';
 import { parsePolicyDocument } from '../iot/policy';
@@ -77,6 +78,33 @@ export interface ProcessorModel {
   readonly retries: number;
 }
 
+/**
+ * Record format conversion (`DataFormatConversionConfiguration`): JSON in, Parquet out, with the schema of a Glue
+ * table of the assembly.
+ */
+export interface ConversionModel {
+  /** The Glue table whose columns are the schema (`SchemaConfiguration`). */
+  readonly table: TableModel;
+  readonly deserializer:
+  | { readonly kind: 'openx'; readonly caseInsensitive: boolean; readonly mappings: Record<string, string>; readonly dotsToUnderscores: boolean }
+  | { readonly kind: 'hive'; readonly timestampFormats: readonly string[] };
+  /** ParquetSerDe.Compression (Firehose's default: SNAPPY). */
+  readonly compression: 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
+  /** ParquetSerDe.EnableDictionaryCompression (default true). */
+  readonly dictionary: boolean;
+  /** ParquetSerDe.PageSizeBytes (default 1 MiB). */
+  readonly pageSizeBytes: number;
+  /** What Firehose names in a format-conversion-failed record (`dataCatalogTable`). */
+  readonly catalog: {
+    readonly catalogId?: string;
+    readonly databaseName: string;
+    readonly tableName: string;
+    readonly region: string;
+    readonly versionId: string;
+    readonly roleArn?: string;
+  };
+}
+
 export interface StreamModel {
   readonly name: string;
   readonly arn: string;
@@ -88,6 +116,8 @@ export interface StreamModel {
   readonly dynamicPartitioning: boolean;
   readonly processor?: ProcessorModel;
   readonly backup?: S3TargetModel;
+  /** Record format conversion to Parquet, when the stream asks for it. */
+  readonly conversion?: ConversionModel;
 }
 
 export interface FunctionModel {
@@ -118,6 +148,8 @@ export interface LocalModel {
   readonly streams: Map<string, StreamModel>;
   readonly functions: Map<string, FunctionModel>;
   readonly buckets: Map<string, BucketRef>;
+  /** Glue tables by `<database>.<table>` (lowercase, as queries name them); always set by `loadModel`. */
+  readonly tables?: Map<string, TableModel>;
   /** Resolved stack outputs (`<stack>.<output>` → value), when resolvable. */
   readonly outputs: Record<string, string>;
   readonly warnings: string[];
@@ -142,6 +174,7 @@ const FIREHOSE_S3_BUFFERING_DEFAULTS = { intervalSeconds: 300, sizeMiB: 5 } as c
 /** Reads the assembly and builds the model; throws AssemblyError with what to fix. */
 export function loadModel(options: LoadOptions): LocalModel {
   const stacks = selectStacks(readAssembly(options.app), options.stack);
+  const claimedNames = new Map<string, string>();
   const model: LocalModel = {
     stacks: stacks.map((s) => s.displayName),
     region: stacks[0].region,
@@ -153,15 +186,16 @@ export function loadModel(options: LoadOptions): LocalModel {
     streams: new Map(),
     functions: new Map(),
     buckets: new Map(),
+    tables: new Map(),
     outputs: {},
     warnings: [],
   };
-  for (const stack of stacks) loadStack(stack, model, options);
+  for (const stack of stacks) loadStack(stack, model, options, claimedNames);
   return model;
 }
 
-function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions): void {
-  const r = new Resolver(stack, { endpointBucketNames: options.endpointBucketNames });
+function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions, claimedNames: Map<string, string>): void {
+  const r = new Resolver(stack, { endpointBucketNames: options.endpointBucketNames, claimedNames });
   const resources = r.resources;
   const fail = (logicalId: string, message: string): never => {
     throw new AssemblyError(`${stack.displayName}: ${r.describe(logicalId)}: ${message}`);
@@ -180,9 +214,7 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
 
   // buckets
   for (const [id] of byType('AWS::S3::Bucket')) {
-    const name = r.physicalName(id);
-    const explicit = resources[id].Properties?.BucketName !== undefined;
-    model.buckets.set(name, { name, folder: id, endpointName: explicit || options.endpointBucketNames ? name : endpointBucketName(id) });
+    model.buckets.set(...bucketEntry(r, id, options.endpointBucketNames));
   }
   const bucketOf = (value: unknown, logicalId: string, what: string, isArn: boolean): BucketRef => {
     const text = attempt(logicalId, what, () => r.resolveString(value, what));
@@ -197,9 +229,14 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
     model.things.set(name, { name, stack: stack.displayName, logicalId: id, path: r.pathOf(id) });
   }
 
-  // policies
+  // policies. A policy without a PolicyName is named by its logical id locally, and two stacks with the same
+  // construct paths have the same ids (CloudFormation would give each a unique name): a later stack's policy is
+  // then kept under `<stack>:<name>`, and its attachments point there.
+  const policyKeys = new Map<string, string>();
   for (const [id, res] of byType('AWS::IoT::Policy')) {
     const name = r.physicalName(id);
+    const key = model.policies.has(name) && res.Properties?.PolicyName === undefined ? `${stack.displayName}:${name}` : name;
+    policyKeys.set(name, key);
     const document = attempt(id, 'PolicyDocument', () => r.resolve(res.Properties?.PolicyDocument));
     let parsed: PolicyDocument;
     try {
@@ -207,7 +244,7 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
     } catch (e) {
       return fail(id, (e as Error).message);
     }
-    model.policies.set(name, { name, document: parsed, path: r.pathOf(id) });
+    model.policies.set(key, { name, document: parsed, path: r.pathOf(id) });
   }
 
   // attachments: principal (certificate ARN) → things and policies
@@ -230,7 +267,10 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
   for (const [principal, things] of principalThings) {
     for (const thing of things) {
       const list = model.thingPolicies.get(thing) ?? [];
-      for (const policy of principalPolicies.get(principal) ?? []) if (!list.includes(policy)) list.push(policy);
+      for (const name of principalPolicies.get(principal) ?? []) {
+        const policy = policyKeys.get(name) ?? name;
+        if (!list.includes(policy)) list.push(policy);
+      }
       model.thingPolicies.set(thing, list);
     }
   }
@@ -241,9 +281,12 @@ function loadStack(stack: StackArtifact, model: LocalModel, options: LoadOptions
     if (fn) model.functions.set(fn.arn, fn);
   }
 
+  const tables = model.tables ?? new Map<string, TableModel>();
+  loadTables(r, { tables }, bucketOf, fail);
+
   // delivery streams
   for (const [id, res] of byType('AWS::KinesisFirehose::DeliveryStream')) {
-    const stream = attempt(id, 'delivery stream', () => loadStream(r, id, res, options, bucketOf, model.warnings));
+    const stream = attempt(id, 'delivery stream', () => loadStream(r, id, res, options, bucketOf, model.warnings, tables));
     if (stream.processor && !model.functions.has(stream.processor.functionArn)) {
       fail(id, `its processor invokes ${stream.processor.functionArn}, which is not a function of the stack(s) being run`);
     }
@@ -315,7 +358,75 @@ function loadFunction(r: Resolver, id: string, res: CfnResource, scratchDir: str
 
 type BucketOf = (value: unknown, logicalId: string, what: string, isArn: boolean) => BucketRef;
 
-function loadStream(r: Resolver, id: string, res: CfnResource, options: LoadOptions, bucketOf: BucketOf, warnings: string[]): StreamModel {
+/**
+ * The Glue tables of a stack (`AWS::Glue::Table`), by `<database>.<table>`. A table whose location cannot be
+ * resolved fails, naming it; two tables with one name in the stacks being run fail too.
+ */
+function loadTables(
+  r: Resolver, model: { tables: Map<string, TableModel> }, bucketOf: BucketOf, fail: (logicalId: string, message: string) => never,
+): void {
+  for (const [id, res] of Object.entries(r.resources).filter(([, x]) => x.Type === 'AWS::Glue::Table')) {
+    let table: TableModel;
+    try {
+      const props = res.Properties ?? {};
+      table = loadTable({
+        database: r.resolveString(props.DatabaseName, 'DatabaseName'),
+        stack: r.stack.displayName,
+        logicalId: id,
+        path: r.pathOf(id),
+        input: r.resolve(props.TableInput ?? {}) as Record<string, any>,
+        bucketOf: (name) => bucketOf(name, id, 'StorageDescriptor.Location', false),
+      });
+    } catch (e) {
+      if (e instanceof UnresolvableError || e instanceof TableError) return fail(id, `Glue table: ${e.message}`);
+      throw e;
+    }
+    const other = model.tables.get(table.qualifiedName);
+    if (other) fail(id, `Glue table ${table.qualifiedName} is also defined by ${other.path} (stack ${other.stack})`);
+    model.tables.set(table.qualifiedName, table);
+  }
+}
+
+export interface LoadTablesOptions {
+  readonly app: string;
+  readonly stack?: string;
+}
+
+/**
+ * Only the Glue tables of the assembly and the buckets they are in (what `cdk-iot-pipeline query --app` needs):
+ * no functions are staged, no stream or rule is compiled.
+ */
+export function loadTableModels(options: LoadTablesOptions): Map<string, TableModel> {
+  const tables = new Map<string, TableModel>();
+  const claimedNames = new Map<string, string>();
+  for (const stack of selectStacks(readAssembly(options.app), options.stack)) {
+    // Bucket folders are named as the runner names them (the same stacks in the same order: the same names).
+    const r = new Resolver(stack, { claimedNames });
+    const buckets = new Map<string, BucketRef>();
+    for (const [id, res] of Object.entries(r.resources)) {
+      if (res.Type === 'AWS::S3::Bucket') buckets.set(...bucketEntry(r, id, false));
+    }
+    const fail = (logicalId: string, message: string): never => {
+      throw new AssemblyError(`${stack.displayName}: ${r.describe(logicalId)}: ${message}`);
+    };
+    const bucketOf: BucketOf = (value, logicalId, what) => {
+      const name = (() => {
+        try {
+          return r.resolveString(value, what);
+        } catch (e) {
+          return fail(logicalId, `${what}: ${(e as Error).message}`);
+        }
+      })();
+      return buckets.get(name) ?? { name, folder: sanitizeFolder(name), endpointName: name };
+    };
+    loadTables(r, { tables }, bucketOf, fail);
+  }
+  return tables;
+}
+
+function loadStream(
+  r: Resolver, id: string, res: CfnResource, options: LoadOptions, bucketOf: BucketOf, warnings: string[], tables: Map<string, TableModel>,
+): StreamModel {
   const props = r.resolve(res.Properties ?? {}) as Record<string, any>;
   const name = r.physicalName(id);
   const where = r.describe(id);
@@ -326,10 +437,11 @@ function loadStream(r: Resolver, id: string, res: CfnResource, options: LoadOpti
     throw new UnresolvableError('only S3 destinations (ExtendedS3DestinationConfiguration) are run locally');
   }
   const dynamicPartitioning = ext.DynamicPartitioningConfiguration?.Enabled === true || ext.DynamicPartitioningConfiguration?.Enabled === 'true';
-  if (ext.DataFormatConversionConfiguration?.Enabled === true) {
-    throw new UnresolvableError('record format conversion (Parquet/ORC) is not supported by the local runner');
-  }
   const destination = s3Target(ext, bucketOf, id, options, dynamicPartitioning, true);
+  const conversion = loadConversion(ext.DataFormatConversionConfiguration, tables, r.region);
+  if (conversion && destination.compression !== 'UNCOMPRESSED') {
+    throw new UnresolvableError(`CompressionFormat ${destination.compression} with record format conversion: Firehose requires UNCOMPRESSED (the Parquet serializer compresses)`);
+  }
   let processor: ProcessorModel | undefined;
   const processing = ext.ProcessingConfiguration;
   if (processing && processing.Enabled !== false && processing.Enabled !== 'false') {
@@ -365,6 +477,53 @@ function loadStream(r: Resolver, id: string, res: CfnResource, options: LoadOpti
     dynamicPartitioning,
     processor,
     backup,
+    conversion,
+  };
+}
+
+/** `DataFormatConversionConfiguration` (undefined when absent or disabled). */
+function loadConversion(c: any, tables: Map<string, TableModel>, region: string): ConversionModel | undefined {
+  if (!c || c.Enabled === false || c.Enabled === 'false') return undefined;
+  const schema = c.SchemaConfiguration ?? {};
+  const qualified = `${String(schema.DatabaseName ?? '').toLowerCase()}.${String(schema.TableName ?? '').toLowerCase()}`;
+  const table = tables.get(qualified);
+  if (!table) {
+    throw new UnresolvableError(`record format conversion reads its schema from the Glue table ${qualified}, which is not a table of the stack(s) being run`);
+  }
+  const input = c.InputFormatConfiguration?.Deserializer ?? {};
+  const output = c.OutputFormatConfiguration?.Serializer ?? {};
+  if (output.OrcSerDe) throw new UnresolvableError('record format conversion to ORC is not supported by the local runner (Parquet is)');
+  const parquet = output.ParquetSerDe ?? {};
+  const compression = String(parquet.Compression ?? 'SNAPPY').toUpperCase();
+  if (compression !== 'SNAPPY' && compression !== 'GZIP' && compression !== 'UNCOMPRESSED') {
+    throw new UnresolvableError(`ParquetSerDe.Compression ${compression} is not one of SNAPPY, GZIP, UNCOMPRESSED`);
+  }
+  let deserializer: ConversionModel['deserializer'];
+  if (input.HiveJsonSerDe) {
+    deserializer = { kind: 'hive', timestampFormats: (input.HiveJsonSerDe.TimestampFormats ?? []).map(String) };
+  } else {
+    const openx = input.OpenXJsonSerDe ?? {};
+    deserializer = {
+      kind: 'openx',
+      caseInsensitive: openx.CaseInsensitive !== false && openx.CaseInsensitive !== 'false',
+      mappings: Object.fromEntries(Object.entries(openx.ColumnToJsonKeyMappings ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
+      dotsToUnderscores: openx.ConvertDotsInJsonKeysToUnderscores === true || openx.ConvertDotsInJsonKeysToUnderscores === 'true',
+    };
+  }
+  return {
+    table,
+    deserializer,
+    compression,
+    dictionary: parquet.EnableDictionaryCompression !== false && parquet.EnableDictionaryCompression !== 'false',
+    pageSizeBytes: Number(parquet.PageSizeBytes ?? MIB),
+    catalog: {
+      catalogId: schema.CatalogId === undefined ? undefined : String(schema.CatalogId),
+      databaseName: table.database,
+      tableName: table.name,
+      region: String(schema.Region ?? region),
+      versionId: String(schema.VersionId ?? 'LATEST'),
+      roleArn: schema.RoleARN === undefined ? undefined : String(schema.RoleARN),
+    },
   };
 }
 
@@ -444,6 +603,14 @@ function loadAction(r: Resolver, id: string, raw: Record<string, unknown>, bucke
       warnings.push(`${r.describe(id)}: ${what} ${type} is not run locally (only Firehose and S3 actions are); it is skipped`);
       return { kind: 'unsupported', type };
   }
+}
+
+/** A bucket of the stack: its local name, folder (the logical id, or the stack-qualified name) and endpoint name. */
+function bucketEntry(r: Resolver, id: string, endpointBucketNames: boolean | undefined): [string, BucketRef] {
+  const name = r.physicalName(id);
+  const explicit = r.resources[id].Properties?.BucketName !== undefined;
+  const folder = r.qualified.has(id) ? sanitizeFolder(`${r.stack.stackName}-${id}`) : id;
+  return [name, { name, folder, endpointName: explicit || endpointBucketNames ? name : endpointBucketName(r.qualified.has(id) ? `${r.stack.stackName}-${id}` : id) }];
 }
 
 function sanitizeFolder(name: string): string {

@@ -9,6 +9,8 @@
  *
  * The response is validated like Firehose does: at most RESPONSE_LIMIT_BYTES (Lambda's synchronous limit), every
  * recordId exactly once, only Ok/Dropped/ProcessingFailed, strict base64 data (the parser toolkit's decoder). A buffer is delivered when it reaches its size or its interval has passed since its first record.
+ * With record format conversion (`DataFormatConversionConfiguration`) the destination object is one Parquet file of
+ * the buffer's rows (conversion.ts); records that do not convert go to the error output as `format-conversion-failed`.
  * Objects are compressed (GZIP) and named `<prefix><stream>-1-YYYY-MM-dd-HH-mm-ss-<uuid><extension>`; the
  * prefix is rendered with the arrival time of the oldest record in the object. A failed S3 write is retried
  * (with backoff) until it succeeds or the runner stops; the journal replays what was not delivered.
@@ -16,6 +18,7 @@
 import { randomUUID } from 'crypto';
 import { promisify } from 'util';
 import { gzip as gzipCallback } from 'zlib';
+import { compileConversion, ConversionError, RecordConverter } from './conversion';
 import { objectName } from './keys';
 import { compressionExtension, decodeBase64Strict, ERROR_OUTPUT_TYPES, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
@@ -59,6 +62,8 @@ export interface StreamStats {
   recordsOk: number;
   recordsDropped: number;
   recordsFailed: number;
+  /** Records that record format conversion could not convert (sent to the error output). */
+  recordsConversionFailed: number;
   objectsWritten: number;
   backupObjectsWritten: number;
   errorObjectsWritten: number;
@@ -232,6 +237,7 @@ export class LocalDeliveryStream {
     recordsOk: 0,
     recordsDropped: 0,
     recordsFailed: 0,
+    recordsConversionFailed: 0,
     objectsWritten: 0,
     backupObjectsWritten: 0,
     errorObjectsWritten: 0,
@@ -241,6 +247,7 @@ export class LocalDeliveryStream {
   private readonly processor?: Buffering<FirehoseRecord>;
   private readonly destination: Buffering<DestinationItem>;
   private readonly errors: Buffering<ErrorItem>;
+  private readonly converter?: RecordConverter;
   private readonly inFlight = new Set<Promise<void>>();
   private processorQueue: Promise<void> = Promise.resolve();
   private invocationCounter = 0;
@@ -249,6 +256,7 @@ export class LocalDeliveryStream {
   constructor(public readonly model: StreamModel, private readonly deps: StreamDependencies) {
     if (model.processor && !deps.invoker) throw new Error(`${model.path}: no invoker for the processor ${model.processor.functionArn}`);
     const dest = model.destination;
+    if (model.conversion) this.converter = compileConversion(model.conversion);
     this.destination = new Buffering(dest.buffering, (items) => this.track(this.writeDestination(items)));
     this.errors = new Buffering(dest.buffering, (items) => this.track(this.writeErrors(items)));
     if (model.backup) {
@@ -388,7 +396,7 @@ export class LocalDeliveryStream {
     const target = this.model.destination;
     const keys = target.prefix.partitionKeys;
     if (keys.length === 0) {
-      await this.writeObject(target, items, 'destination', {});
+      await this.writeConverted(target, items, {});
       return;
     }
     const groups = new Map<string, { partitionKeys: Record<string, string>; items: DestinationItem[] }>();
@@ -415,7 +423,56 @@ export class LocalDeliveryStream {
       if (!groups.has(id)) groups.set(id, { partitionKeys: values, items: [] });
       groups.get(id)!.items.push(item);
     }
-    await Promise.all([...groups.values()].map((g) => this.writeObject(target, g.items, 'destination', { partitionKeys: g.partitionKeys })));
+    await Promise.all([...groups.values()].map((g) => this.writeConverted(target, g.items, { partitionKeys: g.partitionKeys })));
+  }
+
+  /**
+   * Writes one destination object: the records as they are, or (record format conversion) one Parquet file of
+   * their rows; a record that cannot be converted goes to the error output as `format-conversion-failed`.
+   */
+  private async writeConverted(target: S3TargetModel, items: DestinationItem[], ctx: { partitionKeys?: Record<string, string> }): Promise<void> {
+    if (!this.converter) {
+      await this.writeObject(target, items, 'destination', ctx);
+      return;
+    }
+    const converted: DestinationItem[] = [];
+    const rows: Array<Record<string, unknown>> = [];
+    for (const item of items) {
+      try {
+        rows.push(...this.converter.rows(item.data));
+        converted.push(item);
+      } catch (e) {
+        if (!(e instanceof ConversionError)) throw e;
+        this.stats.recordsConversionFailed++;
+        const data = this.conversionFailedRecord(item, e);
+        this.errors.add({ type: ERROR_OUTPUT_TYPES.formatConversionFailed, arrival: item.arrival, ticket: item.ticket, data });
+      }
+    }
+    if (converted.length === 0) return;
+    await this.writeObject(target, converted, 'destination', ctx, this.converter.write(rows));
+  }
+
+  /** The JSON line Firehose writes for a record it could not convert. */
+  private conversionFailedRecord(item: DestinationItem, e: ConversionError): Buffer {
+    const catalog = this.model.conversion!.catalog;
+    return Buffer.from(JSON.stringify({
+      attemptsMade: 1,
+      arrivalTimestamp: item.arrival,
+      lastErrorCode: e.errorCode,
+      lastErrorMessage: e.message,
+      attemptEndingTimestamp: Date.now(),
+      rawData: item.data.toString('base64'),
+      sequenceNumber: '0',
+      subSequenceNumber: null,
+      dataCatalogTable: {
+        catalogId: catalog.catalogId ?? null,
+        databaseName: catalog.databaseName,
+        tableName: catalog.tableName,
+        region: catalog.region,
+        versionId: catalog.versionId,
+        catalogArn: null,
+      },
+    }) + '\n', 'utf8');
   }
 
   private async writeErrors(items: ErrorItem[]): Promise<void> {
@@ -436,6 +493,7 @@ export class LocalDeliveryStream {
     items: ReadonlyArray<{ data: Buffer; arrival: number; ticket?: Ticket }>,
     kind: 'destination' | 'backup' | 'error',
     ctx: { partitionKeys?: Record<string, string>; errorOutputType?: string },
+    converted?: Buffer,
   ): Promise<void> {
     let oldest = items[0].arrival;
     for (const item of items) if (item.arrival < oldest) oldest = item.arrival;
@@ -443,8 +501,8 @@ export class LocalDeliveryStream {
     // Error objects carry the compression's extension only (FileExtension is for the destination's data).
     const extension = kind === 'error' ? compressionExtension(target.compression) : target.extension;
     const key = prefix.render({ timestamp: oldest, timeZone: target.timeZone, ...ctx }) + objectName(this.model.name, 1, oldest, extension);
-    const raw = Buffer.concat(items.map((i) => i.data));
-    const body = target.compression === 'GZIP' ? await gzip(raw) : raw;
+    const raw = converted ?? Buffer.concat(items.map((i) => i.data));
+    const body = target.compression === 'GZIP' && !converted ? await gzip(raw) : raw;
     for (let attempt = 0; ; attempt++) {
       // After stop() gave up (its timeout passed), no write may start: the journal replays the records at the
       // next start, and a late write from the stopped runner would duplicate them.

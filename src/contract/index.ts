@@ -15,5 +15,6 @@ export * from './outputs';
 export * from './parser';
 export * from './prefixes';
 export * from './table';
+export * from './table-layout';
 export * from './time-format';
 export * from './topics';

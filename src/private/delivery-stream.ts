@@ -1,4 +1,6 @@
-import { Annotations, Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,13 +26,19 @@ export interface Buffering {
  */
 export function resolveBuffering(
   scope: Construct, buffering: { readonly interval?: Duration; readonly size?: Size } | undefined, dynamicPartitioning: boolean,
+  recordFormatConversion = false,
 ): Buffering {
   const interval = buffering?.interval ?? Duration.seconds(BUFFERING_DEFAULTS.intervalSeconds);
-  const size = buffering?.size ?? Size.mebibytes(dynamicPartitioning ? BUFFERING_DEFAULTS.partitionedSizeMiB : BUFFERING_DEFAULTS.sizeMiB);
+  const large = dynamicPartitioning || recordFormatConversion;
+  const size = buffering?.size ?? Size.mebibytes(large ? BUFFERING_DEFAULTS.partitionedSizeMiB : BUFFERING_DEFAULTS.sizeMiB);
   const intervalSeconds = validateSeconds(scope, 'buffering.interval', interval, BUFFERING_LIMITS.intervalSeconds.min, BUFFERING_LIMITS.intervalSeconds.max);
   const sizeMib = validateMebibytes(scope, 'buffering.size', size, BUFFERING_LIMITS.sizeMiB.min, BUFFERING_LIMITS.sizeMiB.max);
   if (!Token.isUnresolved(size.toKibibytes()) && size.toKibibytes() % 1024 !== 0) {
     invalid(scope, 'buffering.size', `${size.toKibibytes()} KiB is not a whole number of MiB; Firehose takes the S3 buffer size in whole MiB.`);
+  }
+  if (recordFormatConversion && sizeMib < BUFFERING_LIMITS.partitionedSizeMiB.min) {
+    const minSize = BUFFERING_LIMITS.partitionedSizeMiB.min;
+    invalid(scope, 'buffering.size', `${sizeMib} MiB is too small for Parquet output (table.format TableFormat.parquet()); Firehose record format conversion requires at least ${minSize} MiB (give Size.mebibytes(${minSize}) or more, or leave buffering.size out).`);
   }
   if (dynamicPartitioning) {
     const minSize = BUFFERING_LIMITS.partitionedSizeMiB.min;
@@ -45,10 +53,8 @@ export function resolveBuffering(
   return { interval, size };
 }
 
-/** Everything the delivery stream is made of. */
-export interface DeliveryStreamOptions {
-  readonly buffering: Buffering;
-  readonly compression: firehose.Compression;
+/** The prefixes as the user gave them. */
+export interface PrefixOptions {
   /** @default - the default (partitioned) prefix */
   readonly dataOutputPrefix?: string;
   /** @default - the default error prefix, unless a data prefix is given */
@@ -59,6 +65,37 @@ export interface DeliveryStreamOptions {
     readonly errorPrefix?: string;
   };
   readonly dynamicPartitioning: boolean;
+  /** The bound parser: its partition keys. */
+  readonly parser: ParserConfig;
+}
+
+/** The stream's prefixes, resolved and checked. */
+export interface DeliveryPrefixes {
+  readonly dataOutputPrefix: string;
+  readonly errorOutputPrefix?: string;
+  readonly backupEnabled: boolean;
+  readonly backupPrefix: string;
+  readonly backupErrorPrefix?: string;
+}
+
+/**
+ * Firehose record format conversion: the parser's JSON (OpenX JSON SerDe) to Parquet, with the schema of a Glue
+ * table (`TableFormat.parquet()`).
+ */
+export interface RecordFormatConversion {
+  readonly table: glue.CfnTable;
+  readonly databaseName: string;
+  readonly tableName: string;
+  /** The compression inside the Parquet files: SNAPPY, GZIP or UNCOMPRESSED. */
+  readonly parquetCompression: string;
+}
+
+/** Everything the delivery stream is made of. */
+export interface DeliveryStreamOptions {
+  readonly buffering: Buffering;
+  readonly compression: firehose.Compression;
+  readonly prefixes: DeliveryPrefixes;
+  readonly dynamicPartitioning: boolean;
   /** The bound parser: the processor, the file extension and the partition keys. */
   readonly parser: ParserConfig;
   readonly parsedBucket: s3.IBucket;
@@ -66,6 +103,8 @@ export interface DeliveryStreamOptions {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** @default - the parser's output is delivered as it is */
+  readonly recordFormatConversion?: RecordFormatConversion;
 }
 
 /** The stream and its log group. */
@@ -75,18 +114,15 @@ export interface PipelineDeliveryStream {
 }
 
 /**
- * The Firehose delivery stream of a pipeline: DirectPut into the parsed bucket through the parser (explicit
- * processor parameters), raw backup of every record into the raw bucket, logging into `DeliveryLogGroup`.
- * Prefixes are resolved and checked here, once the parser's partition keys are known.
+ * The stream's prefixes: the given ones or the defaults (the partitioned data prefix with dynamic partitioning),
+ * checked against Firehose's rules before anything is created.
  */
-export function createDeliveryStream(pipeline: Construct, options: DeliveryStreamOptions): PipelineDeliveryStream {
-  const { buffering, compression, dynamicPartitioning, parser } = options;
+export function resolvePrefixes(pipeline: Construct, options: PrefixOptions): DeliveryPrefixes {
+  const { dynamicPartitioning, parser } = options;
   const partitionKeys = parser.partitionKeys ?? [];
   if (dynamicPartitioning && partitionKeys.length === 0) {
     invalid(pipeline, 'dynamicPartitioning', 'the parser returns no partition keys; give them, e.g. Parser.reference({ partitionKeys: [PartitionKey.topicLevel(\'device\', 1)] }) or Parser.fromFunction(fn, { partitionKeys: [\'device\'] }).');
   }
-
-  // --- prefixes -----------------------------------------------------------------------------------
   const dataOutputPrefix = options.dataOutputPrefix
     ?? (dynamicPartitioning ? partitionedDataOutputPrefix(partitionKeys) : DEFAULT_DATA_OUTPUT_PREFIX);
   const errorOutputPrefix = options.errorOutputPrefix ?? (options.dataOutputPrefix === undefined ? DEFAULT_ERROR_OUTPUT_PREFIX : undefined);
@@ -100,6 +136,17 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
   if (backupEnabled) {
     validatePrefixes(pipeline, 'backup.prefix', backupPrefix, 'backup.errorPrefix', backupErrorPrefix);
   }
+  return { dataOutputPrefix, errorOutputPrefix, backupEnabled, backupPrefix, backupErrorPrefix };
+}
+
+/**
+ * The Firehose delivery stream of a pipeline: DirectPut into the parsed bucket through the parser (explicit
+ * processor parameters), raw backup of every record into the raw bucket, logging into `DeliveryLogGroup`, and
+ * (with `recordFormatConversion`) Parquet output with the schema of the pipeline's Glue table.
+ */
+export function createDeliveryStream(pipeline: Construct, options: DeliveryStreamOptions): PipelineDeliveryStream {
+  const { buffering, compression, dynamicPartitioning, parser, prefixes } = options;
+  const conversion = options.recordFormatConversion;
 
   // --- the stream -----------------------------------------------------------------------------------
   const logGroup = new logs.LogGroup(pipeline, 'DeliveryLogGroup', {
@@ -107,22 +154,39 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     removalPolicy: options.removalPolicy,
     encryptionKey: options.encryptionKey,
   });
+  // The processor is bound with the destination's role: record format conversion reads the Glue table with it.
+  const processor = new ExplicitLambdaProcessor(parser);
+  let destinationRole: iam.IRole | undefined;
+  const capturingProcessor: firehose.IDataProcessor = {
+    props: processor.props,
+    bind: (scope, bindOptions) => {
+      destinationRole = bindOptions.role;
+      return processor.bind(scope, bindOptions);
+    },
+  };
+  let fileExtension: string | undefined;
+  if (conversion) {
+    fileExtension = '.parquet';
+  } else if (parser.fileExtension !== undefined) {
+    fileExtension = `${parser.fileExtension}${compressionExtension(compression.value)}`;
+  }
   const destination = new firehose.S3Bucket(options.parsedBucket, {
     bufferingInterval: buffering.interval,
     bufferingSize: buffering.size,
-    compression,
-    dataOutputPrefix,
-    errorOutputPrefix,
-    fileExtension: parser.fileExtension !== undefined ? `${parser.fileExtension}${compressionExtension(compression.value)}` : undefined,
+    // Converted output is compressed inside the Parquet files; Firehose requires UNCOMPRESSED at the S3 level.
+    compression: conversion ? firehose.Compression.UNCOMPRESSED : compression,
+    dataOutputPrefix: prefixes.dataOutputPrefix,
+    errorOutputPrefix: prefixes.errorOutputPrefix,
+    fileExtension,
     encryptionKey: options.encryptionKey,
     loggingConfig: new firehose.EnableLogging(logGroup),
-    processors: [new ExplicitLambdaProcessor(parser)],
-    s3Backup: backupEnabled
+    processors: [capturingProcessor],
+    s3Backup: prefixes.backupEnabled
       ? {
         mode: firehose.BackupMode.ALL,
         bucket: options.rawBucket,
-        dataOutputPrefix: backupPrefix,
-        errorOutputPrefix: backupErrorPrefix,
+        dataOutputPrefix: prefixes.backupPrefix,
+        errorOutputPrefix: prefixes.backupErrorPrefix,
         compression,
         bufferingInterval: buffering.interval,
         bufferingSize: buffering.size,
@@ -147,5 +211,43 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     );
     Annotations.of(pipeline).addInfo('dynamicPartitioning: Firehose can enable it only at stream creation; turning it on or off replaces the delivery stream.');
   }
+  if (conversion) {
+    addRecordFormatConversion(stream, destinationRole!, conversion);
+  }
   return { stream, logGroup };
+}
+
+/**
+ * Parquet output: the OpenX JSON SerDe reads the parser's records, the Parquet SerDe writes them with the Glue
+ * table's columns. The destination role may read exactly that table (GetTable, GetTableVersion(s) on the catalog,
+ * the database and the table), and the stream is created after the table.
+ */
+function addRecordFormatConversion(stream: firehose.DeliveryStream, role: iam.IRole, conversion: RecordFormatConversion): void {
+  const stack = Stack.of(stream);
+  const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
+    resources: [
+      glueArn('catalog'),
+      glueArn('database', conversion.databaseName),
+      glueArn('table', `${conversion.databaseName}/${conversion.tableName}`),
+    ],
+  }));
+  const cfn = stream.node.defaultChild as firehose.CfnDeliveryStream;
+  cfn.addPropertyOverride('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration', {
+    Enabled: true,
+    // Explicit values: an empty OpenXJsonSerDe object would be dropped from the template. JSON keys match the
+    // lowercase Glue columns case-insensitively, as the table's own OpenX SerDe does.
+    InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: true, ConvertDotsInJsonKeysToUnderscores: false } } },
+    OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: conversion.parquetCompression } } },
+    SchemaConfiguration: {
+      CatalogId: Aws.ACCOUNT_ID,
+      Region: Aws.REGION,
+      DatabaseName: conversion.databaseName,
+      TableName: conversion.tableName,
+      VersionId: 'LATEST',
+      RoleARN: role.roleArn,
+    },
+  });
+  stream.node.addDependency(conversion.table);
 }

@@ -64,6 +64,7 @@ describe('the bundled command (esbuild, as `npx projen bundle:cli` builds it)', 
       format: 'cjs',
       legalComments: 'none',
       banner: { js: '#!/usr/bin/env node' },
+      external: ['@duckdb/node-api'], // native: `query --app` loads it from the user's project (as bundle:cli)
       outfile: bundle,
       logLevel: 'silent',
     });

@@ -323,6 +323,83 @@ def test_inline_parser_implements_the_firehose_contract():
     assert result[1]["data"] == event["records"][1]["data"]
 
 
+# --- Queryable stack: Glue tables with partition projection, Athena workgroups, Parquet ----------------------------
+
+@pytest.fixture(scope="module")
+def queryable() -> Template:
+    return Template.from_stack(example.queryable)
+
+
+def glue_table(template: Template, name: str) -> dict:
+    tables = [r for r in template.find_resources("AWS::Glue::Table").values() if r["Properties"]["TableInput"]["Name"] == name]
+    assert len(tables) == 1, name
+    return tables[0]["Properties"]
+
+
+def test_two_tables_share_one_glue_database(queryable):
+    queryable.resource_count_is("AWS::Glue::Database", 1)
+    queryable.has_resource_properties("AWS::Glue::Database", {"DatabaseInput": Match.object_like({"Name": "plant"})})
+    queryable.resource_count_is("AWS::Glue::Table", 2)
+    queryable.resource_count_is("AWS::Athena::WorkGroup", 2)
+    assert (example.json_table_pipeline.database_name, example.json_table_pipeline.table_name) == ("plant", "json_table")
+    assert example.json_table_pipeline.work_group_name == "plant-json_table"
+    assert example.parquet_pipeline.table_name == "line_telemetry"
+
+
+def test_json_table_has_the_columns_and_the_default_projection(queryable):
+    table = glue_table(queryable, "json_table")
+    assert table["DatabaseName"] == "plant"
+    descriptor = table["TableInput"]["StorageDescriptor"]
+    assert [(c["Name"], c["Type"]) for c in descriptor["Columns"]] == [
+        ("device", "string"), ("reading", "struct<celsius:double,tags:array<string>>"), ("price", "decimal(10,2)"),
+        ("arrival_timestamp", "bigint")]
+    assert descriptor["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+    assert [(k["Name"], k["Type"]) for k in table["TableInput"]["PartitionKeys"]] == [
+        ("year", "int"), ("month", "int"), ("day", "int"), ("hour", "int")]
+    params = table["TableInput"]["Parameters"]
+    assert params["projection.enabled"] == "true"
+    assert (params["projection.month.range"], params["projection.month.digits"]) == ("1,12", "2")
+    template = resolve(example.queryable, params["storage.location.template"])
+    assert template["Fn::Join"][1][-1] == "/parsed/year=${year}/month=${month}/day=${day}/hour=${hour}/"
+
+
+def test_json_table_workgroup_uses_its_options(queryable):
+    workgroups = [w["Properties"] for w in queryable.find_resources("AWS::Athena::WorkGroup").values()]
+    json_wg = next(w for w in workgroups if w["Name"] == "plant-json_table")
+    config = json_wg["WorkGroupConfiguration"]
+    assert config["BytesScannedCutoffPerQuery"] == 1024 ** 3
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["PublishCloudWatchMetricsEnabled"] is True
+    assert config["ResultConfiguration"]["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}
+    bucket_id = resolve(example.queryable, example.json_table_pipeline.query_results_bucket.bucket_name)["Ref"]
+    rules = queryable.to_json()["Resources"][bucket_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules[0]["ExpirationInDays"] == 7
+
+
+def test_parquet_table_converts_records_and_projects_the_known_partition_values(queryable):
+    stack, pipeline = example.queryable, example.parquet_pipeline
+    stream_id = resolve(stack, pipeline.delivery_stream.delivery_stream_name)["Ref"]
+    destination = queryable.to_json()["Resources"][stream_id]["Properties"]["ExtendedS3DestinationConfiguration"]
+    conversion = destination["DataFormatConversionConfiguration"]
+    assert conversion["OutputFormatConfiguration"] == {"Serializer": {"ParquetSerDe": {"Compression": "GZIP"}}}
+    assert conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"]["CaseInsensitive"] is True
+    assert (conversion["SchemaConfiguration"]["DatabaseName"], conversion["SchemaConfiguration"]["TableName"]) == ("plant", "line_telemetry")
+    assert destination["CompressionFormat"] == "UNCOMPRESSED"
+    assert destination["BufferingHints"]["SizeInMBs"] == 64
+    table = glue_table(queryable, "line_telemetry")
+    assert table["TableInput"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+    assert table["TableInput"]["PartitionKeys"][0]["Name"] == "line"
+    params = table["TableInput"]["Parameters"]
+    assert (params["projection.line.type"], params["projection.line.values"]) == ("enum", "line-1,line-2")
+
+
+def test_queryable_outputs_name_database_table_and_workgroup(queryable):
+    outputs = queryable.to_json()["Outputs"]
+    values = {k: v["Value"] for k, v in outputs.items() if k.startswith("ParquetTable")}
+    assert sorted(v for k, v in values.items() if re.match(r"^ParquetTable(DatabaseName|TableName|WorkGroupName)Output", k)) == [
+        "line_telemetry", "plant", "plant-line_telemetry"]
+
+
 # --- errors cross the language boundary ------------------------------------------------------------------------
 
 def test_invalid_props_raise_in_python():
@@ -330,6 +407,11 @@ def test_invalid_props_raise_in_python():
         lib.IotCoreFirehosePipeline(Stack(App(), "Invalid"), "Pipeline", topic="iot-test-topic/+")
     with pytest.raises(Exception, match="at least one column"):
         lib.ParsedFormat.csv(columns=[])
+    with pytest.raises(Exception, match=r'"Temp" has uppercase letters'):
+        lib.IotCoreFirehosePipeline(Stack(App(), "InvalidTable"), "Pipeline", topic="t",
+            table=lib.TableOptions(columns=[lib.Column(name="Temp", type=lib.ColumnType.DOUBLE)]))
+    with pytest.raises(Exception, match="precision 40 is out of range"):
+        lib.ColumnType.decimal(40, 2)
 
 
 # --- the app as a CDK app, and the README -----------------------------------------------------------------------
@@ -341,7 +423,7 @@ def test_python_app_synthesizes_a_cloud_assembly_with_the_bundled_handlers():
     out = pathlib.Path(namespace["app"].synth().directory)
     manifest = json.loads((out / "manifest.json").read_text())
     stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
-    assert stacks == ["CustomParsers", "Telemetry"]
+    assert stacks == ["CustomParsers", "Queryable", "Telemetry"]
     template = json.loads((out / "Telemetry.template.json").read_text())
     assert [r["Type"] for r in template["Resources"].values()].count("AWS::KinesisFirehose::DeliveryStream") == 1
     # the handlers bundled into the wheel (assets/) are in the assembly, and they are the real bundles

@@ -18,8 +18,17 @@ import software.amazon.awscdk.Size;
 import software.amazon.awscdk.Stack;
 // [/README:java-imports]
 
+import io.github.cdkiotcorefirehosepipeline.Column;
+import io.github.cdkiotcorefirehosepipeline.ColumnType;
 import io.github.cdkiotcorefirehosepipeline.CsvOptions;
 import io.github.cdkiotcorefirehosepipeline.FunctionParserOptions;
+import io.github.cdkiotcorefirehosepipeline.ParquetCompression;
+import io.github.cdkiotcorefirehosepipeline.ParquetOptions;
+import io.github.cdkiotcorefirehosepipeline.PartitionKey;
+import io.github.cdkiotcorefirehosepipeline.TableFormat;
+import io.github.cdkiotcorefirehosepipeline.TableOptions;
+import io.github.cdkiotcorefirehosepipeline.WorkGroupOptions;
+import java.util.Map;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
@@ -34,6 +43,9 @@ import software.amazon.awscdk.services.lambda.Runtime;
  *   <li>{@code CustomParsers}: the reference parser with CSV output, and {@code Parser.fromFunction} with a
  *       Lambda function (inline Python code) that implements the Firehose data-transformation contract; default
  *       monitoring and AWS-managed encryption.</li>
+ *   <li>{@code Queryable}: two pipelines with a queryable table in one Glue database: JSON Lines (nested and
+ *       decimal columns, a workgroup with its own cutoff and expiry) and Parquet with dynamic partitioning (known
+ *       partition values).</li>
  * </ul>
  */
 public final class TelemetryApp {
@@ -65,7 +77,8 @@ public final class TelemetryApp {
     /** What the app built, for the tests. */
     public record Example(App app, Stack stack, IotCoreFirehosePipeline pipeline, Stack custom,
                           IotCoreFirehosePipeline csvPipeline, Function parserFunction,
-                          IotCoreFirehosePipeline functionPipeline) {
+                          IotCoreFirehosePipeline functionPipeline, Stack queryable,
+                          IotCoreFirehosePipeline jsonTablePipeline, IotCoreFirehosePipeline parquetPipeline) {
     }
 
     private TelemetryApp() {
@@ -120,7 +133,48 @@ public final class TelemetryApp {
                         .build()))
                 .build();
 
-        return new Example(app, stack, pipeline, custom, csvPipeline, parserFunction, functionPipeline);
+        Stack queryable = new Stack(app, "Queryable");
+
+        IotCoreFirehosePipeline jsonTablePipeline = IotCoreFirehosePipeline.Builder.create(queryable, "JsonTable")
+                .topic("plant/json")
+                .parser(Parser.reference(ReferenceParserOptions.builder()
+                        .format(ParsedFormat.jsonLines(JsonLinesOptions.builder().topicSegmentFields(List.of("device")).build()))
+                        .build()))
+                .table(TableOptions.builder()
+                        .databaseName("plant")
+                        .columns(List.of(
+                                Column.builder().name("device").type(ColumnType.STRING).comment("topic level after the base topic").build(),
+                                Column.builder().name("reading").type(ColumnType.struct(List.of(
+                                        Column.builder().name("celsius").type(ColumnType.DOUBLE).build(),
+                                        Column.builder().name("tags").type(ColumnType.array(ColumnType.STRING)).build()))).build(),
+                                Column.builder().name("price").type(ColumnType.decimal(10, 2)).build(),
+                                Column.builder().name("arrival_timestamp").type(ColumnType.BIGINT).build()))
+                        .workGroup(WorkGroupOptions.builder()
+                                .bytesScannedCutoffPerQuery(Size.gibibytes(1))
+                                .resultsExpiration(Duration.days(7))
+                                .build())
+                        .build())
+                .build();
+
+        IotCoreFirehosePipeline parquetPipeline = IotCoreFirehosePipeline.Builder.create(queryable, "ParquetTable")
+                .topic("plant/lines")
+                .dynamicPartitioning(true)
+                .parser(Parser.reference(ReferenceParserOptions.builder()
+                        .partitionKeys(List.of(PartitionKey.topicLevel("line", 2)))
+                        .build()))
+                .table(TableOptions.builder()
+                        .databaseName("plant")
+                        .tableName("line_telemetry")
+                        .columns(List.of(
+                                Column.builder().name("temp").type(ColumnType.DOUBLE).build(),
+                                Column.builder().name("arrival_timestamp").type(ColumnType.BIGINT).build()))
+                        .format(TableFormat.parquet(ParquetOptions.builder().compression(ParquetCompression.GZIP).build()))
+                        .partitionKeyValues(Map.of("line", List.of("line-1", "line-2")))
+                        .build())
+                .build();
+
+        return new Example(app, stack, pipeline, custom, csvPipeline, parserFunction, functionPipeline, queryable,
+                jsonTablePipeline, parquetPipeline);
     }
 
     public static void main(final String[] args) {

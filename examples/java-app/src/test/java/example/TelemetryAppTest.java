@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.cdkiotcorefirehosepipeline.Column;
+import io.github.cdkiotcorefirehosepipeline.ColumnType;
 import io.github.cdkiotcorefirehosepipeline.CsvOptions;
 import io.github.cdkiotcorefirehosepipeline.DeviceCertificate;
 import io.github.cdkiotcorefirehosepipeline.DeviceCertificateSource;
@@ -16,6 +18,7 @@ import io.github.cdkiotcorefirehosepipeline.ParserDelivery;
 import io.github.cdkiotcorefirehosepipeline.ParserDeliveryMode;
 import io.github.cdkiotcorefirehosepipeline.PipelineEncryption;
 import io.github.cdkiotcorefirehosepipeline.PipelineEncryptionKind;
+import io.github.cdkiotcorefirehosepipeline.TableOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,12 +52,14 @@ class TelemetryAppTest {
     private static TelemetryApp.Example ex;
     private static Template telemetry;
     private static Template custom;
+    private static Template queryable;
 
     @BeforeAll
     static void synthesize() {
         ex = TelemetryApp.build();
         telemetry = Template.fromStack(ex.stack());
         custom = Template.fromStack(ex.custom());
+        queryable = Template.fromStack(ex.queryable());
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
@@ -391,6 +396,94 @@ class TelemetryAppTest {
         custom.resourceCountIs("AWS::CloudWatch::Dashboard", 2);
     }
 
+    // --- Queryable stack: Glue tables with partition projection, Athena workgroups, Parquet ------------------------
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> glueTable(final String name) {
+        List<Map<String, Object>> tables = new ArrayList<>();
+        for (Map<String, Object> resource : queryable.findResources("AWS::Glue::Table").values()) {
+            Map<String, Object> p = (Map<String, Object>) resource.get("Properties");
+            if (name.equals(((Map<String, Object>) p.get("TableInput")).get("Name"))) {
+                tables.add(p);
+            }
+        }
+        assertEquals(1, tables.size(), name);
+        return tables.get(0);
+    }
+
+    @Test
+    void twoTablesShareOneGlueDatabase() {
+        queryable.resourceCountIs("AWS::Glue::Database", 1);
+        queryable.hasResourceProperties("AWS::Glue::Database", Map.of("DatabaseInput", Match.objectLike(Map.of("Name", "plant"))));
+        queryable.resourceCountIs("AWS::Glue::Table", 2);
+        queryable.resourceCountIs("AWS::Athena::WorkGroup", 2);
+        assertEquals(List.of("plant", "json_table", "plant-json_table"), List.of(ex.jsonTablePipeline().getDatabaseName(),
+                ex.jsonTablePipeline().getTableName(), ex.jsonTablePipeline().getWorkGroupName()));
+        assertEquals("line_telemetry", ex.parquetPipeline().getTableName());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void jsonTableHasTheColumnsAndTheDefaultProjection() {
+        Map<String, Object> input = (Map<String, Object>) glueTable("json_table").get("TableInput");
+        Map<String, Object> descriptor = (Map<String, Object>) input.get("StorageDescriptor");
+        List<String> columns = new ArrayList<>();
+        for (Map<String, Object> c : (List<Map<String, Object>>) descriptor.get("Columns")) {
+            columns.add(c.get("Name") + " " + c.get("Type"));
+        }
+        assertEquals(List.of("device string", "reading struct<celsius:double,tags:array<string>>", "price decimal(10,2)",
+                "arrival_timestamp bigint"), columns);
+        assertEquals("org.openx.data.jsonserde.JsonSerDe",
+                ((Map<String, Object>) descriptor.get("SerdeInfo")).get("SerializationLibrary"));
+        List<String> keys = new ArrayList<>();
+        for (Map<String, Object> k : (List<Map<String, Object>>) input.get("PartitionKeys")) {
+            keys.add(k.get("Name") + " " + k.get("Type"));
+        }
+        assertEquals(List.of("year int", "month int", "day int", "hour int"), keys);
+        Map<String, Object> params = (Map<String, Object>) input.get("Parameters");
+        assertEquals("true", params.get("projection.enabled"));
+        assertEquals("integer", params.get("projection.hour.type"));
+        assertEquals("0,23", params.get("projection.hour.range"));
+        assertTrue(String.valueOf(params.get("storage.location.template"))
+                .contains("/parsed/year=${year}/month=${month}/day=${day}/hour=${hour}/"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void jsonTableWorkGroupUsesItsOptions() {
+        Map<String, Object> workGroup = null;
+        for (Map<String, Object> resource : queryable.findResources("AWS::Athena::WorkGroup").values()) {
+            Map<String, Object> p = (Map<String, Object>) resource.get("Properties");
+            if ("plant-json_table".equals(p.get("Name"))) {
+                workGroup = p;
+            }
+        }
+        assertNotNull(workGroup);
+        Map<String, Object> config = (Map<String, Object>) workGroup.get("WorkGroupConfiguration");
+        assertEquals(1073741824L, ((Number) config.get("BytesScannedCutoffPerQuery")).longValue());
+        assertEquals(true, config.get("EnforceWorkGroupConfiguration"));
+        assertEquals(true, config.get("PublishCloudWatchMetricsEnabled"));
+        String bucketId = idOf(resolve(ex.queryable(), ex.jsonTablePipeline().getQueryResultsBucket().getBucketName()));
+        Map<String, Object> bucket = props(queryable, bucketId);
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) ((Map<String, Object>) bucket.get("LifecycleConfiguration")).get("Rules");
+        assertEquals(7, ((Number) rules.get(0).get("ExpirationInDays")).intValue());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void parquetTableConvertsRecordsAndProjectsTheKnownPartitionValues() {
+        Map<String, Object> destination = s3Destination(queryable, ex.parquetPipeline(), ex.queryable());
+        Map<String, Object> conversion = (Map<String, Object>) destination.get("DataFormatConversionConfiguration");
+        assertEquals(Map.of("Serializer", Map.of("ParquetSerDe", Map.of("Compression", "GZIP"))), conversion.get("OutputFormatConfiguration"));
+        Map<String, Object> schema = (Map<String, Object>) conversion.get("SchemaConfiguration");
+        assertEquals(List.of("plant", "line_telemetry"), List.of(schema.get("DatabaseName"), schema.get("TableName")));
+        assertEquals("UNCOMPRESSED", destination.get("CompressionFormat"));
+        Map<String, Object> input = (Map<String, Object>) glueTable("line_telemetry").get("TableInput");
+        Map<String, Object> params = (Map<String, Object>) input.get("Parameters");
+        assertEquals(List.of("enum", "line-1,line-2"), List.of(params.get("projection.line.type"), params.get("projection.line.values")));
+        assertEquals("line", ((List<Map<String, Object>>) input.get("PartitionKeys")).get(0).get("Name"));
+    }
+
     // --- errors cross the language boundary ------------------------------------------------------------------------
 
     @Test
@@ -402,6 +495,11 @@ class TelemetryAppTest {
         RuntimeException noColumns = assertThrows(RuntimeException.class, () ->
                 ParsedFormat.csv(CsvOptions.builder().columns(List.of()).build()));
         assertTrue(noColumns.getMessage().contains("at least one column"), noColumns.getMessage());
+        RuntimeException upper = assertThrows(RuntimeException.class, () ->
+                IotCoreFirehosePipeline.Builder.create(new Stack(new App(), "InvalidTable"), "Pipeline").topic("t")
+                        .table(TableOptions.builder().columns(List.of(Column.builder().name("Temp").type(ColumnType.DOUBLE).build())).build())
+                        .build());
+        assertTrue(upper.getMessage().contains("\"Temp\" has uppercase letters"), upper.getMessage());
     }
 
     // --- the app as a CDK app, and the README -----------------------------------------------------------------------
@@ -409,7 +507,7 @@ class TelemetryAppTest {
     @Test
     void appSynthesizesACloudAssemblyWithTheBundledHandlers() throws IOException {
         CloudAssembly assembly = TelemetryApp.build().app().synth();
-        assertEquals(List.of("CustomParsers", "Telemetry"),
+        assertEquals(List.of("CustomParsers", "Queryable", "Telemetry"),
                 assembly.getStacks().stream().map(s -> s.getStackName()).sorted().toList());
         Path out = Paths.get(assembly.getDirectory());
         String template = Files.readString(out.resolve("Telemetry.template.json"));
