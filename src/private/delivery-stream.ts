@@ -9,6 +9,7 @@ import {
   DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, partitionedDataOutputPrefix, PIPELINE_CONSTRUCT_IDS,
 } from '../contract';
 import { ParserConfig } from '../parser';
+import { FirehoseRole } from './firehose-role';
 import { ExplicitLambdaProcessor } from './processor';
 import { invalid, validateMebibytes, validatePrefixes, validateSeconds } from './validation';
 
@@ -66,12 +67,19 @@ export interface DeliveryStreamOptions {
   readonly encryptionKey?: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The name prefix of the pipeline's log groups (`pipelineLogGroupPrefix`). */
+  readonly logGroupPrefix: string;
 }
 
-/** The stream and its log group. */
+/** The stream, its log group and its role. */
 export interface PipelineDeliveryStream {
   readonly stream: firehose.DeliveryStream;
   readonly logGroup: logs.LogGroup;
+  /**
+   * The stream's role. It ignores S3 and KMS grants (see `FirehoseRole`): add statements for anything else to it
+   * (aws-cdk-lib's grants through the destination, e.g. record format conversion's Glue table, reach it as they are).
+   */
+  readonly role: FirehoseRole;
 }
 
 /**
@@ -103,11 +111,19 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
 
   // --- the stream -----------------------------------------------------------------------------------
   const logGroup = new logs.LogGroup(pipeline, 'DeliveryLogGroup', {
+    logGroupName: `${options.logGroupPrefix}delivery`,
     retention: options.logRetention,
     removalPolicy: options.removalPolicy,
     encryptionKey: options.encryptionKey,
   });
+  // The stream's own least-privilege role instead of the one the destination would create (see FirehoseRole).
+  const role = new FirehoseRole(pipeline, 'DeliveryStreamRole');
+  role.allowBuckets([
+    { bucket: options.parsedBucket, prefixes: [dataOutputPrefix, errorOutputPrefix] },
+    ...(backupEnabled ? [{ bucket: options.rawBucket, prefixes: [backupPrefix, backupErrorPrefix] }] : []),
+  ], options.encryptionKey);
   const destination = new firehose.S3Bucket(options.parsedBucket, {
+    role,
     bufferingInterval: buffering.interval,
     bufferingSize: buffering.size,
     compression,
@@ -136,6 +152,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
   const id = dynamicPartitioning ? PIPELINE_CONSTRUCT_IDS.partitionedDeliveryStream : PIPELINE_CONSTRUCT_IDS.deliveryStream;
   const stream = new firehose.DeliveryStream(pipeline, id, {
     destination,
+    role,
     encryption: options.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(options.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
@@ -147,5 +164,5 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     );
     Annotations.of(pipeline).addInfo('dynamicPartitioning: Firehose can enable it only at stream creation; turning it on or off replaces the delivery stream.');
   }
-  return { stream, logGroup };
+  return { stream, logGroup, role };
 }

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { addCheckovSkips } from './checkov';
 import { addNagSuppressions } from './nag';
 
 /**
@@ -25,10 +26,13 @@ export function assetDir(name: string): string {
 export function loggingRole(scope: Construct, id: string, props: {
   readonly description: string;
   readonly retention: logs.RetentionDays;
+  /** @default - a generated name */
+  readonly logGroupName?: string;
   readonly removalPolicy?: RemovalPolicy;
   readonly encryptionKey?: kms.IKey;
 }): { role: iam.Role; logGroup: logs.LogGroup } {
   const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    logGroupName: props.logGroupName,
     retention: props.retention,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     encryptionKey: props.encryptionKey,
@@ -51,6 +55,8 @@ export interface BundledFunctionProps {
   readonly memorySize: number;
   readonly environment?: { [key: string]: string };
   readonly logRetention: logs.RetentionDays;
+  /** @default - a generated name */
+  readonly logGroupName?: string;
   readonly removalPolicy?: RemovalPolicy;
   readonly encryptionKey?: kms.IKey;
 }
@@ -70,6 +76,7 @@ export class BundledFunction extends Construct {
     const { role, logGroup } = loggingRole(this, '', {
       description: props.description,
       retention: props.logRetention,
+      logGroupName: props.logGroupName,
       removalPolicy: props.removalPolicy,
       encryptionKey: props.encryptionKey,
     });
@@ -90,5 +97,19 @@ export class BundledFunction extends Construct {
     addNagSuppressions(this.function, [
       { id: 'AwsSolutions-L1', reason: 'The runtime is pinned on purpose (HANDLER_RUNTIME) so that runtime upgrades are deliberate, tested releases of this library.' },
     ]);
+    addFunctionCheckovSkips(this.function);
   }
+}
+
+/**
+ * The checkov checks that do not apply to the library's functions (the parser, the certificate provider, the
+ * custom-resource frameworks), each with its reason, on exactly that function.
+ */
+export function addFunctionCheckovSkips(fn: IConstruct): void {
+  addCheckovSkips(fn, [
+    { id: 'CKV_AWS_116', comment: 'Invoked synchronously (by Firehose, or by CloudFormation through a custom-resource framework), which retries itself; a dead-letter queue applies to asynchronous invocations only.' },
+    { id: 'CKV_AWS_117', comment: 'Calls public AWS APIs only (S3, IoT, Secrets Manager) and needs no private network; a VPC would add NAT or endpoints without isolating anything.' },
+    { id: 'CKV_AWS_115', comment: 'Firehose and CloudFormation bound the invocations themselves; reserved concurrency would take from the account\'s unreserved pool and could throttle the stream.' },
+    { id: 'CKV_AWS_173', comment: 'The environment holds configuration only (format, prefixes, bucket name), no secrets; Lambda encrypts it at rest with its AWS-managed key.' },
+  ]);
 }
