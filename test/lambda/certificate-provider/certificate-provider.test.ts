@@ -324,7 +324,10 @@ describe('Update', () => {
     const puts = secretsMock.commandCalls(PutSecretValueCommand);
     expect(puts.map((call) => call.args[0].input.SecretId)).toEqual([OTHER_SECRET_ARN]);
     expect(JSON.parse(puts[0].args[0].input.SecretString!).privateKey).toBe(NEW_CERT.privateKey);
-    expect(secretsMock.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({ SecretId: OTHER_SECRET_ARN, Tags: [{ Key: CERTIFICATE_ID_TAG, Value: NEW_CERT.certificateId }] });
+    expect(secretsMock.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({
+      SecretId: OTHER_SECRET_ARN,
+      Tags: [{ Key: CERTIFICATE_ID_TAG, Value: NEW_CERT.certificateId }],
+    });
     expectNoKeyMaterialLogged(CERT, NEW_CERT);
   });
 
@@ -339,7 +342,10 @@ describe('Update', () => {
     const response = await handler(updateEvent(NEW_CERT.certificateId, OTHER_SECRET_ARN, SECRET_ARN));
 
     // THEN the previous certificate is back: CloudFormation's cleanup then deletes NEW_CERT (named by its own secret)
-    expect(response).toEqual({ PhysicalResourceId: CERT.certificateId, Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn } });
+    expect(response).toEqual({
+      PhysicalResourceId: CERT.certificateId,
+      Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
+    });
     expect(iotMock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
     expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
 
