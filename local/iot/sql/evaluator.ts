@@ -157,6 +157,41 @@ export function compileExpression(e: Expr): CompiledExpression {
   }
 }
 
+/** A compiled SELECT item: `*`, or a named expression. */
+type SelectItem = { readonly star: true } | { readonly star: false; readonly name: string; readonly value: CompiledExpression };
+
+/**
+ * Builds the SELECT output of `*` combined with named items. When a payload key of `*` has the name of a named item
+ * (`SELECT *, topic() AS topic` on a payload with its own `topic`), the AWS IoT SQL reference does not say which
+ * value wins (iot-sql-select.html documents only that `SELECT *, 15 AS speed` adds `speed` to the payload). The
+ * local runner lets the named item win, wherever it stands in the list, and keeps the key at its first position; a
+ * named item whose value is Undefined is left out and the payload's value stays. Do not rely on this on AWS: the
+ * construct's default rule keeps such payloads out with `WHERE isUndefined(topic)` (WHERE sees the payload's keys,
+ * not the aliases: iot-sql-where.html), so the collision never happens there.
+ */
+function mergeSelect(items: readonly SelectItem[], m: SqlMessage): SqlObject {
+  const named = new Map<string, SqlValue>();
+  for (const item of items) {
+    if (!item.star) {
+      const v = item.value(m);
+      if (v !== undefined) named.set(item.name, v);
+    }
+  }
+  const out: SqlObject = {};
+  for (const item of items) {
+    if (item.star) {
+      const json = payloadJson(m);
+      if (!isObject(json)) {
+        throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
+      }
+      for (const key of Object.keys(json)) out[key] = named.has(key) ? named.get(key) : json[key];
+    } else if (named.has(item.name)) {
+      out[item.name] = named.get(item.name);
+    }
+  }
+  return out;
+}
+
 /** Compiles a statement (throws SqlError). */
 export function compileSql(sql: string): SqlStatement {
   const parsed = parseSql(sql);
@@ -178,20 +213,7 @@ export function compileSql(sql: string): SqlStatement {
         const json = payloadJson(m);
         return isObject(json) ? { kind: 'json', value: json } : { kind: 'raw', payload: m.payload };
       }
-      const out: SqlObject = {};
-      for (const item of items) {
-        if (item.star) {
-          const json = payloadJson(m);
-          if (!isObject(json)) {
-            throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
-          }
-          for (const key of Object.keys(json)) out[key] = json[key];
-        } else {
-          const v = item.value(m);
-          if (v !== undefined) out[item.name] = v;
-        }
-      }
-      return { kind: 'json', value: out };
+      return { kind: 'json', value: mergeSelect(items, m) };
     },
   };
 }
