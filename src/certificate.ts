@@ -8,7 +8,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ID_TAG, CERTIFICATE_RESOURCE_TYPE, PIPELINE_CONSTRUCT_IDS } from './contract';
 import { addCheckovSkips } from './private/checkov';
-import { addFunctionCheckovSkips, BundledFunction, loggingRole } from './private/functions';
+import { addFunctionCheckovSkips, BundledFunction, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './private/functions';
 import { addNagSuppressions } from './private/nag';
 
 /**
@@ -174,13 +174,12 @@ function bindGenerated(scope: Construct, generated: GeneratedCertificateOptions,
   });
   const noRotation = 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.';
   addNagSuppressions(secret, [{ id: 'AwsSolutions-SMG4', reason: noRotation }]);
-  addCheckovSkips(secret, [
-    { id: 'CKV2_AWS_57', comment: noRotation },
-    ...(options.encryptionKey ? [] : [{
+  if (!options.encryptionKey) {
+    addCheckovSkips(secret, [{
       id: 'CKV_AWS_149',
       comment: 'The AWS-managed key of Secrets Manager by default (`encryption: PipelineEncryption.awsManaged()`); `PipelineEncryption.customerManaged()` uses the pipeline key.',
-    }]),
-  ]);
+    }]);
+  }
   const provider = CertificateProvider.getOrCreate(scope);
   provider.grantWrite(secret, options.encryptionKey);
   protectSecret(secret, provider.role);
@@ -249,6 +248,7 @@ class CertificateProvider extends Construct {
       timeout: Duration.minutes(2),
       memorySize: 256,
       logRetention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     // CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support
     // no resource-level permission; the certificate actions are scoped to certificates of this account/region.
@@ -266,6 +266,7 @@ class CertificateProvider extends Construct {
     const framework = loggingRole(this, 'Framework', {
       description: 'Custom-resource framework for AWS IoT device certificates',
       retention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler.function,
@@ -291,7 +292,7 @@ class CertificateProvider extends Construct {
     addNagSuppressions(frameworkFunction, [
       { id: 'AwsSolutions-L1', reason: 'The provider framework function\'s runtime is chosen by aws-cdk-lib\'s custom-resources Provider.' },
     ]);
-    addFunctionCheckovSkips(frameworkFunction);
+    addFunctionCheckovSkips(frameworkFunction, true);
   }
 
   /**

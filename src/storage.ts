@@ -124,8 +124,6 @@ export class PipelineStorage extends Construct {
       ]);
       addCheckovSkips(logs, [
         { id: 'CKV_AWS_18', comment: 'This is the server-access-log bucket itself; logging it into itself would loop.' },
-        { id: 'CKV_AWS_145', comment: 'S3 server access logging delivers only to SSE-S3 buckets (not SSE-KMS); this bucket is SSE-S3.' },
-        ...COMMON_BUCKET_SKIPS,
       ]);
       this.accessLogsBucket = logs;
     }
@@ -144,13 +142,6 @@ export class PipelineStorage extends Construct {
         lifecycleRules: [noncurrentVersions, ...rules],
       });
       logInto(bucket, logs!, prefix);
-      addCheckovSkips(bucket, [
-        ...(props.encryptionKey ? [] : [{
-          id: 'CKV_AWS_145',
-          comment: 'SSE-S3 by default (`encryption: PipelineEncryption.awsManaged()`); `PipelineEncryption.customerManaged()` makes it SSE-KMS.',
-        }]),
-        ...COMMON_BUCKET_SKIPS,
-      ]);
       return bucket;
     };
 
@@ -159,14 +150,24 @@ export class PipelineStorage extends Construct {
       { id: 'expire-rule-errors', prefix: RULE_ERRORS_PREFIX, expiration: ruleErrorDays },
       { id: 'expire-rejected-messages', prefix: REJECTED_MESSAGES_PREFIX, expiration: ruleErrorDays },
     ]);
+    if (autoDeleteObjects && logs) explainAutoDeleteProvider(this);
   }
 }
 
-/** The checkov checks that do not apply to any bucket of the pipeline. */
-const COMMON_BUCKET_SKIPS = [
-  { id: 'CKV_AWS_144', comment: 'Cross-region replication is a disaster-recovery choice of the user (a second region, its cost); the bucket is versioned.' },
-  { id: 'CKV2_AWS_62', comment: 'No consumer of S3 event notifications is part of the pipeline; users add their own.' },
-];
+/**
+ * aws-cdk-lib's auto-delete-objects provider (one per stack, created with the first bucket that auto-deletes): its
+ * function runs only when a bucket is deleted. checkov's findings on it, each with its reason, on exactly that
+ * function.
+ */
+function explainAutoDeleteProvider(scope: Construct): void {
+  const handler = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider')?.node.tryFindChild('Handler');
+  if (!handler) return;
+  addCheckovSkips(handler, [
+    { id: 'CKV_AWS_116', comment: 'aws-cdk-lib\'s auto-delete-objects provider: invoked synchronously by CloudFormation when a bucket is deleted; a dead-letter queue applies to asynchronous invocations only.' },
+    { id: 'CKV_AWS_117', comment: 'aws-cdk-lib\'s auto-delete-objects provider: calls the public S3 API only; a VPC would add NAT or endpoints without isolating anything.' },
+    { id: 'CKV_AWS_115', comment: 'aws-cdk-lib\'s auto-delete-objects provider: runs only when CloudFormation deletes a bucket; reserved concurrency would take from the account\'s pool.' },
+  ]);
+}
 
 /**
  * Sends the server access logs of `source` to `logs` under `prefix`: the source bucket's logging configuration plus

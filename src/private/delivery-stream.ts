@@ -9,7 +9,9 @@ import {
   DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, partitionedDataOutputPrefix, PIPELINE_CONSTRUCT_IDS,
 } from '../contract';
 import { ParserConfig } from '../parser';
+import { addCheckovSkips } from './checkov';
 import { FirehoseRole } from './firehose-role';
+import { PIPELINE_LOG_GROUP_WITHOUT_KEY } from './functions';
 import { ExplicitLambdaProcessor } from './processor';
 import { invalid, validateMebibytes, validatePrefixes, validateSeconds } from './validation';
 
@@ -116,6 +118,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     removalPolicy: options.removalPolicy,
     encryptionKey: options.encryptionKey,
   });
+  if (!options.encryptionKey) addCheckovSkips(logGroup, [PIPELINE_LOG_GROUP_WITHOUT_KEY]);
   // The stream's own least-privilege role instead of the one the destination would create (see FirehoseRole).
   const role = new FirehoseRole(pipeline, 'DeliveryStreamRole');
   role.allowBuckets([

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DATA_ENDPOINT_OUTPUT_ID } from '../contract';
-import { addFunctionCheckovSkips, loggingRole } from './functions';
+import { addFunctionCheckovSkips, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './functions';
 import { addNagSuppressions } from './nag';
 
 /**
@@ -34,6 +34,7 @@ export class DataAtsEndpoint extends Construct {
     const { role, logGroup } = loggingRole(this, '', {
       description: 'Looks up the AWS IoT data endpoint (iot:DescribeEndpoint)',
       retention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     const lookup = new cr.AwsCustomResource(this, 'Lookup', {
       role,
@@ -60,7 +61,7 @@ export class DataAtsEndpoint extends Construct {
       addNagSuppressions(singleton, [
         { id: 'AwsSolutions-L1', reason: 'The AwsCustomResource singleton function\'s runtime is chosen by aws-cdk-lib.' },
       ]);
-      addFunctionCheckovSkips(singleton);
+      addFunctionCheckovSkips(singleton, false);
     }
   }
 }
