@@ -10,7 +10,7 @@ import {
   PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
 import { BundledFunction } from './private/functions';
-import { addNagSuppressions } from './private/nag';
+import { addNagSuppressions, NAG_BUCKET_ARN } from './private/nag';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
 
 /**
@@ -480,7 +480,7 @@ class ReferenceParser implements IParser {
       addNagSuppressions(parser.role.node.findChild('DefaultPolicy'), [{
         id: 'AwsSolutions-IAM5',
         reason: 'The parser writes its own objects (direct delivery) under its prefix of the parsed bucket; keys are derived per batch.',
-        appliesTo: [{ regex: '/^Resource::(<[^>*]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/*]+)\\/[^*]+\\*$/g' }],
+        appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/[^*]+\\*$/g` }],
       }]);
       options.encryptionKey?.grant(parser.role, 'kms:GenerateDataKey');
     }

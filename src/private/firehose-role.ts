@@ -3,8 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
-import { addNagSuppressions } from './nag';
-import { NAG_BUCKET_ARN } from './topic-rule';
+import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 
 /** The S3 actions Firehose needs on an S3 destination (Firehose developer guide, "Grant Firehose access to an Amazon S3 destination"). */
 export const FIREHOSE_BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];

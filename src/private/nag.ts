@@ -2,6 +2,12 @@ import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
+ * How cdk-nag renders the ARN of one of the pipeline's buckets in a finding: `<LogicalId.Arn>` for a bucket in the
+ * stack, `arn:<AWS::Partition>:s3:::name` for an imported one.
+ */
+export const NAG_BUCKET_ARN = '(<[^>*]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/*]+)';
+
+/**
  * One cdk-nag suppression: the rule id, why it does not apply, and — for rules that report findings —
  * exactly which findings (`appliesTo`, a literal finding or `{ regex }`).
  */

@@ -10,7 +10,7 @@ import {
   rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
 import { iotArn } from './iot-policy';
-import { addNagSuppressions } from './nag';
+import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { invalid } from './validation';
 
 /** The rule's SQL: the given statement (checked for its shape) or the default for the topic. */
@@ -145,12 +145,6 @@ function ruleRole(scope: Construct, id: string, ruleName: string, description: s
 function errorAction(rawBucket: s3.IBucket, role: iam.IRole): iot.CfnTopicRule.ActionProperty {
   return { s3: { bucketName: rawBucket.bucketName, key: RULE_ERRORS_KEY, roleArn: role.roleArn } };
 }
-
-/**
- * How cdk-nag renders the ARN of one of the pipeline's buckets: `<LogicalId.Arn>` for a bucket in the stack,
- * `arn:<AWS::Partition>:s3:::name` for an imported one.
- */
-export const NAG_BUCKET_ARN = '(<[^>*]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/*]+)';
 
 /** A cdk-nag IAM5 suppression, on exactly this policy, of object wildcards under the rule prefixes. */
 function suppressObjectWildcard(policy: iam.Policy, prefix: string, reason: string): void {
