@@ -17,8 +17,8 @@ export interface FirehoseBucketAccess {
 }
 
 /**
- * The delivery stream's role (`<pipeline>/DeliveryStreamRole`): only Firehose of this account may assume it
- * (`aws:SourceAccount`), and it holds only what the stream needs: the S3 actions of the Firehose developer guide on the
+ * The delivery stream's role (`<pipeline>/DeliveryStreamRole`): only Firehose for a delivery stream of this account and
+ * region may assume it (`aws:SourceAccount`, `aws:SourceArn`), and it holds only what the stream needs: the S3 actions of the Firehose developer guide on the
  * destination and backup buckets, object actions only under the prefixes the stream writes to; `kms:GenerateDataKey`
  * and `kms:Decrypt` through S3 for those buckets when a customer-managed key encrypts them; and whatever else the
  * aws-cdk-lib destination grants (writing to its log group, invoking the processor, record format conversion's Glue
@@ -33,7 +33,14 @@ export class FirehoseRole extends iam.Role {
 
   constructor(scope: Construct, id: string) {
     super(scope, id, {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      // The conditions aws-cdk-lib's own HTTP endpoint destination puts on Firehose's trust (confused deputy):
+      // this account, its delivery streams (the stream's ARN cannot be named: the stream references the role).
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': Stack.of(scope).formatArn({ service: 'firehose', resource: 'deliverystream', resourceName: '*' }) },
+        },
+      }),
       description: 'Lets the pipeline\'s Firehose delivery stream write to its buckets (no deletes), invoke its parser and log',
     });
   }

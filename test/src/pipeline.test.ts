@@ -364,7 +364,10 @@ describe('delivery stream', () => {
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { Service: 'firehose.amazonaws.com' },
-      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':firehose:eu-west-1:123456789012:deliverystream/*']] } },
+      },
     }]);
     expect(parameters(template).RoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any), 'Arn'] });
     const statements = firehoseStatements(stack, template);
