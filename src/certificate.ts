@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { CERTIFICATE_RESOURCE_TYPE, PIPELINE_CONSTRUCT_IDS } from './contract';
-import { BundledFunction, loggingRole } from './private/functions';
+import { CERTIFICATE_ID_TAG, CERTIFICATE_RESOURCE_TYPE, PIPELINE_CONSTRUCT_IDS } from './contract';
+import { addCheckovSkips } from './private/checkov';
+import { addFunctionCheckovSkips, BundledFunction, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './private/functions';
 import { addNagSuppressions } from './private/nag';
 
 /**
@@ -112,8 +113,9 @@ export class DeviceCertificate {
 
   /**
    * A key pair and certificate created by AWS IoT at deploy time (CreateKeysAndCertificate), stored in a
-   * Secrets Manager secret as JSON `{certificateId, certificateArn, certificatePem, privateKey, publicKey}`.
-   * On delete the certificate is detached, set INACTIVE and deleted.
+   * Secrets Manager secret as JSON `{certificateId, certificateArn, certificatePem, privateKey, publicKey}`; the
+   * secret's tag `iot-pipeline:certificate-id` names the certificate. On delete the certificate is detached, set
+   * INACTIVE and deleted — only a certificate that the secret's tag names (the provider acts on no other).
    */
   public static generated(options: GeneratedCertificateOptions = {}): DeviceCertificate {
     return new DeviceCertificate(DeviceCertificateSource.GENERATED, { generated: options });
@@ -170,11 +172,17 @@ function bindGenerated(scope: Construct, generated: GeneratedCertificateOptions,
     removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
     encryptionKey: options.encryptionKey,
   });
-  addNagSuppressions(secret, [
-    { id: 'AwsSolutions-SMG4', reason: 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.' },
-  ]);
+  const noRotation = 'The secret holds an X.509 certificate and its private key; rotating means issuing a new certificate, which Secrets Manager rotation cannot do.';
+  addNagSuppressions(secret, [{ id: 'AwsSolutions-SMG4', reason: noRotation }]);
+  if (!options.encryptionKey) {
+    addCheckovSkips(secret, [{
+      id: 'CKV_AWS_149',
+      comment: 'The AWS-managed key of Secrets Manager by default (`encryption: PipelineEncryption.awsManaged()`); `PipelineEncryption.customerManaged()` uses the pipeline key.',
+    }]);
+  }
   const provider = CertificateProvider.getOrCreate(scope);
   provider.grantWrite(secret, options.encryptionKey);
+  protectSecret(secret, provider.role);
   const resource = new CustomResource(scope, PIPELINE_CONSTRUCT_IDS.certificate, {
     serviceToken: provider.serviceToken,
     resourceType: CERTIFICATE_RESOURCE_TYPE,
@@ -185,6 +193,32 @@ function bindGenerated(scope: Construct, generated: GeneratedCertificateOptions,
     certificateId: resource.getAttString('CertificateId'),
     secret,
   };
+}
+
+/**
+ * The secret's resource policy: nobody outside this account (AWS services acting for it aside) may use it, whatever
+ * identity policies say, and the certificate provider, which only writes the key material, may never read it back.
+ */
+function protectSecret(secret: secretsmanager.Secret, providerRole: iam.IRole): void {
+  secret.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'OnlyThisAccount',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['secretsmanager:*'],
+    resources: ['*'],
+    conditions: {
+      StringNotEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+    },
+  }));
+  secret.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'TheCertificateProviderOnlyWrites',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: ['*'],
+    conditions: { ArnEquals: { 'aws:PrincipalArn': providerRole.roleArn } },
+  }));
 }
 
 /**
@@ -200,6 +234,11 @@ class CertificateProvider extends Construct {
   public readonly serviceToken: string;
   private readonly handler: BundledFunction;
 
+  /** The handler's role. */
+  public get role(): iam.IRole {
+    return this.handler.role;
+  }
+
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -209,9 +248,12 @@ class CertificateProvider extends Construct {
       timeout: Duration.minutes(2),
       memorySize: 256,
       logRetention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     // CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support
     // no resource-level permission; the certificate actions are scoped to certificates of this account/region.
+    // AWS IoT certificates cannot be tagged, so IAM cannot narrow them further: the handler acts only on the
+    // certificate that the tag of the secret it was given names (and the role can read tags only of those secrets).
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iot:CreateKeysAndCertificate', 'iot:ListPrincipalThings', 'iot:ListAttachedPolicies', 'iot:DetachThingPrincipal'],
       resources: ['*'],
@@ -224,6 +266,7 @@ class CertificateProvider extends Construct {
     const framework = loggingRole(this, 'Framework', {
       description: 'Custom-resource framework for AWS IoT device certificates',
       retention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler.function,
@@ -232,29 +275,39 @@ class CertificateProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
 
-    addNagSuppressions(this, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support no resource-level permission; the certificate actions act on certificates whose ids are only known at deploy time, within this account and region.',
-        appliesTo: [
-          'Resource::*',
-          { regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert\\/\\*$/g' },
-        ],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'The framework may invoke the onEvent handler and its versions (granted by the aws-cdk-lib Provider framework).',
-        appliesTo: [{ regex: '/^Resource::<.*OnEventFunction.*\\.Arn>:\\*$/g' }],
-      },
+    addNagSuppressions(this.handler.role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'CreateKeysAndCertificate, ListPrincipalThings, ListAttachedPolicies and DetachThingPrincipal support no resource-level permission; AWS IoT certificates cannot be tagged, so the certificate actions name certificates of this account and region, and the handler acts only on the certificate the tag of its secret names.',
+      appliesTo: [
+        'Resource::*',
+        { regex: '/^Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert\\/\\*$/g' },
+      ],
+    }]);
+    addNagSuppressions(framework.role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The framework may invoke the onEvent handler and its versions (granted by the aws-cdk-lib Provider framework).',
+      appliesTo: [{ regex: '/^Resource::<.*OnEventFunction.*\\.Arn>:\\*$/g' }],
+    }]);
+    const frameworkFunction = provider.node.findChild('framework-onEvent');
+    addNagSuppressions(frameworkFunction, [
       { id: 'AwsSolutions-L1', reason: 'The provider framework function\'s runtime is chosen by aws-cdk-lib\'s custom-resources Provider.' },
-    ], true);
+    ]);
+    addFunctionCheckovSkips(frameworkFunction, true);
   }
 
-  /** Lets the handler store a certificate in this secret (PutSecretValue, and the key's data key if any). */
+  /**
+   * Lets the handler store a certificate in this secret (PutSecretValue, and the key's data key if any) and mark it
+   * with the certificate's id (TagResource of that one tag key; DescribeSecret reads it back, without the value).
+   */
   public grantWrite(secret: secretsmanager.ISecret, encryptionKey?: kms.IKey): void {
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:PutSecretValue'],
+      actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
       resources: [secret.secretArn],
+    }));
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:TagResource'],
+      resources: [secret.secretArn],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CERTIFICATE_ID_TAG] } },
     }));
     encryptionKey?.grant(this.handler.role, 'kms:GenerateDataKey');
   }

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ERROR_OUTPUT_TYPES, RULE_ERRORS_PREFIX } from './contract';
+import { ERROR_OUTPUT_TYPES, REJECTED_MESSAGES_PREFIX, RULE_ERRORS_PREFIX } from './contract';
 
 /**
  * The monitoring of an `IotCoreFirehosePipeline` (its `monitoring` prop): CloudWatch alarms and a dashboard.
@@ -11,7 +11,7 @@ import { ERROR_OUTPUT_TYPES, RULE_ERRORS_PREFIX } from './contract';
 export interface MonitoringOptions {
   /**
    * Create CloudWatch alarms (data freshness, processing and delivery failures, throttling, put requests
-   * near quota, parser errors and throttles, IoT rule action and error-action failures).
+   * near quota, parser errors and throttles, IoT rule action and error-action failures, rejected messages).
    * @default true
    */
   readonly alarms?: boolean;
@@ -47,6 +47,12 @@ export interface PipelineMonitoringProps {
   readonly parserFunction: lambda.IFunction;
   /** The name of the pipeline's topic rule. */
   readonly topicRuleName: string;
+  /**
+   * The name of the pipeline's rejected-messages rule: an alarm fires when it keeps any message (a payload with its
+   * own `topic`: a device bug, or a device trying to pass for another topic).
+   * @default - no such rule, no alarm
+   */
+  readonly rejectedMessagesRuleName?: string;
   /** The Firehose buffering interval: the freshness threshold is derived from it. */
   readonly bufferingInterval: Duration;
   /**
@@ -81,7 +87,8 @@ const QUOTA_SHARE = 0.8;
  * Alarms and a dashboard for one pipeline. Thresholds derive from the pipeline's props: data freshness
  * above the buffering interval (×1.5 with dynamic partitioning) plus a margin, any failed parser invocation,
  * any failed S3 delivery, any throttled record, put requests above 80 % of the stream quota, parser errors
- * and throttles, and failed IoT rule actions (including the error action, which means lost messages).
+ * and throttles, failed IoT rule actions (including the error action, which means lost messages), and messages the
+ * rejected-messages rule kept out of the parsed data.
  */
 export class PipelineMonitoring extends Construct {
   /** All alarms, in a stable order. */
@@ -156,13 +163,19 @@ export class PipelineMonitoring extends Construct {
       `The IoT rule failed to put messages into Firehose; they went to the error action (raw bucket ${RULE_ERRORS_PREFIX}).`, 0, above);
     alarm('RuleErrorActionFailures', errorActionFailure,
       'The IoT rule\'s error action failed too: these messages are LOST. Check the rule role and the raw bucket.', 0, above);
+    const rejected = props.rejectedMessagesRuleName !== undefined ? iot('TopicMatch', { RuleName: props.rejectedMessagesRuleName }) : undefined;
+    if (rejected) {
+      alarm('RejectedMessages', rejected,
+        `A device published a payload with its own "topic" key: kept out of the parsed data, in the raw bucket under ${REJECTED_MESSAGES_PREFIX}<date>/<client id>/. A device bug, or a device trying to pass for another.`,
+        0, above);
+    }
 
     if (props.dashboard ?? true) {
       this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
         defaultInterval: Duration.hours(3),
       });
       this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({ title: 'IoT rule: matched, failed', left: [topicMatch, ruleFailure, errorActionFailure], width: 8 }),
+        new cloudwatch.GraphWidget({ title: 'IoT rule: matched, failed, rejected', left: [topicMatch, ruleFailure, errorActionFailure, ...(rejected ? [rejected] : [])], width: 8 }),
         new cloudwatch.GraphWidget({ title: 'Firehose: incoming vs delivered records', left: [incomingRecords, deliveredRecords], width: 8 }),
         new cloudwatch.GraphWidget({ title: 'Firehose: data freshness (s)', left: [freshness], leftAnnotations: [{ value: this.freshnessThresholdSeconds, label: 'alarm' }], width: 8 }),
       );

@@ -10,6 +10,7 @@ import {
   PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
 import { BundledFunction } from './private/functions';
+import { addNagSuppressions, NAG_BUCKET_ARN } from './private/nag';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
 
 /**
@@ -331,6 +332,13 @@ export interface ParserBindOptions {
    * @default - no customer-managed key
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * The name prefix of the pipeline's log groups. The customer-managed key lets CloudWatch Logs use it only for log
+   * groups named with this prefix, so a log group the parser encrypts with `encryptionKey` must be named
+   * `<logGroupNamePrefix><something>` (the reference parser's is `<logGroupNamePrefix>parser`).
+   * @default - no prefix: the parser names its log groups as it likes
+   */
+  readonly logGroupNamePrefix?: string;
 }
 
 /**
@@ -460,6 +468,7 @@ class ReferenceParser implements IParser {
       memorySize,
       environment,
       logRetention: options.logRetention,
+      logGroupName: options.logGroupNamePrefix !== undefined ? `${options.logGroupNamePrefix}parser` : undefined,
       removalPolicy: options.removalPolicy,
       encryptionKey: options.encryptionKey,
     });
@@ -468,6 +477,11 @@ class ReferenceParser implements IParser {
         actions: ['s3:PutObject'],
         resources: [options.parsedBucket.arnForObjects(`${directPrefix}*`)],
       }));
+      addNagSuppressions(parser.role.node.findChild('DefaultPolicy'), [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'The parser writes its own objects (direct delivery) under its prefix of the parsed bucket; keys are derived per batch.',
+        appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/[^*]+\\*$/g` }],
+      }]);
       options.encryptionKey?.grant(parser.role, 'kms:GenerateDataKey');
     }
     return {

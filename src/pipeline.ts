@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,11 +24,11 @@ import { pipelineKey } from './private/encryption';
 import { DataAtsEndpoint } from './private/endpoint';
 import { enableIotLogging } from './private/iot-logging';
 import { devicePolicyDocument } from './private/iot-policy';
-import { addPipelineNagSuppressions } from './private/nag-suppressions';
+import { pipelineLogGroupPrefix } from './private/log-groups';
 import { createPipelineTable, grantTableQuery, PipelineTable } from './private/table';
-import { createTopicRule, ruleSql } from './private/topic-rule';
+import { createTopicRules, ruleSql } from './private/topic-rule';
 import { validateMonitoring, validateTopic } from './private/validation';
-import { PipelineStorage } from './storage';
+import { PipelineStorage, StorageLifecycleOptions } from './storage';
 import { TableFormatKind, TableOptions } from './table';
 
 
@@ -123,9 +123,11 @@ export interface IotCoreFirehosePipelineProps {
    */
   readonly certificate?: DeviceCertificate;
   /**
-   * The topic rule's SQL (version 2016-03-23).
-   * @default "SELECT topic() as topic, * FROM '<topic>/+'" — matches `<topic>/x` for any single level x;
-   * not `<topic>` itself and not `<topic>/x/y`
+   * The topic rule's SQL (version 2016-03-23). With your own SQL the rejected-messages rule is not created: keep the
+   * identity in the rows (`topic()`, `clientid()`) out of the payload's reach yourself.
+   * @default "SELECT topic() as topic, * FROM '<topic>/+' WHERE isUndefined(topic)" — matches `<topic>/x` for any
+   * single level x (not `<topic>` itself, not `<topic>/x/y`); a message whose payload has its own top-level `topic`
+   * is left out and kept by the rejected-messages rule in the raw bucket under `iot-rule-rejected/`
    */
   readonly sql?: string;
   /**
@@ -172,12 +174,21 @@ export interface IotCoreFirehosePipelineProps {
   readonly rawBucket?: s3.IBucket;
   /**
    * What happens to the buckets, log groups, keys and secrets the construct creates when they leave the stack.
+   * With `RemovalPolicy.DESTROY` the buckets the construct created are emptied first (every object version), so
+   * the stack deletes.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the log groups the construct creates (Firehose and the parser).
-   * @default logs.RetentionDays.THREE_MONTHS
+   * Lifecycle rules of the buckets the construct creates.
+   * @default - noncurrent versions expire after 30 days, rule errors and rejected messages after 90 days, access
+   * logs after 365 days
+   */
+  readonly lifecycle?: StorageLifecycleOptions;
+  /**
+   * Retention of the log groups the construct creates (Firehose and the parser). The per-stack log groups of the
+   * certificate provider and the endpoint lookup keep one year.
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -206,8 +217,10 @@ export interface IotCoreFirehosePipelineProps {
    */
   readonly dynamicPartitioning?: boolean;
   /**
-   * Confine every device to its own sub-topic `<topic>/<thingName>` (and below) in the device policies.
-   * @default false
+   * Confine every device to its own sub-topic `<topic>/<thingName>` (and below) in the device policies, so that the
+   * topic level after the base topic (`device` in the parsed rows, topic-level partition keys) is the device's own
+   * thing name. Turning it off with several devices lets one device publish as another: a warning says so.
+   * @default - true once the pipeline has more than one device (`addDevice()`), false with its one device
    */
   readonly confineDevicesToSubTopic?: boolean;
   /**
@@ -245,12 +258,23 @@ export class IotCoreFirehosePipeline extends Construct {
   public readonly device: IotDevice;
   /** The topic rule (L1: aws-cdk-lib has no stable IoT L2). */
   public readonly topicRule: iot.CfnTopicRule;
+  /** The role of the topic rule: only that rule may assume it; it may put records into the stream and write rule errors. */
+  public readonly topicRuleRole: iam.IRole;
+  /**
+   * The rejected-messages rule: keeps messages whose payload has its own top-level `topic` in the raw bucket under
+   * `iot-rule-rejected/` instead of the parsed data. Created with the default SQL, without Basic Ingest.
+   */
+  public readonly rejectedMessagesRule?: iot.CfnTopicRule;
+  /** The delivery stream's role: Firehose of this account only; S3 object actions only under the stream's prefixes, no deletes. */
+  public readonly deliveryStreamRole: iam.IRole;
   /** The Firehose delivery stream. */
   public readonly deliveryStream: firehose.IDeliveryStream;
   /** The bucket with parsed data. */
   public readonly parsedBucket: s3.IBucket;
   /** The bucket with raw source records and IoT rule errors. */
   public readonly rawBucket: s3.IBucket;
+  /** The bucket with the server access logs of the buckets the construct created (none when you gave both buckets). */
+  public readonly accessLogsBucket?: s3.IBucket;
   /** The parser function Firehose invokes. */
   public readonly parserFunction: lambda.IFunction;
   /** The account's AWS IoT data endpoint (iot:Data-ATS) devices connect to. */
@@ -277,7 +301,7 @@ export class IotCoreFirehosePipeline extends Construct {
   public readonly queryResultsBucket?: s3.IBucket;
 
   private readonly removalPolicy: RemovalPolicy;
-  private readonly confineDevices: boolean;
+  private readonly confineDevices?: boolean;
   private readonly table?: PipelineTable;
   private fleetPolicy?: iot.CfnPolicy;
 
@@ -293,12 +317,13 @@ export class IotCoreFirehosePipeline extends Construct {
     const monitoring = props.monitoring ?? {};
     validateMonitoring(this, monitoring);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.confineDevices = props.confineDevicesToSubTopic ?? false;
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.confineDevices = props.confineDevicesToSubTopic;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const removalPolicy = this.removalPolicy;
+    const logGroupPrefix = pipelineLogGroupPrefix(this);
 
     // 2. encryption: one customer-managed key for everything below, or none
-    this.encryptionKey = pipelineKey(this, props.encryption ?? PipelineEncryption.awsManaged(), removalPolicy);
+    this.encryptionKey = pipelineKey(this, props.encryption ?? PipelineEncryption.awsManaged(), removalPolicy, logGroupPrefix);
 
     // 3. storage: the parsed and raw buckets (created hardened, or the caller's)
     const storage = new PipelineStorage(this, 'Storage', {
@@ -306,9 +331,11 @@ export class IotCoreFirehosePipeline extends Construct {
       rawBucket: props.rawBucket,
       removalPolicy,
       encryptionKey: this.encryptionKey,
+      lifecycle: props.lifecycle,
     });
     this.parsedBucket = storage.parsedBucket;
     this.rawBucket = storage.rawBucket;
+    this.accessLogsBucket = storage.accessLogsBucket;
 
     // 4. device: thing and certificate, attached to the device policy (its document follows in step 8)
     this.devicePolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.devicePolicy, { policyDocument: {} });
@@ -329,6 +356,7 @@ export class IotCoreFirehosePipeline extends Construct {
       logRetention,
       removalPolicy,
       encryptionKey: this.encryptionKey,
+      logGroupNamePrefix: logGroupPrefix,
     });
     this.parserFunction = parser.parserFunction;
 
@@ -370,9 +398,11 @@ export class IotCoreFirehosePipeline extends Construct {
       encryptionKey: this.encryptionKey,
       logRetention,
       removalPolicy,
+      logGroupPrefix,
     });
     this.deliveryStream = delivery.stream;
     this.deliveryLogGroup = delivery.logGroup;
+    this.deliveryStreamRole = delivery.role;
 
     // 6b. the Athena workgroup for queries over the table
     if (table && (props.table?.workGroup?.enabled ?? true)) {
@@ -389,14 +419,19 @@ export class IotCoreFirehosePipeline extends Construct {
       this.queryResultsBucket = workGroup.resultsBucket;
     }
 
-    // 7. topic rule: MQTT → the stream, failures → the raw bucket
-    this.topicRule = createTopicRule(this, {
+    // 7. topic rules: MQTT → the stream, failures → the raw bucket; with the default SQL, messages whose payload
+    // has its own `topic` → the raw bucket (a Basic Ingest message reaches only the rule its topic names)
+    const rules = createTopicRules(this, {
       topic: this.topic,
       sql,
+      rejectedMessagesRule: props.sql === undefined && !props.basicIngest,
       deliveryStream: this.deliveryStream,
       rawBucket: this.rawBucket,
       encryptionKey: this.encryptionKey,
     });
+    this.topicRule = rules.rule;
+    this.topicRuleRole = rules.role;
+    this.rejectedMessagesRule = rules.rejectedRule;
 
     // 8. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
     this.publishTopic = props.basicIngest ? basicIngestTopic(this.topicRule.ref, this.topic) : this.topic;
@@ -408,6 +443,7 @@ export class IotCoreFirehosePipeline extends Construct {
         deliveryStream: this.deliveryStream,
         parserFunction: this.parserFunction,
         topicRuleName: this.topicRule.ref,
+        rejectedMessagesRuleName: this.rejectedMessagesRule?.ref,
         bufferingInterval: buffering.interval,
         dynamicPartitioning,
         putRequestQuotaPerSecond: monitoring.putRequestQuotaPerSecond,
@@ -422,22 +458,24 @@ export class IotCoreFirehosePipeline extends Construct {
     // 10. endpoint and outputs (the CLI and the local runner find the pipeline by them)
     this.dataEndpoint = DataAtsEndpoint.of(this).address;
     this.addOutputs();
-
-    // 11. cdk-nag: the findings that remain are inherent to the services, each suppression scoped
-    addPipelineNagSuppressions(this);
   }
 
   /**
    * Adds another device (thing + certificate) to the pipeline. All added devices share one least-privilege
    * policy that uses `${iot:Connection.Thing.ThingName}`: a device may connect only as the thing its
-   * certificate is attached to, and publish only to the pipeline's topic (or, with
-   * `confineDevicesToSubTopic`, only to `<topic>/<its thing name>`).
+   * certificate is attached to, and publish only under `<topic>/<its thing name>` — and from now on so may the
+   * pipeline's own device — unless `confineDevicesToSubTopic` is false.
    */
   public addDevice(id: string, options: AddDeviceOptions = {}): IotDevice {
     if (!this.fleetPolicy) {
-      this.fleetPolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.fleetPolicy, {
-        policyDocument: this.policyDocument('${iot:Connection.Thing.ThingName}'),
-      });
+      this.fleetPolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.fleetPolicy, { policyDocument: {} });
+      // A second device: confinement (unless turned off) applies to the pipeline's own device too.
+      this.devicePolicy.policyDocument = this.policyDocument(this.thingName);
+      this.fleetPolicy.policyDocument = this.policyDocument('${iot:Connection.Thing.ThingName}');
+      if (this.confineDevices === false) {
+        Annotations.of(this).addWarningV2('cdk-iot-core-firehose-pipeline:devicesNotConfined',
+          'confineDevicesToSubTopic is false and the pipeline has several devices: a device may publish under another device\'s sub-topic, so the topic level after the base topic (`device` in parsed rows, topic-level partition keys) does not prove which device sent a record.');
+      }
     }
     return new IotDevice(this, id, {
       thingName: options.thingName,
@@ -468,7 +506,8 @@ export class IotCoreFirehosePipeline extends Construct {
 
   /** The device policy for a client id (a thing name or the thing-name policy variable). */
   private policyDocument(clientId: string): object {
-    return devicePolicyDocument(this, { clientId, publishTopic: this.publishTopic, confineToSubTopic: this.confineDevices });
+    const confine = this.confineDevices ?? this.fleetPolicy !== undefined;
+    return devicePolicyDocument(this, { clientId, publishTopic: this.publishTopic, confineToSubTopic: confine });
   }
 
   private addOutputs(): void {

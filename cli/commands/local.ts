@@ -6,6 +6,7 @@
 import { Option } from '@commander-js/extra-typings';
 import type { CommandModule } from '../command';
 import { UsageError } from '../errors';
+import type { Io } from '../io';
 
 /** The runner's data folder unless given (`DEFAULT_DATA_DIR` of `local/`, which a test compares; not imported: it is heavy). */
 const DATA_DIR_HELP = '(default: .iot-local)';
@@ -19,7 +20,8 @@ export const localCommand: CommandModule = {
       .option('--app <dir>', 'the cloud assembly to run (the cdk.out directory of `cdk synth`)', 'cdk.out')
       .option('--stack <name>', 'run only this stack (default: all stacks of the assembly)')
       .option('--data-dir <dir>', `local state: CA, journal, S3 folders, logs ${DATA_DIR_HELP}`)
-      .option('--host <address>', 'address to listen on', '127.0.0.1')
+      .option('--host <address>', 'address to listen on (a non-loopback address needs --allow-remote)', '127.0.0.1')
+      .option('--allow-remote', 'accept MQTT connections from other machines: required with a --host that is not a loopback address')
       .option('--port <n>', 'MQTT over TLS port (0 picks a free port)', '8883')
       .option('--buffer-interval <duration>', 'override every Firehose buffering interval, e.g. 5s')
       .option('--s3-endpoint <url>', 'write objects to this S3-compatible endpoint instead of folders (path-style)')
@@ -30,6 +32,7 @@ export const localCommand: CommandModule = {
         'buffered records and exits 0.',
       ].join('\n'))
       .action(async (o) => {
+        checkHost(o.host, o.allowRemote === true, context.io);
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
         const { runLocal } = require('../local/run') as typeof import('../local/run');
         await runLocal(o, context);
@@ -70,3 +73,21 @@ export const localCommand: CommandModule = {
       });
   },
 };
+
+/** A literal loopback address (127.0.0.0/8, ::1, its IPv4-mapped form) or `localhost`. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The runner's broker accepts any device with a certificate from the data dir's CA, and the data dir holds every
+ * message: listening beyond loopback must be asked for (`--allow-remote`), and is then said out loud.
+ */
+function checkHost(host: string, allowRemote: boolean, io: Io): void {
+  if (isLoopback(host)) return;
+  if (!allowRemote) {
+    throw new UsageError(`--host ${host} is not a loopback address: other machines could connect to the runner. Add --allow-remote to do that on purpose, or use --host 127.0.0.1.`);
+  }
+  io.stderr(`warning: listening on ${host} (--allow-remote): other machines can reach the local broker; only devices with a certificate from this data dir's CA can connect, over TLS.\n`);
+}

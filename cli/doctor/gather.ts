@@ -11,9 +11,9 @@ import {
   ListThingPrincipalsCommand,
 } from '@aws-sdk/client-iot';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
-  DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, ERROR_OUTPUT_TYPES, GeneratedCertificateSecret, PIPELINE_OUTPUT_IDS,
+  CERTIFICATE_ID_TAG, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, ERROR_OUTPUT_TYPES, PIPELINE_OUTPUT_IDS,
   RULE_ERRORS_LISTING_PREFIX,
 } from '../../src/contract';
 import type { AwsClients } from '../aws/clients';
@@ -82,21 +82,21 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
     ? await read(`Listing the principals of thing ${thingName}`, async () => (await iot.send(new ListThingPrincipalsCommand({ thingName }))).principals ?? [])
     : undefined;
 
-  // The certificate: from the stack (csr / generated), else the generated certificate's secret, else the thing.
+  // The certificate: from the stack (csr / generated), else the tag of the generated certificate's secret (read with
+  // DescribeSecret: the certificate id without the private key), else the thing.
   let certificate: CertificateFacts | undefined;
   let certificateProblem: string | undefined;
   if (resources.certificateId !== undefined) {
     certificate = { source: 'stack resource', id: resources.certificateId };
   } else if (pipeline.certificateSecretArn !== undefined) {
-    const secret = await read(`Reading secret ${pipeline.certificateSecretArn}`, async () => {
-      const text = (await clients.secrets.send(new GetSecretValueCommand({ SecretId: pipeline.certificateSecretArn }))).SecretString ?? '';
-      const parsed = JSON.parse(text) as Partial<Pick<GeneratedCertificateSecret, 'certificateId' | 'certificateArn'>> | null;
-      return { id: parsed?.certificateId, arn: parsed?.certificateArn };
+    const secret = await read(`Describing secret ${pipeline.certificateSecretArn}`, async () => {
+      const tags = (await clients.secrets.send(new DescribeSecretCommand({ SecretId: pipeline.certificateSecretArn }))).Tags ?? [];
+      return tags.find((tag) => tag.Key === CERTIFICATE_ID_TAG)?.Value;
     });
-    if (secret.ok && (secret.value.id || secret.value.arn)) {
-      certificate = { source: 'certificate secret', id: secret.value.id ?? certIdFromArn(secret.value.arn), arn: secret.value.arn };
+    if (secret.ok && secret.value) {
+      certificate = { source: 'certificate secret', id: secret.value };
     } else {
-      certificateProblem = secret.ok ? `secret ${pipeline.certificateSecretArn} holds no certificateId/certificateArn` : secret.error;
+      certificateProblem = secret.ok ? `secret ${pipeline.certificateSecretArn} has no ${CERTIFICATE_ID_TAG} tag (the certificate provider writes it)` : secret.error;
     }
   }
   if (!certificate && thingPrincipals?.ok) {

@@ -13,6 +13,17 @@
  *
  * Response: PhysicalResourceId = certificate id; Data = { CertificateId, CertificateArn }.
  *
+ * Ownership. AWS IoT certificates cannot be tagged, so IAM lets this function act on any certificate of the account.
+ * The function itself acts only on certificates it created: after storing a certificate it tags the secret with the
+ * certificate's id (`CERTIFICATE_ID_TAG`), and it deletes a certificate only when the secret named in the request is
+ * tagged with exactly that id (its role can read the tags of the pipeline's secrets only). A request naming any other
+ * certificate — a crafted Delete with someone else's certificate id as the physical id — changes nothing.
+ *
+ * Rollback. The secret's tag says which certificate the secret holds the key of. An Update that switches to a secret
+ * which already holds a live certificate (CloudFormation rolling an update back to the previous secret) returns that
+ * certificate instead of creating another one, so the rollback's cleanup deletes the certificate of the failed update
+ * and nothing is left active without its key.
+ *
  * Bundled by esbuild with `--external:@aws-sdk/*`: the Lambda Node.js runtime provides the SDK v3.
  */
 // The Lambda runtime provides SDK v3 (bundled with --external:@aws-sdk/*), so it is rightly a devDependency.
@@ -29,7 +40,7 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,
@@ -37,6 +48,7 @@ import type {
   CloudFormationCustomResourceUpdateEvent,
 } from 'aws-lambda';
 import type { GeneratedCertificateSecret } from '../../src/contract/certificate';
+import { CERTIFICATE_ID_TAG } from '../../src/contract/identity';
 
 const iot = new IoTClient({});
 const secretsManager = new SecretsManagerClient({});
@@ -89,42 +101,43 @@ async function onCreate(event: CloudFormationCustomResourceCreateEvent, props: C
 async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, props: CertificateProviderProperties): Promise<CertificateProviderResponse> {
   const certificateId = event.PhysicalResourceId;
   const oldProps = event.OldResourceProperties as Partial<CertificateProviderProperties> | undefined;
+  if (!props.SecretArn) throw new Error('Resource property SecretArn is required');
+
+  // The secret says which certificate it holds the key of. When that certificate is alive, it is the answer: the
+  // unchanged certificate of a plain update, or the previous certificate when CloudFormation rolls an update back to
+  // the previous secret (the failed update's certificate is then deleted in the cleanup, as it is named by its own
+  // secret's tag).
+  const held = await certificateOfSecret(props.SecretArn);
+  if (held !== undefined) {
+    const heldDescription = await describeCertificate(held);
+    if (heldDescription) {
+      log({
+        requestType: event.RequestType,
+        certificateId: held,
+        thingName: props.ThingName,
+        secretArn: props.SecretArn,
+        message: held === certificateId ? 'certificate unchanged' : `the secret holds certificate ${held}: keeping it instead of ${certificateId} (rollback)`,
+      });
+      return { PhysicalResourceId: held, Data: { CertificateId: held, CertificateArn: heldDescription.certificateArn } };
+    }
+  }
 
   // The private key of an IoT certificate is returned once, by CreateKeysAndCertificate, and never again.
   // A different secret can therefore not be filled with the existing certificate's key: when SecretArn
   // changes, this is a replacement. A new certificate (and key pair) is created and stored in the new secret,
   // and its id is returned as the new physical id; CloudFormation then sends a Delete for the old certificate
-  // (during the cleanup phase), which deactivates and deletes it. The old secret keeps the old, now useless,
-  // key material until the secret itself is deleted or overwritten.
-  if (oldProps?.SecretArn !== props.SecretArn) {
-    log({
-      requestType: event.RequestType,
-      certificateId,
-      thingName: props.ThingName,
-      secretArn: props.SecretArn,
-      message: 'SecretArn changed: replacing certificate',
-    });
-    return createCertificateIntoSecret(event.RequestType, props);
-  }
-
-  // Any other change (ThingName is informational only) keeps the certificate.
-  const description = await describeCertificate(certificateId);
-  if (!description) {
-    // The certificate was deleted outside CloudFormation. The secret holds the key of a certificate that no
-    // longer exists, so create a new one rather than fail every update from now on.
-    log({
-      requestType: event.RequestType,
-      certificateId,
-      thingName: props.ThingName,
-      message: 'certificate not found: replacing certificate',
-    });
-    return createCertificateIntoSecret(event.RequestType, props);
-  }
-  log({ requestType: event.RequestType, certificateId, thingName: props.ThingName, message: 'certificate unchanged' });
-  return {
-    PhysicalResourceId: certificateId,
-    Data: { CertificateId: certificateId, CertificateArn: description.certificateArn },
-  };
+  // (during the cleanup phase, with the old secret, which names it), which deactivates and deletes it. The old
+  // secret keeps the old, now useless, key material until the secret itself is deleted or overwritten.
+  // With an unchanged SecretArn the secret holds no live certificate (deleted outside CloudFormation): its key is
+  // useless, so a new certificate replaces it rather than every update failing from now on.
+  log({
+    requestType: event.RequestType,
+    certificateId,
+    thingName: props.ThingName,
+    secretArn: props.SecretArn,
+    message: oldProps?.SecretArn !== props.SecretArn ? 'SecretArn changed: replacing certificate' : 'the secret holds no live certificate: replacing certificate',
+  });
+  return createCertificateIntoSecret(event.RequestType, props);
 }
 
 async function onDelete(event: CloudFormationCustomResourceDeleteEvent, props: CertificateProviderProperties): Promise<CertificateProviderResponse> {
@@ -134,6 +147,26 @@ async function onDelete(event: CloudFormationCustomResourceDeleteEvent, props: C
   // A Create that failed leaves the Provider framework's default physical id (the request id): nothing exists.
   if (!CERTIFICATE_ID.test(certificateId)) {
     log({ requestType: event.RequestType, certificateId, thingName: props.ThingName, message: 'not a certificate id: nothing to delete' });
+    return response;
+  }
+
+  // Ownership: only a certificate that the request's secret is tagged with (so one this provider created and stored).
+  let held: string | undefined;
+  try {
+    held = props.SecretArn ? await certificateOfSecret(props.SecretArn) : undefined;
+  } catch (err) {
+    log({ requestType: event.RequestType, certificateId, secretArn: props.SecretArn, error: describeError(err), message: 'cannot read the secret\'s tags: certificate left in place' });
+    return response;
+  }
+  if (held !== certificateId) {
+    log({
+      requestType: event.RequestType,
+      certificateId,
+      thingName: props.ThingName,
+      secretArn: props.SecretArn,
+      heldCertificateId: held ?? null,
+      message: 'the secret does not name this certificate (not created here for this secret): certificate left in place',
+    });
     return response;
   }
 
@@ -205,6 +238,7 @@ async function createCertificateIntoSecret(requestType: string, props: Certifica
   const secret: CertificateSecret = { certificateId, certificateArn, certificatePem, privateKey, publicKey };
   try {
     await secretsManager.send(new PutSecretValueCommand({ SecretId: props.SecretArn, SecretString: JSON.stringify(secret) }));
+    await secretsManager.send(new TagResourceCommand({ SecretId: props.SecretArn, Tags: [{ Key: CERTIFICATE_ID_TAG, Value: certificateId }] }));
   } catch (err) {
     const cause = describeError(err);
     log({ requestType, certificateId, thingName: props.ThingName, secretArn: props.SecretArn, error: cause, message: 'storing the secret failed: rolling back' });
@@ -249,6 +283,13 @@ async function deleteCertificateWithRetry(certificateId: string): Promise<void> 
       await sleep(delayMs);
     }
   }
+}
+
+/** The id of the certificate the secret holds the key of (its `CERTIFICATE_ID_TAG`), or undefined when untagged. */
+async function certificateOfSecret(secretArn: string): Promise<string | undefined> {
+  const out = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  const value = out.Tags?.find((tag) => tag.Key === CERTIFICATE_ID_TAG)?.Value;
+  return value !== undefined && CERTIFICATE_ID.test(value) ? value : undefined;
 }
 
 /** The certificate's ARN and status, or undefined when it does not exist. */

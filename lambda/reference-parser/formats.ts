@@ -1,3 +1,4 @@
+import { partitionKeyValueProblem, PARTITION_KEY_VALUE_SAFE_SET } from '../../src/contract/partition-keys';
 import { csvCell, JsonObject, ParseError, ParserMessage, PartitionKeys } from '../toolkit';
 import type { ReferenceParserConfig } from './config';
 
@@ -59,7 +60,9 @@ export function csvSerializer(config: ReferenceParserConfig): (row: JsonObject) 
 /**
  * The partition keys of one parsed message (`PARSER_PARTITION_KEYS`): a topic level (0-based, from the
  * message's `topic`) or a field (name or dotted path). A missing or empty value, or one that is not a string
- * or number, fails the record (`ProcessingFailed`) instead of creating a partition named "undefined".
+ * or number, fails the record (`ProcessingFailed`) instead of creating a partition named "undefined"; so does a value
+ * outside the safe set (`PARTITION_KEY_VALUE_SAFE_SET`), which could otherwise add levels to, or climb out of, the
+ * S3 prefix (`a/b`, `..`) or overflow the S3 key (the reason is logged, the value is not: it comes from a device).
  */
 export function partitionKeysOf(config: ReferenceParserConfig): ((row: JsonObject) => PartitionKeys) | undefined {
   if (config.partitionKeys.length === 0) return undefined;
@@ -77,7 +80,12 @@ export function partitionKeysOf(config: ReferenceParserConfig): ((row: JsonObjec
       if ((typeof value !== 'string' && typeof value !== 'number') || value === '') {
         throw new ParseError(`partition key "${config.partitionKeys[i].name}" has no string or number value in this message`);
       }
-      keys[config.partitionKeys[i].name] = String(value);
+      const text = String(value);
+      const problem = partitionKeyValueProblem(text);
+      if (problem !== undefined) {
+        throw new ParseError(`partition key "${config.partitionKeys[i].name}" ${problem}; allowed: ${PARTITION_KEY_VALUE_SAFE_SET}`);
+      }
+      keys[config.partitionKeys[i].name] = text;
     }
     return keys;
   };

@@ -8,6 +8,7 @@ import type {
   LambdaContextLike,
 } from './types';
 import { RESPONSE_LIMIT_BYTES } from '../../src/contract/parser';
+import { partitionKeyValueProblem } from '../../src/contract/partition-keys';
 
 /**
  * Upper bound (exclusive) for the serialized response, in bytes. Lambda's synchronous response limit is
@@ -172,7 +173,10 @@ function defaultSerialize(row: unknown): string {
   return typeof row === 'string' ? row : JSON.stringify(row);
 }
 
-/** Validates partition keys and returns them as a canonical (sorted) object, or undefined when empty. */
+/**
+ * Validates partition keys and returns them as a canonical (sorted) object, or undefined when empty. A value outside
+ * the safe set (`PARTITION_KEY_VALUE_SAFE_SET`: it would become part of an S3 key) fails the record.
+ */
 function canonicalPartitionKeys(keys: unknown): PartitionKeys | undefined {
   if (keys === undefined || keys === null) return undefined;
   if (typeof keys !== 'object' || Array.isArray(keys)) throw new ParseError('partitionKeys() must return an object of strings');
@@ -182,6 +186,8 @@ function canonicalPartitionKeys(keys: unknown): PartitionKeys | undefined {
   for (const name of names) {
     const value = (keys as JsonObject)[name];
     if (typeof value !== 'string') throw new ParseError(`partition key "${name}" is not a string`);
+    const problem = partitionKeyValueProblem(value);
+    if (problem !== undefined) throw new ParseError(`partition key "${name}" ${problem}; values must be in the safe set`);
     canonical[name] = value;
   }
   return canonical;

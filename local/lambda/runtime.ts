@@ -20,6 +20,7 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'fs';
+import { devNull } from 'os';
 import { basename, delimiter, dirname, join, resolve as resolvePath } from 'path';
 import { Worker } from 'worker_threads';
 import type { FunctionModel } from '../assembly/model';
@@ -75,19 +76,26 @@ export function moduleSearchPaths(): string[] {
 }
 
 /**
- * The variables Lambda sets, plus the function's own. No AWS credentials of the caller are passed on unless they
- * are in the environment explicitly (for an S3-compatible server); otherwise dummy ones, so a function never
- * reaches a real AWS account from the local runner.
+ * Placeholder AWS credentials of every function the runner starts: a parser runs with these, never with the caller's
+ * credentials (which could reach a real AWS account), whatever the caller's environment holds. The S3 the runner
+ * points functions at (`AWS_ENDPOINT_URL_S3`: its loopback S3 API, or an S3-compatible `--s3-endpoint` such as moto)
+ * must accept them; other AWS calls of a function fail.
+ */
+export const PLACEHOLDER_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'local-runner',
+  AWS_SECRET_ACCESS_KEY: 'local-runner',
+} as const;
+
+/**
+ * The variables Lambda sets, plus the function's own. Of the caller's environment only PATH, HOME, TMPDIR, LANG, TZ
+ * and PYTHONPATH are passed on; the AWS credentials are placeholders (`PLACEHOLDER_CREDENTIALS`), no profile, no
+ * shared config or credentials file and no instance metadata are consulted.
  */
 export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, string> = {}): Record<string, string> {
   const inherited: Record<string, string> = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'PYTHONPATH', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'PYTHONPATH']) {
     const v = process.env[key];
     if (v !== undefined) inherited[key] = v;
-  }
-  if (inherited.AWS_ACCESS_KEY_ID === undefined) {
-    inherited.AWS_ACCESS_KEY_ID = 'local';
-    inherited.AWS_SECRET_ACCESS_KEY = 'local';
   }
   const nodePath = [process.env.NODE_PATH, ...moduleSearchPaths()].filter((p) => p).join(delimiter);
   return {
@@ -104,6 +112,11 @@ export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, strin
     LAMBDA_TASK_ROOT: fn.codeDir,
     ...extra,
     ...fn.environment,
+    // Last, so that nothing above can bring the caller's credentials back.
+    ...PLACEHOLDER_CREDENTIALS,
+    AWS_SHARED_CREDENTIALS_FILE: devNull,
+    AWS_CONFIG_FILE: devNull,
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
 }
 

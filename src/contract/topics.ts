@@ -26,7 +26,17 @@ export const IOT_SQL_VERSION = '2016-03-23';
 /** The separator the rule's Firehose action appends to every message. */
 export const FIREHOSE_ACTION_SEPARATOR = '\n';
 
-/** The topic rule's SQL unless given: every message one level below the base topic, with its topic. */
+/**
+ * The topic rule's SQL unless given: every message one level below the base topic, with its topic, unless the
+ * payload carries a top-level `topic` key of its own.
+ *
+ * The `topic` of a parsed row must be the topic AWS IoT authorized the publish on (`topic()`), never a payload key
+ * of the same name. The AWS IoT SQL reference documents that `SELECT *, <expr> AS <name>` adds items to the payload
+ * (iot-sql-select.html) but not which value wins when the payload already has `<name>`; it does document that WHERE
+ * cannot reference SELECT aliases and is evaluated first (iot-sql-where.html), so `topic` in WHERE is the payload's
+ * key. The WHERE below therefore keeps such messages out of this rule, whatever the collision semantics: the
+ * pipeline's second rule (`rejectedRuleSql`) keeps them in the raw bucket instead.
+ */
 export function defaultRuleSql(topic: string): string {
-  return `SELECT topic() as topic, * FROM '${topic}/+'`;
+  return `SELECT topic() as topic, * FROM '${topic}/+' WHERE isUndefined(topic)`;
 }

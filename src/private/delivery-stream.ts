@@ -11,6 +11,9 @@ import {
   DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, partitionedDataOutputPrefix, PIPELINE_CONSTRUCT_IDS,
 } from '../contract';
 import { ParserConfig } from '../parser';
+import { addCheckovSkips } from './checkov';
+import { FirehoseRole } from './firehose-role';
+import { PIPELINE_LOG_GROUP_WITHOUT_KEY } from './functions';
 import { ExplicitLambdaProcessor } from './processor';
 import { invalid, validateMebibytes, validatePrefixes, validateSeconds } from './validation';
 
@@ -105,12 +108,19 @@ export interface DeliveryStreamOptions {
   readonly removalPolicy: RemovalPolicy;
   /** @default - the parser's output is delivered as it is */
   readonly recordFormatConversion?: RecordFormatConversion;
+  /** The name prefix of the pipeline's log groups (`pipelineLogGroupPrefix`). */
+  readonly logGroupPrefix: string;
 }
 
-/** The stream and its log group. */
+/** The stream, its log group and its role. */
 export interface PipelineDeliveryStream {
   readonly stream: firehose.DeliveryStream;
   readonly logGroup: logs.LogGroup;
+  /**
+   * The stream's role. It ignores S3 and KMS grants (see `FirehoseRole`): add statements for anything else to it
+   * (aws-cdk-lib's grants through the destination, e.g. record format conversion's Glue table, reach it as they are).
+   */
+  readonly role: FirehoseRole;
 }
 
 /**
@@ -150,20 +160,18 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
 
   // --- the stream -----------------------------------------------------------------------------------
   const logGroup = new logs.LogGroup(pipeline, 'DeliveryLogGroup', {
+    logGroupName: `${options.logGroupPrefix}delivery`,
     retention: options.logRetention,
     removalPolicy: options.removalPolicy,
     encryptionKey: options.encryptionKey,
   });
-  // The processor is bound with the destination's role: record format conversion reads the Glue table with it.
-  const processor = new ExplicitLambdaProcessor(parser);
-  let destinationRole: iam.IRole | undefined;
-  const capturingProcessor: firehose.IDataProcessor = {
-    props: processor.props,
-    bind: (scope, bindOptions) => {
-      destinationRole = bindOptions.role;
-      return processor.bind(scope, bindOptions);
-    },
-  };
+  if (!options.encryptionKey) addCheckovSkips(logGroup, [PIPELINE_LOG_GROUP_WITHOUT_KEY]);
+  // The stream's own least-privilege role instead of the one the destination would create (see FirehoseRole).
+  const role = new FirehoseRole(pipeline, 'DeliveryStreamRole');
+  role.allowBuckets([
+    { bucket: options.parsedBucket, prefixes: [prefixes.dataOutputPrefix, prefixes.errorOutputPrefix] },
+    ...(prefixes.backupEnabled ? [{ bucket: options.rawBucket, prefixes: [prefixes.backupPrefix, prefixes.backupErrorPrefix] }] : []),
+  ], options.encryptionKey);
   let fileExtension: string | undefined;
   if (conversion) {
     fileExtension = '.parquet';
@@ -171,6 +179,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     fileExtension = `${parser.fileExtension}${compressionExtension(compression.value)}`;
   }
   const destination = new firehose.S3Bucket(options.parsedBucket, {
+    role,
     bufferingInterval: buffering.interval,
     bufferingSize: buffering.size,
     // Converted output is compressed inside the Parquet files; Firehose requires UNCOMPRESSED at the S3 level.
@@ -180,7 +189,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     fileExtension,
     encryptionKey: options.encryptionKey,
     loggingConfig: new firehose.EnableLogging(logGroup),
-    processors: [capturingProcessor],
+    processors: [new ExplicitLambdaProcessor(parser)],
     s3Backup: prefixes.backupEnabled
       ? {
         mode: firehose.BackupMode.ALL,
@@ -200,6 +209,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
   const id = dynamicPartitioning ? PIPELINE_CONSTRUCT_IDS.partitionedDeliveryStream : PIPELINE_CONSTRUCT_IDS.deliveryStream;
   const stream = new firehose.DeliveryStream(pipeline, id, {
     destination,
+    role,
     encryption: options.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(options.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
@@ -212,9 +222,9 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     Annotations.of(pipeline).addInfo('dynamicPartitioning: Firehose can enable it only at stream creation; turning it on or off replaces the delivery stream.');
   }
   if (conversion) {
-    addRecordFormatConversion(stream, destinationRole!, conversion);
+    addRecordFormatConversion(stream, role, conversion);
   }
-  return { stream, logGroup };
+  return { stream, logGroup, role };
 }
 
 /**

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DATA_ENDPOINT_OUTPUT_ID } from '../contract';
-import { loggingRole } from './functions';
+import { addFunctionCheckovSkips, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './functions';
 import { addNagSuppressions } from './nag';
 
 /**
@@ -34,6 +34,7 @@ export class DataAtsEndpoint extends Construct {
     const { role, logGroup } = loggingRole(this, '', {
       description: 'Looks up the AWS IoT data endpoint (iot:DescribeEndpoint)',
       retention: logs.RetentionDays.ONE_YEAR,
+      unencryptedLogReason: STACK_LOG_GROUP_WITHOUT_KEY,
     });
     const lookup = new cr.AwsCustomResource(this, 'Lookup', {
       role,
@@ -51,15 +52,16 @@ export class DataAtsEndpoint extends Construct {
       value: this.address,
     });
 
-    addNagSuppressions(this, [
+    addNagSuppressions(lookup.node.findChild('CustomResourcePolicy'), [
       { id: 'AwsSolutions-IAM5', reason: 'iot:DescribeEndpoint supports no resource-level permission.', appliesTo: ['Resource::*'] },
-    ], true);
+    ]);
     // The AwsCustomResource singleton function lives at stack level; suppress its findings there.
     const singleton = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
     if (singleton) {
       addNagSuppressions(singleton, [
         { id: 'AwsSolutions-L1', reason: 'The AwsCustomResource singleton function\'s runtime is chosen by aws-cdk-lib.' },
-      ], true);
+      ]);
+      addFunctionCheckovSkips(singleton, false);
     }
   }
 }

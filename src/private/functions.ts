@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { addCheckovSkips, CheckovSkip } from './checkov';
 import { addNagSuppressions } from './nag';
 
 /**
@@ -18,6 +19,18 @@ export function assetDir(name: string): string {
   return path.join(__dirname, '..', '..', 'assets', name);
 }
 
+/** checkov CKV_AWS_158 on a pipeline log group without the customer-managed key. */
+export const PIPELINE_LOG_GROUP_WITHOUT_KEY: CheckovSkip = {
+  id: 'CKV_AWS_158',
+  comment: 'CloudWatch Logs encrypts it with its own key by default (`encryption: PipelineEncryption.awsManaged()`); `PipelineEncryption.customerManaged()` encrypts the pipeline\'s log groups with the pipeline key.',
+};
+
+/** checkov CKV_AWS_158 on a per-stack log group (certificate provider, endpoint lookup). */
+export const STACK_LOG_GROUP_WITHOUT_KEY: CheckovSkip = {
+  id: 'CKV_AWS_158',
+  comment: 'A per-stack log group shared by every pipeline of the stack (there is no one pipeline key for it); it holds request and certificate ids, never key material, and CloudWatch Logs encrypts it with its own key.',
+};
+
 /**
  * A Lambda execution role without managed policies that may write only to its own log group (finite
  * retention): what every function of the library uses instead of AWSLambdaBasicExecutionRole.
@@ -25,14 +38,20 @@ export function assetDir(name: string): string {
 export function loggingRole(scope: Construct, id: string, props: {
   readonly description: string;
   readonly retention: logs.RetentionDays;
+  /** @default - a generated name */
+  readonly logGroupName?: string;
   readonly removalPolicy?: RemovalPolicy;
   readonly encryptionKey?: kms.IKey;
+  /** Why the log group has no customer-managed key (checkov CKV_AWS_158). @default PIPELINE_LOG_GROUP_WITHOUT_KEY */
+  readonly unencryptedLogReason?: CheckovSkip;
 }): { role: iam.Role; logGroup: logs.LogGroup } {
   const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    logGroupName: props.logGroupName,
     retention: props.retention,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     encryptionKey: props.encryptionKey,
   });
+  if (!props.encryptionKey) addCheckovSkips(logGroup, [props.unencryptedLogReason ?? PIPELINE_LOG_GROUP_WITHOUT_KEY]);
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: props.description,
@@ -51,8 +70,12 @@ export interface BundledFunctionProps {
   readonly memorySize: number;
   readonly environment?: { [key: string]: string };
   readonly logRetention: logs.RetentionDays;
+  /** @default - a generated name */
+  readonly logGroupName?: string;
   readonly removalPolicy?: RemovalPolicy;
   readonly encryptionKey?: kms.IKey;
+  /** @default PIPELINE_LOG_GROUP_WITHOUT_KEY */
+  readonly unencryptedLogReason?: CheckovSkip;
 }
 
 /**
@@ -70,8 +93,10 @@ export class BundledFunction extends Construct {
     const { role, logGroup } = loggingRole(this, '', {
       description: props.description,
       retention: props.logRetention,
+      logGroupName: props.logGroupName,
       removalPolicy: props.removalPolicy,
       encryptionKey: props.encryptionKey,
+      unencryptedLogReason: props.unencryptedLogReason,
     });
     this.role = role;
     this.logGroup = logGroup;
@@ -90,5 +115,20 @@ export class BundledFunction extends Construct {
     addNagSuppressions(this.function, [
       { id: 'AwsSolutions-L1', reason: 'The runtime is pinned on purpose (HANDLER_RUNTIME) so that runtime upgrades are deliberate, tested releases of this library.' },
     ]);
+    addFunctionCheckovSkips(this.function, props.environment !== undefined && Object.keys(props.environment).length > 0);
   }
+}
+
+/**
+ * The checkov checks that do not apply to the library's functions (the parser, the certificate provider, the
+ * custom-resource frameworks), each with its reason, on exactly that function. `environment`: whether the function
+ * has environment variables (CKV_AWS_173 looks at them).
+ */
+export function addFunctionCheckovSkips(fn: IConstruct, environment: boolean): void {
+  addCheckovSkips(fn, [
+    { id: 'CKV_AWS_116', comment: 'Invoked synchronously (by Firehose, or by CloudFormation through a custom-resource framework), which retries itself; a dead-letter queue applies to asynchronous invocations only.' },
+    { id: 'CKV_AWS_117', comment: 'Calls public AWS APIs only (S3, IoT, Secrets Manager) and needs no private network; a VPC would add NAT or endpoints without isolating anything.' },
+    { id: 'CKV_AWS_115', comment: 'Firehose and CloudFormation bound the invocations themselves; reserved concurrency would take from the account\'s unreserved pool and could throttle the stream.' },
+    ...(environment ? [{ id: 'CKV_AWS_173', comment: 'The environment holds configuration only (format, prefixes, bucket name, function ARN), no secrets; Lambda encrypts it at rest with its AWS-managed key.' }] : []),
+  ]);
 }

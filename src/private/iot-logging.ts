@@ -27,10 +27,10 @@ export function enableIotLogging(scope: Construct, level: string): void {
     actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:PutMetricFilter', 'logs:PutRetentionPolicy'],
     resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: 'AWSIotLogsV2:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
   }));
-  addNagSuppressions(role, [{
+  addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
     id: 'AwsSolutions-IAM5',
     reason: 'AWS IoT creates its log streams inside the AWSIotLogsV2 log group.',
     appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:AWSIotLogsV2:\\*$/g' }],
-  }], true);
+  }]);
   new iot.CfnLogging(stack, id, { accountId: Aws.ACCOUNT_ID, defaultLogLevel: level, roleArn: role.roleArn });
 }

@@ -13,7 +13,7 @@ export function mebibytesParameter(size: Size): string {
 /**
  * A Lambda data processor that always renders all of its parameters (the aws-cdk-lib
  * `LambdaFunctionProcessor` omits unset ones and a retries value of 0), and grants the Firehose role
- * `lambda:InvokeFunction` on exactly the parser function's ARN.
+ * `lambda:InvokeFunction` and `lambda:GetFunctionConfiguration` on exactly the parser function's ARN.
  */
 export class ExplicitLambdaProcessor implements firehose.IDataProcessor {
   public readonly props: firehose.DataProcessorProps;
@@ -26,7 +26,7 @@ export class ExplicitLambdaProcessor implements firehose.IDataProcessor {
 
   public bind(_scope: Construct, options: firehose.DataProcessorBindOptions): firehose.DataProcessorConfig {
     options.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['lambda:InvokeFunction'],
+      actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
       resources: [this.parserFunction.functionArn],
     }));
     const identifier = { parameterName: 'LambdaArn', parameterValue: this.parserFunction.functionArn };

@@ -1,4 +1,4 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Aws, Names, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -6,9 +6,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
+  defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, REJECTED_MESSAGES_KEY, REJECTED_MESSAGES_PREFIX,
+  rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
 import { iotArn } from './iot-policy';
+import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { invalid } from './validation';
 
 /** The rule's SQL: the given statement (checked for its shape) or the default for the topic. */
@@ -22,36 +24,50 @@ export function ruleSql(scope: Construct, topic: string, sql: string | undefined
   return sql;
 }
 
-/** What the topic rule connects. */
+/** What the topic rules connect. */
 export interface TopicRuleOptions {
-  /** The base topic (for the description). */
+  /** The base topic (for the descriptions and the rejected-messages rule). */
   readonly topic: string;
   /** The rule's SQL (from `ruleSql`). */
   readonly sql: string;
+  /**
+   * Also create the rejected-messages rule (`rejectedRuleSql(topic)`): with the default SQL and without Basic Ingest
+   * (a Basic Ingest message reaches only the rule its topic names).
+   */
+  readonly rejectedMessagesRule: boolean;
   /** The stream the Firehose action puts into. */
   readonly deliveryStream: firehose.IDeliveryStream;
-  /** The bucket the error action writes failed messages to, under `RULE_ERRORS_PREFIX`. */
+  /** The bucket the error actions (and the rejected-messages rule) write to. */
   readonly rawBucket: s3.IBucket;
-  /** The pipeline's customer-managed key, for the error objects. */
+  /** The pipeline's customer-managed key, for the objects written to the raw bucket. */
   readonly encryptionKey?: kms.IKey;
 }
 
+/** The topic rules of a pipeline and their roles. */
+export interface PipelineTopicRules {
+  readonly rule: iot.CfnTopicRule;
+  readonly role: iam.Role;
+  readonly rejectedRule?: iot.CfnTopicRule;
+  readonly rejectedRole?: iam.Role;
+}
+
+/** The most characters of a rule name (AWS IoT: 1-128 of [a-zA-Z0-9_]), less room for the rejected rule's suffix. */
+const RULE_NAME_BASE_LENGTH = 110;
+
 /**
  * The topic rule (`<pipeline>/TopicRule`): a Firehose action with a newline separator, and an S3 error action that
- * keeps the IoT error message (with the original payload) in the raw bucket. Its role (`TopicRuleRole`) may put
- * records into this stream and write objects under the rule-errors prefix only, and only IoT rules of this account
- * may assume it.
+ * keeps the IoT error message (with the original payload) in the raw bucket; and, with the default SQL, the
+ * rejected-messages rule (`<pipeline>/RejectedMessagesRule`), which writes the messages the topic rule leaves out
+ * (their payload carries its own `topic`) into the raw bucket under `REJECTED_MESSAGES_PREFIX`.
+ *
+ * The rules are named (`<pipeline's unique name>` and `..._Rejected`) so that each rule's role can trust exactly that
+ * rule (`aws:SourceArn`) without a reference cycle; each role may do exactly what its rule's actions do.
  */
-export function createTopicRule(pipeline: Construct, options: TopicRuleOptions): iot.CfnTopicRule {
-  const role = new iam.Role(pipeline, 'TopicRuleRole', {
-    assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        ArnLike: { 'aws:SourceArn': iotArn(pipeline, 'rule', '*') },
-      },
-    }),
-    description: 'Lets the pipeline\'s IoT topic rule put records into its delivery stream and write rule errors',
-  });
+export function createTopicRules(pipeline: Construct, options: TopicRuleOptions): PipelineTopicRules {
+  const base = Names.uniqueResourceName(pipeline, { maxLength: RULE_NAME_BASE_LENGTH, separator: '_', allowedSpecialCharacters: '_' });
+  const ruleName = base;
+  const role = ruleRole(pipeline, 'TopicRuleRole', ruleName,
+    'Lets the pipeline\'s IoT topic rule put records into its delivery stream and write rule errors');
   const policy = new iam.Policy(pipeline, 'TopicRulePolicy', {
     roles: [role],
     statements: [
@@ -59,8 +75,10 @@ export function createTopicRule(pipeline: Construct, options: TopicRuleOptions):
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [options.rawBucket.arnForObjects(`${RULE_ERRORS_PREFIX}*`)] }),
     ],
   });
+  suppressObjectWildcard(policy, RULE_ERRORS_PREFIX, `The IoT rule error action writes one object per failed message under the ${RULE_ERRORS_PREFIX} prefix of the raw bucket; keys are generated per message.`);
   options.encryptionKey?.grant(role, 'kms:GenerateDataKey');
   const rule = new iot.CfnTopicRule(pipeline, PIPELINE_CONSTRUCT_IDS.topicRule, {
+    ruleName,
     topicRulePayload: {
       description: `Forwards ${options.topic} telemetry to Kinesis Data Firehose`,
       sql: options.sql,
@@ -73,16 +91,67 @@ export function createTopicRule(pipeline: Construct, options: TopicRuleOptions):
           separator: FIREHOSE_ACTION_SEPARATOR,
         },
       }],
-      errorAction: {
-        s3: {
-          bucketName: options.rawBucket.bucketName,
-          key: RULE_ERRORS_KEY,
-          roleArn: role.roleArn,
-        },
-      },
+      errorAction: errorAction(options.rawBucket, role),
     },
   });
   // The role's policy must exist before IoT validates the rule's actions.
   rule.node.addDependency(policy);
-  return rule;
+  if (!options.rejectedMessagesRule) {
+    return { rule, role };
+  }
+
+  const rejectedName = `${base}_Rejected`;
+  const rejectedRole = ruleRole(pipeline, 'RejectedMessagesRuleRole', rejectedName,
+    'Lets the pipeline\'s rejected-messages IoT rule write the messages it keeps, and its errors, into the raw bucket');
+  const rejectedPolicy = new iam.Policy(pipeline, 'RejectedMessagesRulePolicy', {
+    roles: [rejectedRole],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [options.rawBucket.arnForObjects(`${REJECTED_MESSAGES_PREFIX}*`), options.rawBucket.arnForObjects(`${RULE_ERRORS_PREFIX}*`)],
+      }),
+    ],
+  });
+  suppressObjectWildcard(rejectedPolicy, REJECTED_MESSAGES_PREFIX, `The rejected-messages rule writes one object per message under ${REJECTED_MESSAGES_PREFIX} (and its errors under ${RULE_ERRORS_PREFIX}); keys are generated per message.`);
+  options.encryptionKey?.grant(rejectedRole, 'kms:GenerateDataKey');
+  const rejectedRule = new iot.CfnTopicRule(pipeline, 'RejectedMessagesRule', {
+    ruleName: rejectedName,
+    topicRulePayload: {
+      description: `Keeps ${options.topic} messages whose payload has its own "topic" key out of the parsed data: writes them to the raw bucket under ${REJECTED_MESSAGES_PREFIX}`,
+      sql: rejectedRuleSql(options.topic),
+      awsIotSqlVersion: IOT_SQL_VERSION,
+      ruleDisabled: false,
+      actions: [{ s3: { bucketName: options.rawBucket.bucketName, key: REJECTED_MESSAGES_KEY, roleArn: rejectedRole.roleArn } }],
+      errorAction: errorAction(options.rawBucket, rejectedRole),
+    },
+  });
+  rejectedRule.node.addDependency(rejectedPolicy);
+  return { rule, role, rejectedRule, rejectedRole };
+}
+
+/** A role that AWS IoT may assume only for the rule named `ruleName` of this account and region. */
+function ruleRole(scope: Construct, id: string, ruleName: string, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': iotArn(scope, 'rule', ruleName) },
+      },
+    }),
+    description,
+  });
+}
+
+/** The S3 error action: the IoT error message (with the original payload) under `RULE_ERRORS_PREFIX`. */
+function errorAction(rawBucket: s3.IBucket, role: iam.IRole): iot.CfnTopicRule.ActionProperty {
+  return { s3: { bucketName: rawBucket.bucketName, key: RULE_ERRORS_KEY, roleArn: role.roleArn } };
+}
+
+/** A cdk-nag IAM5 suppression, on exactly this policy, of object wildcards under the rule prefixes. */
+function suppressObjectWildcard(policy: iam.Policy, prefix: string, reason: string): void {
+  const prefixes = [prefix, RULE_ERRORS_PREFIX].map((p) => p.replace('/', '\\/')).join('|');
+  addNagSuppressions(policy, [{
+    id: 'AwsSolutions-IAM5',
+    reason,
+    appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/(${prefixes})\\*$/g` }],
+  }]);
 }

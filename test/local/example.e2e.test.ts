@@ -36,7 +36,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN the synthesized example WHEN the runner starts THEN one readiness line names the endpoint, stack, thing, rule and stream', () => {
-    expect(t.runner.readyLine).toMatch(new RegExp(`^ready mqtts://127\\.0\\.0\\.1:${t.runner.port} stack=IotTelemetryExample things=${thing} rules=PipelineTopicRule\\w+ streams=PipelineDeliveryStream\\w+ data-dir=`));
+    expect(t.runner.readyLine).toMatch(new RegExp(`^ready mqtts://127\\.0\\.0\\.1:${t.runner.port} stack=IotTelemetryExample things=${thing} rules=IotTelemetryExample_Pipeline_(\\w+),IotTelemetryExample_Pipeline_\\1_Rejected streams=PipelineDeliveryStream\\w+ data-dir=`));
     expect(t.runner.port).toBeGreaterThan(0);
   });
 

@@ -111,4 +111,31 @@ describe('cdk-nag AwsSolutions', () => {
       }
     }
   });
+
+  test('GIVEN every option WHEN synthesized THEN each suppression sits on a resource of the type its rule checks (none stamped on children)', () => {
+    const stack = new Stack(new App(), 'PlacementStack');
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', {
+      topic: 'fleet',
+      encryption: PipelineEncryption.customerManaged(),
+      parser: Parser.reference({ delivery: ParserDelivery.direct() }),
+      removalPolicy: RemovalPolicy.DESTROY,
+      iotLogging: IotLogLevel.ERROR,
+    });
+    pipeline.addDevice('Extra', { certificate: DeviceCertificate.generated() });
+    const types: Record<string, string> = {
+      'AwsSolutions-IAM5': 'AWS::IAM::Policy',
+      'AwsSolutions-L1': 'AWS::Lambda::Function',
+      'AwsSolutions-S1': 'AWS::S3::Bucket',
+      'AwsSolutions-SMG4': 'AWS::SecretsManager::Secret',
+    };
+    const resources = Object.values(App.of(stack)!.synth().getStackByName(stack.stackName).template.Resources) as any[];
+    let count = 0;
+    for (const resource of resources) {
+      for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+        count++;
+        expect({ id: rule.id, type: resource.Type }).toEqual({ id: rule.id, type: types[rule.id] ?? '(no rule may be suppressed here)' });
+      }
+    }
+    expect(count).toBeGreaterThan(5);
+  });
 });

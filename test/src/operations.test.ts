@@ -1,5 +1,5 @@
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -30,7 +30,7 @@ describe('alarms and dashboard', () => {
     const alarms = alarmsByName(template);
     expect(Object.keys(alarms).sort()).toEqual([
       'DataFreshness', 'DeliveryFailures', 'ParserErrors', 'ParserThrottles', 'ProcessingFailures',
-      'PutRequestsNearQuota', 'RuleActionFailures', 'RuleErrorActionFailures', 'ThrottledRecords',
+      'PutRequestsNearQuota', 'RejectedMessages', 'RuleActionFailures', 'RuleErrorActionFailures', 'ThrottledRecords',
     ]);
     expect(alarms.DataFreshness).toMatchObject({ MetricName: 'DeliveryToS3.DataFreshness', Namespace: 'AWS/Firehose', Statistic: 'Maximum', Threshold: 120 + 300, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarms.ProcessingFailures).toMatchObject({ MetricName: 'ExecuteProcessing.Success', Threshold: 1, ComparisonOperator: 'LessThanThreshold' });
@@ -42,6 +42,13 @@ describe('alarms and dashboard', () => {
       Dimensions: expect.arrayContaining([{ Name: 'RuleName', Value: stack.resolve(pipeline.topicRule.ref) }, { Name: 'ActionType', Value: 'Firehose' }]),
     });
     expect(alarms.RuleErrorActionFailures).toMatchObject({ MetricName: 'ErrorActionFailure' });
+    expect(alarms.RejectedMessages).toMatchObject({
+      Namespace: 'AWS/IoT',
+      MetricName: 'TopicMatch',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [{ Name: 'RuleName', Value: stack.resolve(pipeline.rejectedMessagesRule!.ref) }],
+    });
     expect(alarms.ParserErrors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(pipeline.parserFunction.functionName) }] });
     for (const alarm of Object.values(alarms)) {
       expect(alarm.TreatMissingData).toEqual('notBreaching');
@@ -55,7 +62,7 @@ describe('alarms and dashboard', () => {
     const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
     new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', monitoring: { alarmAction: new actions.SnsAction(topic) } });
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
     }
@@ -75,13 +82,13 @@ describe('alarms and dashboard', () => {
     expect(pipeline.monitoring).toBeUndefined();
   });
 
-  test('GIVEN monitoring { alarms: true, dashboard: false } WHEN synthesized THEN the nine alarms and no dashboard', () => {
+  test('GIVEN monitoring { alarms: true, dashboard: false } WHEN synthesized THEN the ten alarms and no dashboard', () => {
     // GIVEN / WHEN
     const { pipeline, template } = synth({ monitoring: { alarms: true, dashboard: false } });
     // THEN
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    expect(pipeline.monitoring!.alarms).toHaveLength(9);
+    expect(pipeline.monitoring!.alarms).toHaveLength(10);
     expect(pipeline.monitoring!.dashboard).toBeUndefined();
   });
 
@@ -135,7 +142,7 @@ describe('Basic Ingest', () => {
     const rule = stack.resolve(pipeline.topicRule.ref);
     const join = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:123456789012:topic/$aws/rules/', rule, suffix]] });
     expect(publish.Resource).toEqual([join('/fleet'), join('/fleet/*')]);
-    template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: { Sql: "SELECT topic() as topic, * FROM 'fleet/+'" } });
+    template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: { Sql: "SELECT topic() as topic, * FROM 'fleet/+' WHERE isUndefined(topic)" } });
     template.hasOutput('*', { Value: { 'Fn::Join': ['', ['$aws/rules/', rule, '/fleet']] } });
   });
 });
@@ -212,14 +219,20 @@ describe('encryption', () => {
     });
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
-    const pipelineLogGroups = logGroups.filter((group) => group.Properties.RetentionInDays === 90);
-    expect(pipelineLogGroups.length).toBeGreaterThanOrEqual(2);
+    const pipelineLogGroups = logGroups.filter((group) => group.Properties.LogGroupName !== undefined);
+    expect(pipelineLogGroups).toHaveLength(2);
     for (const group of pipelineLogGroups) {
       expect(group.Properties.KmsKeyId).toEqual(keyArn);
+      expect(group.Properties.RetentionInDays).toEqual(365);
     }
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
-    });
+    // CloudWatch Logs may use the key for exactly the pipeline's log groups (their name prefix), not every log group.
+    const logsStatement = stack.resolve(Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement)
+      .find((st: any) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    const prefix = JSON.stringify(pipelineLogGroups[0].Properties.LogGroupName).replace(/(delivery|parser)"\]\]\}$/, '');
+    const grantedArn = JSON.stringify(logsStatement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']);
+    expect(grantedArn).toContain(':logs:eu-west-1:123456789012:log-group:');
+    expect(grantedArn.replace(/^.*:log-group:/, '')).toEqual(`${prefix.replace(/^\{"Fn::Join":\["",\["/, '')}*"]]}`);
+    expect(grantedArn).not.toMatch(/log-group:\*/);
     // The rule role can encrypt its error objects.
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: keyArn }]) },
@@ -245,7 +258,7 @@ describe('encryption', () => {
     });
     expect(Object.keys(kmsBuckets)).toHaveLength(2);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90, KmsKeyId: keyArn });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: keyArn });
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
@@ -275,6 +288,37 @@ describe('encryption', () => {
 });
 
 describe('more devices', () => {
+  test('GIVEN one device WHEN synthesized THEN it may publish to the topic and below (no sub-topic confinement needed)', () => {
+    const { stack, template } = synth({ thingName: 'gateway' });
+    const document = JSON.stringify(stack.resolve(Object.values(template.findResources('AWS::IoT::Policy'))[0].Properties.PolicyDocument));
+    expect(document).toContain(':topic/fleet"');
+    expect(document).toContain(':topic/fleet/*"');
+  });
+
+  test('GIVEN added devices WHEN synthesized THEN every device, the pipeline\'s own included, may publish only under <topic>/<its thing name>', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', thingName: 'gateway' });
+    pipeline.addDevice('SensorA', { thingName: 'sensor-a' });
+    const template = Template.fromStack(stack);
+    const documents = Object.values(template.findResources('AWS::IoT::Policy')).map((policy) => JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)));
+    expect(documents.find((d) => d.includes('client/gateway'))).toContain(':topic/fleet/gateway/*');
+    expect(documents.find((d) => d.includes('client/${iot:Connection.Thing.ThingName}'))).toContain(':topic/fleet/${iot:Connection.Thing.ThingName}/*');
+    for (const document of documents) {
+      expect(document).not.toMatch(/:topic\/fleet"|:topic\/fleet\/\*"/);
+    }
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('GIVEN added devices and confineDevicesToSubTopic: false WHEN synthesized THEN they may publish anywhere below the topic, with a warning', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', confineDevicesToSubTopic: false });
+    pipeline.addDevice('SensorA');
+    const documents = Object.values(Template.fromStack(stack).findResources('AWS::IoT::Policy')).map((policy) => JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)));
+    for (const document of documents) expect(document).toContain(':topic/fleet/*"');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not prove which device sent a record'));
+    expect(warnings).toHaveLength(1);
+  });
+
   test('GIVEN two added devices WHEN synthesized THEN they share one policy keyed on the thing name with IsAttached', () => {
     const stack = newStack();
     const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', certificate: DeviceCertificate.none() });
@@ -288,7 +332,7 @@ describe('more devices', () => {
     const document = stack.resolve(fleet[1].Properties.PolicyDocument);
     expect(JSON.stringify(document.Statement[0].Resource)).toContain(':client/${iot:Connection.Thing.ThingName}');
     expect(document.Statement[0].Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
-    expect(JSON.stringify(document.Statement[1].Resource)).toContain(':topic/fleet/*');
+    expect(JSON.stringify(document.Statement[1].Resource)).toContain(':topic/fleet/${iot:Connection.Thing.ThingName}/*');
     const attachments = Object.values(template.findResources('AWS::IoT::PolicyPrincipalAttachment')) as any[];
     expect(attachments.map((attachment) => attachment.Properties.PolicyName)).toEqual([{ Ref: fleet[0] }, { Ref: fleet[0] }]);
   });
@@ -343,6 +387,7 @@ describe('all options together', () => {
     });
     pipeline.addDevice('Extra');
     const template = Template.fromStack(stack);
+    // Basic Ingest: no rejected-messages rule, so no alarm for it.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.resourceCountIs('AWS::IoT::Logging', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);

@@ -5,10 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   DeviceCertificate, DeviceCertificateSource, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParsedFormat, ParsedFormatKind,
-  PartitionKey, PartitionKeySource, Parser, ParserDelivery, ParserDeliveryMode,
+  PartitionKey, PartitionKeySource, Parser, ParserDelivery, ParserDeliveryMode, PipelineEncryption,
 } from '../../src';
 import {
-  DATA_ENDPOINT_OUTPUT_ID, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+  CERTIFICATE_ID_TAG, DATA_ENDPOINT_OUTPUT_ID, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
 } from '../../src/contract';
 
 function newStack(): Stack {
@@ -19,6 +19,14 @@ function synth(props: Partial<IotCoreFirehosePipelineProps> = {}): { stack: Stac
   const stack = newStack();
   const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'iot-test-topic', ...props });
   return { stack, pipeline, template: Template.fromStack(stack) };
+}
+
+/** The resolved statements of every policy attached to the delivery stream's role. */
+function firehoseStatements(stack: Stack, template: Template): any[] {
+  const roleId = (parameters(template).RoleArn as any)['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p: any) => stack.resolve(p.Properties.PolicyDocument.Statement));
 }
 
 function parameters(template: Template): Record<string, unknown> {
@@ -89,13 +97,53 @@ describe('device: thing, policy, certificate', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'secretsmanager:PutSecretValue', Resource: stack.resolve(pipeline.certificateSecret!.secretArn) }),
+          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:PutSecretValue']), Resource: stack.resolve(pipeline.certificateSecret!.secretArn) }),
         ]),
       },
     });
     // No statement grants reading any secret.
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:GetSecretValue');
     template.hasOutput('*', { Value: stack.resolve(pipeline.certificateSecret!.secretArn) });
+  });
+
+  test('GIVEN a generated certificate WHEN synthesized THEN the provider may tag its secrets with the certificate id only, and describe them', () => {
+    const { stack, pipeline, template } = synth();
+    const secretArn = stack.resolve(pipeline.certificateSecret!.secretArn);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArn }),
+          Match.objectLike({
+            Action: 'secretsmanager:TagResource',
+            Resource: secretArn,
+            Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CERTIFICATE_ID_TAG] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('GIVEN a generated certificate WHEN synthesized THEN the secret\'s resource policy denies other accounts and the provider reading it', () => {
+    const { stack, template } = synth();
+    const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')) as any[];
+    expect(policies).toHaveLength(1);
+    const statements = stack.resolve(policies[0].Properties.ResourcePolicy.Statement);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Sid: 'OnlyThisAccount',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'secretsmanager:*',
+        Condition: { StringNotEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+      }),
+      expect.objectContaining({
+        Sid: 'TheCertificateProviderOnlyWrites',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'secretsmanager:GetSecretValue',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [expect.stringMatching(/^IotCoreFirehosePipelineCertificateProviderOnEventRole/), 'Arn'] } } },
+      }),
+    ]);
   });
 
   test('GIVEN a CSR WHEN synthesized THEN AWS IoT signs it and no secret or provider is created', () => {
@@ -137,7 +185,7 @@ describe('topic rule', () => {
     const { stack, pipeline, template } = synth();
     template.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: {
-        Sql: "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+        Sql: "SELECT topic() as topic, * FROM 'iot-test-topic/+' WHERE isUndefined(topic)",
         AwsIotSqlVersion: '2016-03-23',
         RuleDisabled: false,
         Actions: [{
@@ -165,13 +213,20 @@ describe('topic rule', () => {
     });
   });
 
-  test('GIVEN the rule role WHEN synthesized THEN it may only PutRecord to this stream and write rule errors, and only IoT of this account assumes it', () => {
+  test('GIVEN the rule role WHEN synthesized THEN it may only PutRecord to this stream and write rule errors, and only this rule assumes it', () => {
     const { stack, pipeline, template } = synth();
-    const rule = Object.values(template.findResources('AWS::IoT::TopicRule'))[0];
+    const rule = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.topicRule)];
     const roleId = rule.Properties.TopicRulePayload.Actions[0].Firehose.RoleArn['Fn::GetAtt'][0];
+    expect(roleId).toEqual(stack.getLogicalId(pipeline.topicRuleRole.node.defaultChild as any));
     const role = template.findResources('AWS::IAM::Role')[roleId];
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'iot.amazonaws.com' });
-    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(stack.resolve(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition)).toEqual({
+      StringEquals: {
+        'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:123456789012:rule/${rule.Properties.RuleName}`]] },
+      },
+    });
+    expect(rule.Properties.RuleName).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
     const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref === roleId)!;
     const statements = stack.resolve(policy.Properties.PolicyDocument.Statement);
     expect(statements).toEqual([
@@ -180,10 +235,44 @@ describe('topic rule', () => {
     ]);
   });
 
-  test('GIVEN custom SQL WHEN synthesized THEN the rule uses it', () => {
+  test('GIVEN custom SQL WHEN synthesized THEN the rule uses it and there is no rejected-messages rule', () => {
     const sql = "SELECT topic(2) as device, temperature FROM 'iot-test-topic/#' WHERE temperature > 50";
-    const { template } = synth({ sql });
+    const { pipeline, template } = synth({ sql });
     template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: { Sql: sql } });
+    template.resourceCountIs('AWS::IoT::TopicRule', 1);
+    expect(pipeline.rejectedMessagesRule).toBeUndefined();
+  });
+
+  test('GIVEN defaults WHEN synthesized THEN a second rule keeps messages with their own "topic" in the raw bucket, with a role that trusts only it', () => {
+    const { stack, pipeline, template } = synth();
+    template.resourceCountIs('AWS::IoT::TopicRule', 2);
+    const rejected = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.rejectedMessagesRule!)];
+    const main = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.topicRule)];
+    expect(rejected.Properties.RuleName).toEqual(`${main.Properties.RuleName}_Rejected`);
+    const payload = rejected.Properties.TopicRulePayload;
+    expect(payload.Sql).toEqual("SELECT * FROM 'iot-test-topic/+' WHERE NOT isUndefined(topic)");
+    expect(payload.Actions).toHaveLength(1);
+    expect(payload.Actions[0].S3).toMatchObject({
+      BucketName: stack.resolve(pipeline.rawBucket.bucketName),
+      Key: 'iot-rule-rejected/${parse_time("yyyy/MM/dd/HH", timestamp(), "UTC")}/${clientid()}/${newuuid()}.json',
+    });
+    expect(payload.ErrorAction.S3.Key).toMatch(/^iot-rule-errors\//);
+    const roleId = payload.Actions[0].S3.RoleArn['Fn::GetAtt'][0];
+    expect(roleId).not.toEqual(main.Properties.TopicRulePayload.Actions[0].Firehose.RoleArn['Fn::GetAtt'][0]);
+    const role = template.findResources('AWS::IAM::Role')[roleId];
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(`:rule/${rejected.Properties.RuleName}"`);
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref === roleId)!;
+    expect(stack.resolve(policy.Properties.PolicyDocument.Statement)).toEqual([{
+      Action: 's3:PutObject',
+      Effect: 'Allow',
+      Resource: [stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-rejected/*')), stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-errors/*'))],
+    }]);
+  });
+
+  test('GIVEN Basic Ingest WHEN synthesized THEN there is no rejected-messages rule (a Basic Ingest message reaches only its rule)', () => {
+    const { pipeline, template } = synth({ basicIngest: true });
+    template.resourceCountIs('AWS::IoT::TopicRule', 1);
+    expect(pipeline.rejectedMessagesRule).toBeUndefined();
   });
 });
 
@@ -211,7 +300,20 @@ describe('delivery stream', () => {
         },
       },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    expect(logGroups.length).toBeGreaterThan(1);
+    for (const logGroup of logGroups) expect(logGroup.Properties.RetentionInDays).toEqual(365);
+  });
+
+  test('GIVEN defaults WHEN synthesized THEN the pipeline\'s log groups are named under one prefix that differs per stack creation', () => {
+    const { stack, pipeline, template } = synth();
+    const name = template.findResources('AWS::Logs::LogGroup')[stack.getLogicalId(pipeline.deliveryLogGroup.node.defaultChild as any)].Properties.LogGroupName;
+    expect(name).toEqual({
+      'Fn::Join': ['', [expect.stringMatching(/^\/iot-pipeline\/TestStack-Pipeline-[0-9A-F]{8}\/$/), { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }, '/delivery']],
+    });
+    const named = (Object.values(template.findResources('AWS::Logs::LogGroup')) as any[]).filter((g) => g.Properties.LogGroupName !== undefined);
+    expect(named.map((g) => JSON.stringify(g.Properties.LogGroupName).replace('/delivery"', '/parser"'))).toEqual([JSON.stringify(name).replace('/delivery"', '/parser"'), JSON.stringify(name).replace('/delivery"', '/parser"')]);
+    expect(named.map((g) => JSON.stringify(g.Properties.LogGroupName).match(/\/(delivery|parser)"/)![1]).sort()).toEqual(['delivery', 'parser']);
   });
 
   test('GIVEN defaults WHEN synthesized THEN the processor parameters are all explicit', () => {
@@ -249,15 +351,75 @@ describe('delivery stream', () => {
 
   test('GIVEN the Firehose role WHEN synthesized THEN it may invoke exactly the parser function', () => {
     const { stack, pipeline, template } = synth();
-    const roleArn = parameters(template).RoleArn as any;
-    const firehoseRole = roleArn['Fn::GetAtt'][0];
-    const invokes = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === firehoseRole))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-      .filter((s: any) => JSON.stringify(s.Action).includes('lambda:'));
+    const invokes = firehoseStatements(stack, template).filter((s: any) => JSON.stringify(s.Action).includes('lambda:'));
     expect(invokes).toHaveLength(1);
-    expect(invokes[0].Action).toEqual('lambda:InvokeFunction');
-    expect(stack.resolve(invokes[0].Resource)).toEqual(stack.resolve(pipeline.parserFunction.functionArn));
+    expect(invokes[0].Action).toEqual(['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration']);
+    expect(invokes[0].Resource).toEqual(stack.resolve(pipeline.parserFunction.functionArn));
+  });
+
+  test('GIVEN the Firehose role WHEN synthesized THEN it holds the six S3 actions Firehose needs, objects only under the stream\'s prefixes, no s3:Delete*', () => {
+    const { stack, pipeline, template } = synth();
+    const role = template.findResources('AWS::IAM::Role')[stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any)];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'firehose.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':firehose:eu-west-1:123456789012:deliverystream/*']] } },
+      },
+    }]);
+    expect(parameters(template).RoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any), 'Arn'] });
+    const statements = firehoseStatements(stack, template);
+    const s3Statements = statements.filter((s: any) => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3Statements).toEqual([
+      {
+        Sid: 'BucketsOfTheStream',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        Resource: [stack.resolve(pipeline.parsedBucket.bucketArn), stack.resolve(pipeline.rawBucket.bucketArn)],
+      },
+      {
+        Sid: 'ObjectsUnderTheStreamPrefixes',
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        Resource: ['parsed/year=', 'errors/', 'raw/year=', 'raw-errors/'].map((prefix, i) =>
+          stack.resolve((i < 2 ? pipeline.parsedBucket : pipeline.rawBucket).arnForObjects(`${prefix}*`))),
+      },
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/s3:Delete|s3:\*|s3:PutObjectRetention|s3:PutObjectLegalHold|kms:/);
+    // Every other statement: the log group and the parser, nothing else.
+    expect(statements.flatMap((s: any) => [s.Action].flat()).filter((a: string) => !a.startsWith('s3:')).sort())
+      .toEqual(['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    // No other role is created for the stream (aws-cdk-lib's destination and stream roles).
+    expect(Object.values(template.findResources('AWS::IAM::Role')).filter((r: any) => JSON.stringify(r).includes('firehose.amazonaws.com'))).toHaveLength(1);
+  });
+
+  test('GIVEN a customer-managed key WHEN synthesized THEN the Firehose role may use it through S3 for the pipeline\'s buckets only', () => {
+    const { stack, pipeline, template } = synth({ encryption: PipelineEncryption.customerManaged() });
+    const kmsStatements = firehoseStatements(stack, template).filter((s: any) => JSON.stringify(s.Action).includes('kms:'));
+    expect(kmsStatements).toEqual([{
+      Sid: 'DataKeysThroughS3',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: stack.resolve(pipeline.encryptionKey!.keyArn),
+      Condition: {
+        StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+        StringLike: {
+          'kms:EncryptionContext:aws:s3:arn': [
+            stack.resolve(pipeline.parsedBucket.bucketArn), stack.resolve(pipeline.parsedBucket.arnForObjects('*')),
+            stack.resolve(pipeline.rawBucket.bucketArn), stack.resolve(pipeline.rawBucket.arnForObjects('*')),
+          ],
+        },
+      },
+    }]);
+  });
+
+  test('GIVEN prefixes without a given error prefix, and the backup off WHEN synthesized THEN the object scope widens only as far as Firehose may write', () => {
+    const { stack, pipeline, template } = synth({ dataOutputPrefix: 'data/', backup: { enabled: false } });
+    const objects = firehoseStatements(stack, template).find((s: any) => s.Sid === 'ObjectsUnderTheStreamPrefixes');
+    // Without an error prefix Firehose chooses where errors go: the whole bucket, and only the parsed bucket.
+    expect(objects.Resource).toEqual(stack.resolve(pipeline.parsedBucket.arnForObjects('*')));
   });
 
   test('GIVEN backup disabled WHEN synthesized THEN the stream has no backup configuration', () => {
@@ -339,10 +501,75 @@ describe('storage', () => {
     });
   });
 
-  test('GIVEN RemovalPolicy.DESTROY WHEN synthesized THEN buckets are deleted with the stack', () => {
-    const { template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
-    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket')) as any[]) {
+  test('GIVEN RemovalPolicy.DESTROY WHEN synthesized THEN buckets are emptied (auto-delete) and deleted with the stack', () => {
+    const { stack, template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(3);
+    const autoDeletes = Object.values(template.findResources('Custom::S3AutoDeleteObjects')) as any[];
+    expect(autoDeletes.map((r) => stack.resolve(r.Properties.BucketName).Ref).sort()).toEqual(Object.keys(buckets).sort());
+    for (const bucket of Object.values(buckets) as any[]) {
       expect(bucket.DeletionPolicy).toEqual('Delete');
+    }
+  });
+
+  test('GIVEN the default RETAIN WHEN synthesized THEN no bucket is auto-deleted', () => {
+    const { template } = synth();
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('GIVEN defaults WHEN synthesized THEN noncurrent versions expire, incomplete uploads are aborted, rule errors and rejected messages expire', () => {
+    const { stack, pipeline, template } = synth();
+    const rules = (bucket: s3.IBucket) => template.findResources('AWS::S3::Bucket')[stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)]
+      .Properties.LifecycleConfiguration.Rules;
+    const noncurrent = {
+      Id: 'expire-noncurrent-versions',
+      Status: 'Enabled',
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+      ExpiredObjectDeleteMarker: true,
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    };
+    expect(rules(pipeline.parsedBucket)).toEqual([noncurrent]);
+    expect(rules(pipeline.rawBucket)).toEqual([
+      noncurrent,
+      { Id: 'expire-rule-errors', Status: 'Enabled', Prefix: 'iot-rule-errors/', ExpirationInDays: 90 },
+      { Id: 'expire-rejected-messages', Status: 'Enabled', Prefix: 'iot-rule-rejected/', ExpirationInDays: 90 },
+    ]);
+    expect(rules(pipeline.accessLogsBucket!)).toEqual([{ Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: 365 }, noncurrent]);
+  });
+
+  test('GIVEN lifecycle options WHEN synthesized THEN they replace the defaults; fractions of days are rejected', () => {
+    const { stack, pipeline, template } = synth({
+      lifecycle: { noncurrentVersionExpiration: Duration.days(7), ruleErrorExpiration: Duration.days(14), accessLogExpiration: Duration.days(400) },
+    });
+    const raw = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(pipeline.rawBucket.node.defaultChild as s3.CfnBucket)];
+    expect(JSON.stringify(raw.Properties.LifecycleConfiguration)).toMatch(/"NoncurrentDays":7.*"ExpirationInDays":14.*"ExpirationInDays":14/);
+    expect(JSON.stringify(template.findResources('AWS::S3::Bucket'))).toContain('"ExpirationInDays":400');
+    expect(() => synth({ lifecycle: { ruleErrorExpiration: Duration.hours(12) } }))
+      .toThrow(/invalid `lifecycle.ruleErrorExpiration`: 12 hours is not a whole number of days/);
+  });
+
+  test.each([true, false])('GIVEN @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy=%s WHEN synthesized THEN the access logs arrive through the log bucket\'s policy, never an ACL', (flag) => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': flag } }), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't' });
+    const template = Template.fromStack(stack);
+    const logsId = stack.getLogicalId(pipeline.accessLogsBucket!.node.defaultChild as s3.CfnBucket);
+    const logs = template.findResources('AWS::S3::Bucket')[logsId];
+    expect(logs.Properties.AccessControl).toBeUndefined();
+    expect(logs.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(logs.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p: any) => p.Properties.Bucket.Ref === logsId) as any;
+    const delivery = policy.Properties.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'logging.s3.amazonaws.com');
+    expect(delivery.map((st: any) => stack.resolve(st))).toEqual([pipeline.parsedBucket, pipeline.rawBucket].map((bucket, i) => ({
+      Sid: `S3ServerAccessLogs${i === 0 ? 'ParsedBucket' : 'RawBucket'}`,
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: stack.resolve(pipeline.accessLogsBucket!.arnForObjects(i === 0 ? 'parsed-bucket/*' : 'raw-bucket/*')),
+      Condition: { ArnLike: { 'aws:SourceArn': stack.resolve(bucket.bucketArn) }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    })));
+    for (const bucket of [pipeline.parsedBucket, pipeline.rawBucket]) {
+      const props = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)].Properties;
+      expect(props.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logsId });
     }
   });
 
@@ -379,17 +606,24 @@ describe('two pipelines in one stack', () => {
     const b = new IotCoreFirehosePipeline(stack, 'CustomerB', { topic: 'customer-b' });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 2);
-    template.resourceCountIs('AWS::IoT::TopicRule', 2);
+    template.resourceCountIs('AWS::IoT::TopicRule', 4);
     template.resourceCountIs('AWS::IoT::Thing', 2);
     template.resourceCountIs('Custom::AWS', 1);
     expect(a.thingName).not.toEqual(b.thingName);
     expect(stack.resolve(a.dataEndpoint)).toEqual(stack.resolve(b.dataEndpoint));
-    // No hard-coded physical names besides the thing names.
-    const named = ['AWS::KinesisFirehose::DeliveryStream', 'AWS::IoT::TopicRule', 'AWS::IoT::Policy', 'AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
+    // No hard-coded physical names besides the thing names and the rule names (unique per construct path: their
+    // roles trust exactly them) and the log groups (unique per construct path and stack creation).
+    const ruleNames = (Object.values(template.findResources('AWS::IoT::TopicRule')) as any[]).map((r) => r.Properties.RuleName);
+    expect(new Set(ruleNames).size).toEqual(4);
+    expect(ruleNames.every((name) => /^TestStack_Customer[AB]_[0-9A-F]{8}(_Rejected)?$/.test(name))).toBe(true);
+    const logGroupNames = (Object.values(template.findResources('AWS::Logs::LogGroup')) as any[])
+      .map((r) => JSON.stringify(r.Properties.LogGroupName)).filter((name) => name !== undefined);
+    expect(new Set(logGroupNames).size).toEqual(4);
+    const named = ['AWS::KinesisFirehose::DeliveryStream', 'AWS::IoT::Policy', 'AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
     for (const type of named) {
       for (const resource of Object.values(template.findResources(type)) as any[]) {
         const props = resource.Properties ?? {};
-        const names = [props.DeliveryStreamName, props.RuleName, props.PolicyName, props.BucketName, props.FunctionName, props.RoleName];
+        const names = [props.DeliveryStreamName, props.PolicyName, props.BucketName, props.FunctionName, props.RoleName];
         expect(names.filter((name) => name !== undefined)).toEqual([]);
       }
     }
@@ -445,7 +679,7 @@ describe('names the CLI and the local runner look for (src/contract)', () => {
     expect(logicalIds('AWS::IoT::Thing').filter((id) => id.startsWith(`Pipeline${ids.device}${ids.thing}`))).toHaveLength(1);
     expect(logicalIds('Custom::IotDeviceCertificate').filter((id) => id.startsWith(`Pipeline${ids.device}${ids.certificate}`))).toHaveLength(1);
     expect(logicalIds('AWS::IoT::Policy').map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([`Pipeline${ids.devicePolicy}`, `Pipeline${ids.fleetPolicy}`]);
-    expect(logicalIds('AWS::IoT::TopicRule').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([`Pipeline${ids.topicRule}`]);
+    expect(logicalIds('AWS::IoT::TopicRule').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([`Pipeline${ids.topicRule}`, 'PipelineRejectedMessagesRule']);
     expect(logicalIds('AWS::KinesisFirehose::DeliveryStream').map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([`Pipeline${ids.deliveryStream}`]);
   });
 });

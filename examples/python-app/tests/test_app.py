@@ -111,9 +111,12 @@ def test_device_policy_allows_connect_as_the_thing_and_publish_to_the_topic_only
 def test_topic_rule_forwards_to_firehose_and_sends_errors_to_the_raw_bucket(telemetry):
     stack, pipeline = example.stack, example.pipeline
     role = Capture()
-    telemetry.resource_count_is("AWS::IoT::TopicRule", 1)
+    # the topic rule, and the rule that keeps payloads with their own "topic" in the raw bucket
+    telemetry.resource_count_is("AWS::IoT::TopicRule", 2)
+    telemetry.has_resource_properties("AWS::IoT::TopicRule", {"TopicRulePayload": Match.object_like({
+        "Sql": "SELECT * FROM 'iot-test-topic/+' WHERE NOT isUndefined(topic)"})})
     telemetry.has_resource_properties("AWS::IoT::TopicRule", {"TopicRulePayload": {
-        "Sql": "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+        "Sql": "SELECT topic() as topic, * FROM 'iot-test-topic/+' WHERE isUndefined(topic)",
         "AwsIotSqlVersion": "2016-03-23",
         "RuleDisabled": False,
         "Actions": [{"Firehose": {
@@ -211,18 +214,19 @@ def test_customer_managed_encryption_creates_one_rotating_key_for_secret_and_log
     telemetry.resource_count_is("AWS::KMS::Key", 1)
     telemetry.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     telemetry.has_resource_properties("AWS::SecretsManager::Secret", {"KmsKeyId": key_arn()})
-    # the stream's and the parser's log groups (3 months), and the key lets CloudWatch Logs use it
-    log_groups = telemetry.find_resources("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 90}})
+    # the stream's and the parser's log groups (one year), and the key lets CloudWatch Logs use it for them
+    log_groups = telemetry.find_resources("AWS::Logs::LogGroup", {"Properties": {"KmsKeyId": Match.any_value()}})
     assert len(log_groups) == 2
     assert all(group["Properties"]["KmsKeyId"] == key_arn() for group in log_groups.values())
+    assert all(group["Properties"]["RetentionInDays"] == 365 for group in log_groups.values())
     telemetry.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({
         "Principal": {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}})])}})
 
 
 def test_monitoring_has_the_alarms_and_no_dashboard(telemetry):
-    telemetry.resource_count_is("AWS::CloudWatch::Alarm", 9)
+    telemetry.resource_count_is("AWS::CloudWatch::Alarm", 10)
     telemetry.resource_count_is("AWS::CloudWatch::Dashboard", 0)
-    assert len(example.pipeline.monitoring.alarms) == 9
+    assert len(example.pipeline.monitoring.alarms) == 10
     assert example.pipeline.monitoring.dashboard is None
 
 
@@ -247,7 +251,7 @@ def test_csv_reference_parser_pipeline(custom):
     stack, pipeline = example.custom, example.csv_pipeline
     custom.has_resource_properties("AWS::IoT::Thing", {"ThingName": "line-1-gateway"})
     custom.has_resource_properties("AWS::IoT::TopicRule", {"TopicRulePayload": Match.object_like({
-        "Sql": "SELECT topic() as topic, * FROM 'plant/line-1/+'"})})
+        "Sql": "SELECT topic() as topic, * FROM 'plant/line-1/+' WHERE isUndefined(topic)"})})
     stream_id = resolve(stack, pipeline.delivery_stream.delivery_stream_name)["Ref"]
     stream = custom.to_json()["Resources"][stream_id]["Properties"]["ExtendedS3DestinationConfiguration"]
     assert stream["BufferingHints"] == {"IntervalInSeconds": 120, "SizeInMBs": 8}
@@ -283,7 +287,9 @@ def test_function_parser_pipeline_invokes_the_python_function(custom):
     assert len(policies) == 1
     statements = next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]
     invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
-    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": fn_arn}]
+    assert invoke == [{"Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], "Effect": "Allow", "Resource": fn_arn}]
+    # and no S3 delete of any kind
+    assert "s3:Delete" not in json.dumps(statements)
     # no reference parser in this pipeline: the only functions are the Python parser and the library's helpers
     custom.has_resource_properties("AWS::Lambda::Function", {
         "Runtime": "python3.12", "Handler": "index.handler", "Architectures": ["arm64"],
@@ -294,14 +300,14 @@ def test_function_parser_pipeline_invokes_the_python_function(custom):
 def test_two_pipelines_share_one_certificate_provider_and_one_endpoint_lookup(custom):
     custom.resource_count_is("AWS::IoT::Thing", 2)
     custom.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 2)
-    custom.resource_count_is("AWS::IoT::TopicRule", 2)
+    custom.resource_count_is("AWS::IoT::TopicRule", 4)  # per pipeline: the topic rule and the rejected-messages rule
     custom.resource_count_is("Custom::IotDeviceCertificate", 2)
     custom.resource_count_is("Custom::AWS", 1)
     custom.resource_count_is("AWS::S3::Bucket", 6)
     # the defaults: AWS-managed encryption, alarms and a dashboard per pipeline
     custom.resource_count_is("AWS::KMS::Key", 0)
     assert example.csv_pipeline.encryption_key is None
-    custom.resource_count_is("AWS::CloudWatch::Alarm", 18)
+    custom.resource_count_is("AWS::CloudWatch::Alarm", 20)
     custom.resource_count_is("AWS::CloudWatch::Dashboard", 2)
 
 

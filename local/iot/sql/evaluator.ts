@@ -224,9 +224,22 @@ function compileItems(select: SelectItem[]): CompiledItem[] {
 
 /**
  * The object a SELECT list builds: `*` copies the payload's keys, each other item adds its key (an Undefined value
- * is left out), in the order written.
+ * is left out), in the order written. When a payload key of `*` has the name of a named item (`SELECT *, topic() AS
+ * topic` on a payload with its own `topic`), the AWS IoT SQL reference does not say which value wins
+ * (iot-sql-select.html documents only that `SELECT *, 15 AS speed` adds `speed` to the payload). The local runner lets
+ * the named item win, wherever it stands in the list, and keeps the key at its first position; a named item whose
+ * value is Undefined is left out and the payload's value stays. Do not rely on this on AWS: the construct's default
+ * rule keeps such payloads out with `WHERE isUndefined(topic)` (WHERE sees the payload's keys, not the aliases:
+ * iot-sql-where.html), so the collision never happens there.
  */
 function selectObject(items: CompiledItem[], m: SqlMessage): SqlObject {
+  const named = new Map<string, SqlValue>();
+  for (const item of items) {
+    if (!item.star) {
+      const v = item.value(m);
+      if (v !== undefined) named.set(item.name, v);
+    }
+  }
   const out: SqlObject = {};
   for (const item of items) {
     if (item.star) {
@@ -234,10 +247,9 @@ function selectObject(items: CompiledItem[], m: SqlMessage): SqlObject {
       if (!isObject(json)) {
         throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
       }
-      for (const key of Object.keys(json)) out[key] = json[key];
-    } else {
-      const v = item.value(m);
-      if (v !== undefined) out[item.name] = v;
+      for (const key of Object.keys(json)) out[key] = named.has(key) ? named.get(key) : json[key];
+    } else if (named.has(item.name)) {
+      out[item.name] = named.get(item.name);
     }
   }
   return out;

@@ -9,7 +9,7 @@
  * TopicRuleNameOutput, CertificateSecretArnOutput with CDK's `<prefix><Name>Output<hash>` ids, and
  * IotDataAtsEndpoint), and creates the IoT thing, policy, certificate, attachments, secret, topic rule, delivery
  * stream, log group, metrics and objects with the service APIs. The doctor therefore finds the pipeline through
- * the outputs, the certificate through the generated certificate's secret, and the policy through the
+ * the outputs, the certificate through the tag of the generated certificate's secret, and the policy through the
  * certificate — the paths it takes for a real stack when resource ids are unavailable. Resolving resources
  * from ListStackResources is unit-tested in test/cli/aws/pipeline.test.ts with the ids `cdk synth` produces.
  */
@@ -27,6 +27,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import type { Status } from '../../../cli/doctor/check';
 import { CHECK_IDS, CheckId } from '../../../cli/doctor/checks';
 import type { DoctorReport } from '../../../cli/doctor/report';
+import { CERTIFICATE_ID_TAG } from '../../../src/contract';
 import { venvTool } from '../../support/venv';
 import { cli, freePort, Server, startServer, waitFor } from '../support';
 
@@ -150,6 +151,8 @@ async function healthy(o: SetupOptions = {}): Promise<Setup> {
   await c.iot.send(new AttachThingPrincipalCommand({ thingName, principal: cert.certificateArn }));
   const secret = await c.sm.send(new CreateSecretCommand({
     Name: `${prefix}CertificateSecret`,
+    // What the certificate provider writes: the doctor reads the id from this tag, never the secret's value.
+    Tags: [{ Key: CERTIFICATE_ID_TAG, Value: cert.certificateId }],
     SecretString: JSON.stringify({
       certificateId: cert.certificateId,
       certificateArn: cert.certificateArn,

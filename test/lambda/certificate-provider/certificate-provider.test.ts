@@ -12,7 +12,9 @@ import {
   ResourceNotFoundException,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
-import { PutSecretValueCommand, ResourceNotFoundException as SecretNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand, PutSecretValueCommand, ResourceNotFoundException as SecretNotFoundException, SecretsManagerClient, TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,
@@ -20,6 +22,7 @@ import type {
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambda/certificate-provider';
+import { CERTIFICATE_ID_TAG } from '../../../src/contract';
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: a real RSA key pair (PKCS#1 private key, as AWS IoT returns it) and a certificate-shaped PEM whose
@@ -114,8 +117,8 @@ function updateEvent(physicalResourceId: string, oldSecretArn: string, newSecret
   };
 }
 
-function deleteEvent(physicalResourceId: string): CloudFormationCustomResourceDeleteEvent {
-  return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId, ResourceProperties: properties() };
+function deleteEvent(physicalResourceId: string, secretArn: string = SECRET_ARN): CloudFormationCustomResourceDeleteEvent {
+  return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId, ResourceProperties: properties(secretArn) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -123,6 +126,14 @@ function deleteEvent(physicalResourceId: string): CloudFormationCustomResourceDe
 const iotMock = mockClient(IoTClient);
 const secretsMock = mockClient(SecretsManagerClient);
 let logged: string[];
+
+/** The secret is tagged as holding this certificate's key (what the provider writes after storing it). */
+function secretHolds(cert: FakeCertificate | undefined, secretArn: string = SECRET_ARN) {
+  secretsMock.on(DescribeSecretCommand, { SecretId: secretArn }).resolves({
+    ARN: secretArn,
+    Tags: cert ? [{ Key: 'aws:cloudformation:stack-id', Value: STACK_ID }, { Key: CERTIFICATE_ID_TAG, Value: cert.certificateId }] : [],
+  });
+}
 
 /** Command names of every IoT call, in call order. */
 function iotCallNames(): string[] {
@@ -194,6 +205,11 @@ describe('Create', () => {
       privateKey: CERT.privateKey,
       publicKey: CERT.publicKey,
     });
+    // AND the secret is tagged with the certificate id, after the key material is stored
+    expect(secretsMock.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: SECRET_ARN, Tags: [{ Key: CERTIFICATE_ID_TAG, Value: CERT.certificateId }] },
+    ]);
+    expect(secretsMock.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['PutSecretValueCommand', 'TagResourceCommand']);
     // AND the response carries the ids and nothing else
     expect(response).toEqual({
       PhysicalResourceId: CERT.certificateId,
@@ -235,6 +251,19 @@ describe('Create', () => {
     expectNoKeyMaterialLogged(CERT);
   });
 
+  test('rolls the certificate back when the secret cannot be tagged (an untagged certificate could never be deleted)', async () => {
+    // GIVEN
+    iotMock.on(CreateKeysAndCertificateCommand).resolves(createKeysAndCertificateOutput(CERT));
+    iotMock.on(UpdateCertificateCommand).resolves({});
+    iotMock.on(DeleteCertificateCommand).resolves({});
+    secretsMock.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN });
+    secretsMock.on(TagResourceCommand).rejects(Object.assign(new Error('not authorized to perform: secretsmanager:TagResource'), { name: 'AccessDeniedException' }));
+
+    // WHEN / THEN
+    await expect(handler(createEvent())).rejects.toThrow(/AccessDeniedException.*deactivated and deleted/);
+    expect(iotCallNames()).toEqual(['CreateKeysAndCertificateCommand', 'UpdateCertificateCommand', 'DeleteCertificateCommand']);
+  });
+
   test('says so when the rollback fails too', async () => {
     // GIVEN
     iotMock.on(CreateKeysAndCertificateCommand).resolves(createKeysAndCertificateOutput(CERT));
@@ -259,6 +288,7 @@ describe('Create', () => {
 describe('Update', () => {
   test('keeps the physical id and Data when SecretArn is unchanged', async () => {
     // GIVEN
+    secretHolds(CERT);
     iotMock.on(DescribeCertificateCommand, { certificateId: CERT.certificateId }).resolves(describeOutput(CERT));
 
     // WHEN
@@ -270,12 +300,14 @@ describe('Update', () => {
       Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
     });
     expect(iotMock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
-    expect(secretsMock.calls()).toHaveLength(0);
+    // Only the secret's tags were read: never its value, nothing written.
+    expect(secretsMock.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['DescribeSecretCommand']);
     expect(JSON.stringify(response)).not.toContain('CERTIFICATE');
   });
 
   test('creates a new certificate in the new secret when SecretArn changes', async () => {
-    // GIVEN
+    // GIVEN a new, untagged secret
+    secretHolds(undefined, OTHER_SECRET_ARN);
     iotMock.on(CreateKeysAndCertificateCommand).resolves(createKeysAndCertificateOutput(NEW_CERT));
     secretsMock.on(PutSecretValueCommand).resolves({ ARN: OTHER_SECRET_ARN });
 
@@ -292,11 +324,44 @@ describe('Update', () => {
     const puts = secretsMock.commandCalls(PutSecretValueCommand);
     expect(puts.map((call) => call.args[0].input.SecretId)).toEqual([OTHER_SECRET_ARN]);
     expect(JSON.parse(puts[0].args[0].input.SecretString!).privateKey).toBe(NEW_CERT.privateKey);
+    expect(secretsMock.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({
+      SecretId: OTHER_SECRET_ARN,
+      Tags: [{ Key: CERTIFICATE_ID_TAG, Value: NEW_CERT.certificateId }],
+    });
     expectNoKeyMaterialLogged(CERT, NEW_CERT);
+  });
+
+  test('on the rollback of a SecretArn change, returns the certificate the previous secret still holds: no new certificate, no orphan', async () => {
+    // GIVEN the update moved CERT (SECRET_ARN) to NEW_CERT (OTHER_SECRET_ARN) and failed later; CloudFormation rolls
+    // back: physical id NEW_CERT, properties back to SECRET_ARN
+    secretHolds(CERT, SECRET_ARN);
+    secretHolds(NEW_CERT, OTHER_SECRET_ARN);
+    iotMock.on(DescribeCertificateCommand, { certificateId: CERT.certificateId }).resolves(describeOutput(CERT));
+
+    // WHEN
+    const response = await handler(updateEvent(NEW_CERT.certificateId, OTHER_SECRET_ARN, SECRET_ARN));
+
+    // THEN the previous certificate is back: CloudFormation's cleanup then deletes NEW_CERT (named by its own secret)
+    expect(response).toEqual({
+      PhysicalResourceId: CERT.certificateId,
+      Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
+    });
+    expect(iotMock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
+    expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+
+    // AND the cleanup's Delete of NEW_CERT (with the failed update's properties) deletes it
+    iotMock.on(DescribeCertificateCommand, { certificateId: NEW_CERT.certificateId }).resolves(describeOutput(NEW_CERT));
+    iotMock.on(ListPrincipalThingsCommand).resolves({ things: [] });
+    iotMock.on(ListAttachedPoliciesCommand).resolves({ policies: [] });
+    iotMock.on(UpdateCertificateCommand).resolves({});
+    iotMock.on(DeleteCertificateCommand).resolves({});
+    await handler(deleteEvent(NEW_CERT.certificateId, OTHER_SECRET_ARN));
+    expect(inputsOf(DeleteCertificateCommand)).toEqual([{ certificateId: NEW_CERT.certificateId, forceDelete: false }]);
   });
 
   test('replaces a certificate that was deleted outside CloudFormation', async () => {
     // GIVEN
+    secretHolds(CERT);
     iotMock.on(DescribeCertificateCommand).rejects(notFound());
     iotMock.on(CreateKeysAndCertificateCommand).resolves(createKeysAndCertificateOutput(NEW_CERT));
     secretsMock.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN });
@@ -311,6 +376,32 @@ describe('Update', () => {
 });
 
 describe('Delete', () => {
+  beforeEach(() => secretHolds(CERT));
+
+  test('acts on no certificate that the request\'s secret does not name: a crafted Delete with another certificate id changes nothing', async () => {
+    // GIVEN the secret names CERT; the request names NEW_CERT (someone else's certificate)
+    iotMock.on(DescribeCertificateCommand).resolves(describeOutput(NEW_CERT));
+
+    // WHEN
+    const response = await handler(deleteEvent(NEW_CERT.certificateId));
+
+    // THEN
+    expect(response).toEqual({ PhysicalResourceId: NEW_CERT.certificateId });
+    expect(iotMock.calls()).toHaveLength(0);
+    expect(logged.map((line) => JSON.parse(line).message)).toContain('the secret does not name this certificate (not created here for this secret): certificate left in place');
+  });
+
+  test('acts on nothing when the secret is untagged or cannot be read', async () => {
+    // GIVEN an untagged secret, then one the role may not describe
+    secretHolds(undefined);
+    await expect(handler(deleteEvent(CERT.certificateId))).resolves.toEqual({ PhysicalResourceId: CERT.certificateId });
+    secretsMock.on(DescribeSecretCommand).rejects(Object.assign(new Error('not authorized to perform: secretsmanager:DescribeSecret'), { name: 'AccessDeniedException' }));
+    await expect(handler(deleteEvent(CERT.certificateId, OTHER_SECRET_ARN))).resolves.toEqual({ PhysicalResourceId: CERT.certificateId });
+
+    // THEN
+    expect(iotMock.calls()).toHaveLength(0);
+  });
+
   test('detaches every thing and policy across pages, then deactivates, then deletes', async () => {
     // GIVEN two pages of things and two pages of policies
     iotMock.on(DescribeCertificateCommand).resolves(describeOutput(CERT));

@@ -141,14 +141,14 @@ test('GIVEN partition keys WHEN the direct sink writes THEN one object per key s
     logger: capturingLogger(),
     metrics: capturingMetrics(),
   });
-  const input = event([record('{"device":"a/1"}', 'r0', { at: 0 }), record('{"device":"b"}', 'r1'), record('{"device":"a/1","n":2}', 'r2')]);
+  const input = event([record('{"device":"a:1"}', 'r0', { at: 0 }), record('{"device":"b"}', 'r1'), record('{"device":"a:1","n":2}', 'r2')]);
   // WHEN
   const response = await handler(input);
   // THEN
   expect(results(response)).toEqual(['Dropped', 'Dropped', 'Dropped']);
   const written = puts().map(p => [p.Key?.replace(/[0-9a-f]{32}/, 'HASH'), body(p)]);
   expect(written).toEqual([
-    ['p/device=a%2F1/1970/01/01/00/19700101T000000Z-HASH.json.gz', '{"device":"a/1"}\n{"device":"a/1","n":2}\n'],
+    ['p/device=a%3A1/1970/01/01/00/19700101T000000Z-HASH.json.gz', '{"device":"a:1"}\n{"device":"a:1","n":2}\n'],
     ['p/device=b/1970/01/01/00/19700101T000000Z-HASH.json.gz', '{"device":"b"}\n'],
   ]);
 });

@@ -39,6 +39,47 @@ describe('partition keys (PARSER_PARTITION_KEYS)', () => {
     expect(results(response)).toEqual(['Ok', 'ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed']);
   });
 
+  test('GIVEN topic-level and field values outside the safe set (.., a/b, 2,000 characters) WHEN parsed THEN those records are ProcessingFailed with the reason logged', async () => {
+    // GIVEN
+    const logger = capturingLogger();
+    const handler = createReferenceHandler({ PARSER_PARTITION_KEYS: KEYS }, { logger, metrics: capturingMetrics() });
+    const long = 'z'.repeat(2000);
+    const input = eventOf([
+      '{"topic":"fleet/sensor-7","meta":{"site":".."}}\n',
+      '{"topic":"fleet/sensor-7","meta":{"site":"a/b"}}\n',
+      `{"topic":"fleet/sensor-7","meta":{"site":"${long}"}}\n`,
+      '{"topic":"fleet/..","meta":{"site":"berlin"}}\n',
+      `{"topic":"fleet/${long}","meta":{"site":"berlin"}}\n`,
+      '{"topic":"fleet/sensor-7","meta":{"site":"a/../../raw/year=2000"}}\n',
+      '{"topic":"fleet/sensor-7","meta":{"site":-1.5}}\n',
+    ]);
+    // WHEN
+    const response = await handler(input);
+    // THEN
+    assertValidResponse(input, response);
+    expect(results(response)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed', 'ProcessingFailed', 'Ok']);
+    expect(response.records[6].metadata?.partitionKeys).toEqual({ device: 'sensor-7', site: '-1.5' });
+    const reasons = logger.lines.filter((line) => line.level === 'warn' && line.extra?.reason).map((line) => line.extra.reason as string);
+    expect(reasons[0]).toMatch(/^partition key "site" is "\." or "\.\." \(a path segment\); allowed: 1-128 characters from A-Z a-z 0-9 _ - \. : @ \+, and not "\." or "\.\."$/);
+    expect(reasons[1]).toMatch(/^partition key "site" contains "\/"/);
+    expect(reasons[2]).toMatch(/^partition key "site" is 2000 characters long \(at most 128\)/);
+    expect(reasons[3]).toMatch(/^partition key "device" is "\." or "\.\."/);
+    expect(reasons[4]).toMatch(/^partition key "device" is 2000 characters long/);
+    expect(logger.text()).not.toContain('zzzzzzzz');
+  });
+
+  test('GIVEN direct delivery and an unsafe value WHEN parsed THEN the record fails and the other records are written', async () => {
+    const puts: Array<{ Key?: string }> = [];
+    const handler = createReferenceHandler(
+      { PARSER_PARTITION_KEYS: KEYS, PARSER_DELIVERY: 'direct', PARSER_DIRECT_BUCKET: 'b' },
+      { logger: capturingLogger(), metrics: capturingMetrics(), s3: { send: async (command: any) => { puts.push(command.input); return {}; } } },
+    );
+    const input = eventOf(['{"topic":"fleet/..","meta":{"site":"x"}}\n', '{"topic":"fleet/s1","meta":{"site":"x"}}\n']);
+    const response = await handler(input);
+    expect(results(response)).toEqual(['ProcessingFailed', 'Dropped']);
+    expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(/^direct\/device=s1\/site=x\//)]);
+  });
+
   test('GIVEN no PARSER_PARTITION_KEYS WHEN parsed THEN no metadata is returned', async () => {
     const response = await handlerFor({})(eventOf(['{"topic":"fleet/a"}\n']));
     expect(response.records[0].metadata).toBeUndefined();

@@ -269,6 +269,27 @@ describe('partition keys', () => {
     expect(results(response)).toEqual(['ProcessingFailed']);
     expect(logger.lines[0].extra.reason).toBe('partition key "n" is not a string');
   });
+
+  test('GIVEN partition-key values outside the safe set (.., a/b, 2,000 characters, ., =, space, empty) WHEN invoked THEN those records fail with the reason logged and the value not', async () => {
+    // GIVEN
+    const { handler, logger } = byDevice();
+    const unsafe = ['..', 'a/b', 'x'.repeat(2000), '.', 'a=b', 'a b', '', 'a/../../raw/year=2000'];
+    const input = eventOf([...unsafe, 'sensor-7', 'thing:a_b.c@d+e-f', 'y'.repeat(128)].map((device) => JSON.stringify({ device })));
+    // WHEN
+    const response = await handler(input);
+    // THEN
+    assertValidResponse(input, response);
+    expect(results(response)).toEqual([...unsafe.map(() => 'ProcessingFailed'), 'Ok', 'Ok', 'Ok']);
+    const reasons = logger.lines.filter((line) => line.level === 'warn' && line.extra.reason).map((line) => line.extra.reason);
+    expect(reasons.slice(0, 4)).toEqual([
+      'partition key "device" is "." or ".." (a path segment); values must be in the safe set',
+      'partition key "device" contains "/" (it would add S3 key levels); values must be in the safe set',
+      'partition key "device" is 2000 characters long (at most 128); values must be in the safe set',
+      'partition key "device" is "." or ".." (a path segment); values must be in the safe set',
+    ]);
+    expect(logger.text()).not.toContain('xxxxxxxx');
+    expect(logger.text()).not.toContain('raw/year');
+  });
 });
 
 describe('response size guard', () => {

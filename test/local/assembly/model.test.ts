@@ -43,9 +43,10 @@ describe('reading a synthesized pipeline (the example app\'s first stack, synthe
     expect([...m.things.keys()]).toEqual([thing]);
     expect(m.thingPolicies.get(thing)).toEqual([expect.stringMatching(/^PipelineDevicePolicy/)]);
 
-    expect(m.rules).toHaveLength(1);
+    // The topic rule, and the rejected-messages rule (payloads with their own "topic" → the raw bucket).
+    expect(m.rules.map((r) => r.path)).toEqual(['IotTelemetryExample/Pipeline/TopicRule', 'IotTelemetryExample/Pipeline/RejectedMessagesRule']);
     const rule = m.rules[0];
-    expect(rule.sql.sql).toBe('SELECT topic() as topic, * FROM \'iot-test-topic/+\'');
+    expect(rule.sql.sql).toBe('SELECT topic() as topic, * FROM \'iot-test-topic/+\' WHERE isUndefined(topic)');
     expect(rule.sql.from).toBe('iot-test-topic/+');
     expect(rule.path).toBe('IotTelemetryExample/Pipeline/TopicRule');
     expect(rule.actions).toEqual([{ kind: 'firehose', streamName: expect.stringMatching(/^PipelineDeliveryStream/), separator: '\n', batchMode: false }]);

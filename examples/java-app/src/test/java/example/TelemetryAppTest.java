@@ -178,9 +178,12 @@ class TelemetryAppTest {
         Stack stack = ex.stack();
         IotCoreFirehosePipeline pipeline = ex.pipeline();
         Capture role = new Capture();
-        telemetry.resourceCountIs("AWS::IoT::TopicRule", 1);
+        // the topic rule, and the rule that keeps payloads with their own "topic" in the raw bucket
+        telemetry.resourceCountIs("AWS::IoT::TopicRule", 2);
+        telemetry.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
+                "Sql", "SELECT * FROM 'iot-test-topic/+' WHERE NOT isUndefined(topic)"))));
         telemetry.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Map.of(
-                "Sql", "SELECT topic() as topic, * FROM 'iot-test-topic/+'",
+                "Sql", "SELECT topic() as topic, * FROM 'iot-test-topic/+' WHERE isUndefined(topic)",
                 "AwsIotSqlVersion", "2016-03-23",
                 "RuleDisabled", false,
                 "Actions", List.of(Map.of("Firehose", Map.of(
@@ -281,22 +284,23 @@ class TelemetryAppTest {
         telemetry.resourceCountIs("AWS::KMS::Key", 1);
         telemetry.hasResourceProperties("AWS::KMS::Key", Map.of("EnableKeyRotation", true));
         telemetry.hasResourceProperties("AWS::SecretsManager::Secret", Map.of("KmsKeyId", keyArn()));
-        // the stream's and the parser's log groups (3 months)
+        // the stream's and the parser's log groups (one year)
         Map<String, Map<String, Object>> logGroups = telemetry.findResources("AWS::Logs::LogGroup",
-                Map.of("Properties", Map.of("RetentionInDays", 90)));
+                Map.of("Properties", Map.of("KmsKeyId", Match.anyValue())));
         assertEquals(2, logGroups.size());
         for (Map<String, Object> group : logGroups.values()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> p = (Map<String, Object>) group.get("Properties");
             assertEquals(keyArn(), p.get("KmsKeyId"));
+            assertEquals(365, ((Number) p.get("RetentionInDays")).intValue());
         }
     }
 
     @Test
     void monitoringHasTheAlarmsAndNoDashboard() {
-        telemetry.resourceCountIs("AWS::CloudWatch::Alarm", 9);
+        telemetry.resourceCountIs("AWS::CloudWatch::Alarm", 10);
         telemetry.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
-        assertEquals(9, ex.pipeline().getMonitoring().getAlarms().size());
+        assertEquals(10, ex.pipeline().getMonitoring().getAlarms().size());
         assertNull(ex.pipeline().getMonitoring().getDashboard());
     }
 
@@ -327,7 +331,7 @@ class TelemetryAppTest {
         IotCoreFirehosePipeline pipeline = ex.csvPipeline();
         custom.hasResourceProperties("AWS::IoT::Thing", Map.of("ThingName", "line-1-gateway"));
         custom.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
-                "Sql", "SELECT topic() as topic, * FROM 'plant/line-1/+'"))));
+                "Sql", "SELECT topic() as topic, * FROM 'plant/line-1/+' WHERE isUndefined(topic)"))));
         Map<String, Object> destination = s3Destination(custom, pipeline, stack);
         assertEquals(Map.of("IntervalInSeconds", 120, "SizeInMBs", 8), buffering(destination));
         assertEquals(Map.of("IntervalInSeconds", 120, "SizeInMBs", 8),
@@ -373,7 +377,7 @@ class TelemetryAppTest {
                 invoke.add(statement);
             }
         }
-        assertEquals(List.of(Map.of("Action", "lambda:InvokeFunction", "Effect", "Allow", "Resource", fnArn)), invoke);
+        assertEquals(List.of(Map.of("Action", List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), "Effect", "Allow", "Resource", fnArn)), invoke);
         custom.hasResourceProperties("AWS::Lambda::Function", Map.of(
                 "Runtime", "python3.12", "Handler", "index.handler", "Architectures", List.of("arm64"),
                 "Code", Map.of("ZipFile", TelemetryApp.PARSER_CODE)));
@@ -385,14 +389,14 @@ class TelemetryAppTest {
     void twoPipelinesShareOneCertificateProviderAndOneEndpointLookup() {
         custom.resourceCountIs("AWS::IoT::Thing", 2);
         custom.resourceCountIs("AWS::KinesisFirehose::DeliveryStream", 2);
-        custom.resourceCountIs("AWS::IoT::TopicRule", 2);
+        custom.resourceCountIs("AWS::IoT::TopicRule", 4); // per pipeline: the topic rule and the rejected-messages rule
         custom.resourceCountIs("Custom::IotDeviceCertificate", 2);
         custom.resourceCountIs("Custom::AWS", 1);
         custom.resourceCountIs("AWS::S3::Bucket", 6);
         // the defaults: AWS-managed encryption, alarms and a dashboard per pipeline
         custom.resourceCountIs("AWS::KMS::Key", 0);
         assertNull(ex.csvPipeline().getEncryptionKey());
-        custom.resourceCountIs("AWS::CloudWatch::Alarm", 18);
+        custom.resourceCountIs("AWS::CloudWatch::Alarm", 20);
         custom.resourceCountIs("AWS::CloudWatch::Dashboard", 2);
     }
 
