@@ -45,7 +45,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   release: true,
   majorVersion: 0,
   // The first release is 0.1.0 (projen would release the placeholder 0.0.0); later ones follow the commits.
-  nextVersionCommand: 'test -n "$LATEST_TAG" || echo 0.1.0',
+  nextVersionCommand: 'node -e "process.env.LATEST_TAG || process.stdout.write(\'0.1.0\')"',
   releaseToNpm: true,
   npmProvenance: true,
   workflowNodeVersion: '20.x',
