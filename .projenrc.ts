@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, ReleasableCommits } from 'projen';
 import { UpgradeDependenciesSchedule } from 'projen/lib/javascript';
 
 /**
@@ -41,9 +41,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: true,
   githubOptions: {
     mergify: false, // merges are done in the GitHub UI; pull-request-lint.yml checks the title is a conventional commit
+    pullRequestLintOptions: {
+      semanticTitleOptions: { types: ['feat', 'fix', 'perf', 'revert', 'docs', 'test', 'refactor', 'build', 'ci', 'chore'] },
+    },
   },
   release: true,
   majorVersion: 0,
+  // Only what users notice is released: features, fixes (breaking ones included), performance work and reverts;
+  // docs, tests, refactors, build and CI changes ride along with the next release.
+  releasableCommits: ReleasableCommits.ofType(['feat', 'fix', 'perf', 'revert']),
   // The first release is 0.1.0 (projen would release the placeholder 0.0.0); later ones follow the commits.
   nextVersionCommand: 'node -e "process.env.LATEST_TAG || process.stdout.write(\'0.1.0\')"',
   releaseToNpm: true,
