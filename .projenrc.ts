@@ -15,7 +15,7 @@ const HANDLERS = ['reference-parser', 'certificate-provider'];
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-iot-core-firehose-pipeline',
   description:
-    'AWS CDK construct: devices (X.509) → AWS IoT Core → IoT rule → Kinesis Data Firehose (raw backup) → parser Lambda → S3, secure by default.',
+    'AWS CDK construct for device telemetry: X.509 devices → AWS IoT Core (MQTT) → IoT rule → Amazon Data Firehose (raw backup to S3) → parser Lambda → S3. Secure by default; with a parser toolkit and a local runner.',
   author: 'cdk-iot-core-firehose-pipeline contributors',
   authorAddress: 'maintainers@example.com',
   repositoryUrl: 'https://github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline.git',
@@ -341,6 +341,7 @@ javaApp.exec([
 // GitHub releases at install time, which only the registries are reachable from here.
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
 project.addDevDeps('yaml@^2'); // test/release/workflows.test.ts reads the generated workflows
+project.npmignore?.exclude('/CONTRIBUTING.md'); // for contributors, not users: the tarball ships README, CHANGELOG, API.md
 const lintWorkflows = project.addTask('lint:workflows', {
   description: 'actionlint (with shellcheck) over .github/workflows/*.yml',
   env: { SHELLCHECK_OPTS: '--severity=warning' },
@@ -350,6 +351,26 @@ lintWorkflows.exec(`GOBIN=$PWD/.venv-lint/bin go install ${ACTIONLINT}`, {
   condition: `! .venv-lint/bin/actionlint -version 2>/dev/null | grep -qx ${ACTIONLINT.split('@')[1]}`,
 });
 lintWorkflows.exec('.venv-lint/bin/actionlint -no-color -shellcheck=.venv-lint/bin/shellcheck -pyflakes= .github/workflows/*.yml');
+
+// The Go module. jsii-pacmak makes it require aws-cdk-go at the aws-cdk-lib floor (v2.222.0) and constructs-go at
+// the constructs floor (v10.5.1), but aws-cdk-go before v2.239.0 was generated against constructs-go v10.4 and does
+// not compile with v10.5 ("ambiguous selector ... With" in awsevents and others; seen with v2.223.0 and v2.230.0).
+// v2.239.0 is the first aws-cdk-go generated against constructs 10.5: the Go module requires it, and package:go
+// proves the module compiles as jsii-pacmak's own build would (go mod tidy + go build on a throwaway local.go.mod).
+const GO_AWSCDK = 'github.com/aws/aws-cdk-go/awscdk/v2';
+const GO_AWSCDK_FLOOR = '2.239.0';
+const goModuleDir = 'dist/go/cdkiotcorefirehosepipeline'; // publishToGo.packageName
+const packageGo = project.tasks.tryFind('package:go')!;
+packageGo.reset('jsii-pacmak -v --target go --code-only');
+packageGo.exec(`go mod edit -require=${GO_AWSCDK}@v${GO_AWSCDK_FLOOR}`, { cwd: goModuleDir });
+packageGo.exec('cp go.mod local.go.mod', { cwd: goModuleDir });
+packageGo.exec('go mod tidy -modfile local.go.mod', { cwd: goModuleDir });
+packageGo.exec('go build -modfile local.go.mod ./...', { cwd: goModuleDir });
+packageGo.exec('rm local.go.mod local.go.sum', { cwd: goModuleDir });
+
+// The POM: jsii-pacmak pins aws-cdk-lib and constructs to the newest releases on Maven Central at build time
+// (versions-maven-plugin:resolve-ranges); the published POM gets the peer ranges back (projenrc/pom-peer-ranges.ts).
+project.tasks.tryFind('package:java')!.exec('ts-node --project projenrc/tsconfig.json projenrc/pom-peer-ranges.ts');
 
 // What release.yml does, in a temporary clone, with nothing published: `npx projen release`, then every language's
 // package from the tarball, then test/release/*.release.test.ts over dist/ (see test/release/rehearse.sh).
