@@ -44,7 +44,10 @@ function readmeNames() {
 const NAMES = readmeNames();
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): string {
-  return execFileSync(command, args, { encoding: 'utf8', timeout: options.timeout ?? 120_000, cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 });
+  // stderr is captured (a failure's message carries it), so the jsii runtime's banners do not clutter the output
+  return execFileSync(command, args, {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeout ?? 120_000, cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** One file of a zip archive (wheel, jar, nupkg). */
@@ -241,6 +244,7 @@ describe('the Go module', () => {
     expect(goMod).toMatch(new RegExp(`^module ${escape(NAMES.goImportPath)}$`, 'm'));
     expect(goMod).toMatch(new RegExp(`^\\s*github\\.com/aws/aws-cdk-go/awscdk/v2 v${escape(GO_AWSCDK_FLOOR)}$`, 'm'));
     expect(goMod).toMatch(new RegExp(`^\\s*github\\.com/aws/constructs-go/constructs/v10 v${escape(CONSTRUCTS_FLOOR)}$`, 'm'));
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`\`github.com/aws/aws-cdk-go/awscdk/v2\` ≥ v${GO_AWSCDK_FLOOR}`);
     expect(fs.readFileSync(path.join(moduleDir(), 'version'), 'utf8').trim()).toEqual(VERSION);
     // what jsii-pacmak's build leaves behind must not be published
     expect(fs.readdirSync(moduleDir()).filter((f) => f.startsWith('local.'))).toEqual([]);
