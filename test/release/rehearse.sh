@@ -101,7 +101,7 @@ package_dotnet() {
   else
     # The NuGet package is built by `dotnet pack`: without the .NET SDK only the project is generated.
     npx jsii-pacmak --target dotnet --code-only
-    echo "::: release rehearsal: NuGet BLOCKED: no .NET SDK ('dotnet') on this machine; dist/dotnet holds the generated .NET project only"
+    echo "::: release rehearsal: NuGet BLOCKED: no .NET SDK ('dotnet') on this machine (dotnet pack also restores Amazon.CDK.Lib and Amazon.JSII.Runtime from nuget.org); dist/dotnet holds the generated .NET project only"
   fi
 }
 step "package:dotnet" package_dotnet
