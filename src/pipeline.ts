@@ -337,7 +337,7 @@ export class IotCoreFirehosePipeline extends Construct {
     this.rawBucket = storage.rawBucket;
     this.accessLogsBucket = storage.accessLogsBucket;
 
-    // 4. device: thing and certificate, attached to the device policy (its document follows in step 8)
+    // 4. device: thing and certificate, attached to the device policy (its document follows in step 10)
     this.devicePolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.devicePolicy, { policyDocument: {} });
     this.device = new IotDevice(this, PIPELINE_CONSTRUCT_IDS.device, {
       thingName: props.thingName,
@@ -360,7 +360,7 @@ export class IotCoreFirehosePipeline extends Construct {
     });
     this.parserFunction = parser.parserFunction;
 
-    // 5b. prefixes, and the table over the parsed data (its partitions follow from the data prefix)
+    // 6. prefixes, and the table over the parsed data (its partitions follow from the data prefix)
     const compression = props.compression ?? firehose.Compression.GZIP;
     const prefixes = resolvePrefixes(this, {
       dataOutputPrefix: props.dataOutputPrefix,
@@ -385,7 +385,7 @@ export class IotCoreFirehosePipeline extends Construct {
       this.glueTable = table.table;
     }
 
-    // 6. delivery stream: buffering, compression, prefixes, raw backup, the parser as processor
+    // 7. delivery stream: buffering, compression, prefixes, raw backup, the parser as processor
     const delivery = createDeliveryStream(this, {
       buffering,
       compression,
@@ -404,7 +404,7 @@ export class IotCoreFirehosePipeline extends Construct {
     this.deliveryLogGroup = delivery.logGroup;
     this.deliveryStreamRole = delivery.role;
 
-    // 6b. the Athena workgroup for queries over the table
+    // 8. the Athena workgroup for queries over the table
     if (table && (props.table?.workGroup?.enabled ?? true)) {
       const workGroup = createQueryWorkGroup(this, {
         options: props.table?.workGroup ?? {},
@@ -419,7 +419,7 @@ export class IotCoreFirehosePipeline extends Construct {
       this.queryResultsBucket = workGroup.resultsBucket;
     }
 
-    // 7. topic rules: MQTT → the stream, failures → the raw bucket; with the default SQL, messages whose payload
+    // 9. topic rules: MQTT → the stream, failures → the raw bucket; with the default SQL, messages whose payload
     // has its own `topic` → the raw bucket (a Basic Ingest message reaches only the rule its topic names)
     const rules = createTopicRules(this, {
       topic: this.topic,
@@ -433,11 +433,11 @@ export class IotCoreFirehosePipeline extends Construct {
     this.topicRuleRole = rules.role;
     this.rejectedMessagesRule = rules.rejectedRule;
 
-    // 8. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
+    // 10. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
     this.publishTopic = props.basicIngest ? basicIngestTopic(this.topicRule.ref, this.topic) : this.topic;
     this.devicePolicy.policyDocument = this.policyDocument(this.thingName);
 
-    // 9. monitoring, and account-wide IoT logging (opt-in)
+    // 11. monitoring, and account-wide IoT logging (opt-in)
     if (monitoring.alarms ?? true) {
       this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
         deliveryStream: this.deliveryStream,
@@ -455,7 +455,7 @@ export class IotCoreFirehosePipeline extends Construct {
       enableIotLogging(this, props.iotLogging);
     }
 
-    // 10. endpoint and outputs (the CLI and the local runner find the pipeline by them)
+    // 12. endpoint and outputs (the CLI and the local runner find the pipeline by them)
     this.dataEndpoint = DataAtsEndpoint.of(this).address;
     this.addOutputs();
   }
