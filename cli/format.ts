@@ -10,9 +10,17 @@ export function renderTable(headers: string[], rows: string[][], right: boolean[
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** One formatter per number of decimals: `toLocaleString` with options builds a new one (ICU) at every call. */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
 /** 1234567.8 → "1,234,568" (or with the given number of decimals). */
 export function formatNumber(value: number, decimals = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  let format = numberFormats.get(decimals);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    numberFormats.set(decimals, format);
+  }
+  return format.format(value);
 }
 
 /** USD with two decimals, or more for amounts under a cent so they do not read as zero. */
