@@ -8,9 +8,11 @@
  *   aedes, node-forge). The program requires a group's file only when code that imports one of its packages runs,
  *   so `--help` and `cost` read and compile ~200 KB instead of the 4.5 MB a single bundle holds.
  *
- * Every file is minified and has a source map next to it (`*.js.map`, without the sources' text): run with
- * `NODE_OPTIONS=--enable-source-maps` for stack traces in the original files. Node.js CommonJS throughout, so
- * modules load synchronously (faster than ES module chunks at start) and the program stays one module graph.
+ * Every file is minified. The program has a source map next to it (`index.js.map`, without the sources' text): run
+ * with `NODE_OPTIONS=--enable-source-maps` for stack traces in cli/ and local/. The vendor files (third-party code at
+ * fixed versions) have none: their maps would be 2.5 MB of the npm package for stack traces nobody reads.
+ * CommonJS throughout, so modules load synchronously (faster than ES module chunks at start) and our own code is
+ * one module graph (one copy of each class, so `instanceof` holds across commands).
  *
  *   ts-node --transpile-only --project tsconfig.dev.json projenrc/bundle-cli.ts
  */
@@ -36,8 +38,7 @@ const COMMON: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   minify: true,
-  sourcemap: true,
-  sourcesContent: false,
+  sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
 };
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     entryPoints: [join(ROOT, 'cli', 'index.ts')],
     outfile: join(OUT, 'index.js'),
     banner: { js: '#!/usr/bin/env node' },
+    sourcemap: true,
+    sourcesContent: false,
     plugins: [vendorPlugin(used)],
   });
   chmodSync(join(OUT, 'index.js'), 0o755);
