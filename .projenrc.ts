@@ -89,8 +89,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.0.0',
     'aws-cdk@^2.1000.0',
     '@aws-sdk/client-s3@^3.600.0',
-    '@aws-lambda-powertools/logger@^2.0.0',
-    '@aws-lambda-powertools/metrics@^2.0.0',
     'fast-check@^3.0.0',
     'ts-node@^10.9.2',
     // CLI (bundled by esbuild into assets/cli, so these stay devDependencies)
@@ -159,19 +157,18 @@ for (const name of HANDLERS) {
   });
   project.preCompileTask.spawn(task);
 }
-// The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there).
+// The CLI: bundled with everything it needs (the AWS SDK included: no Lambda runtime provides it there), minified
+// with source maps; the heavy packages in assets/cli/vendor/, read only by the commands that use them (see the script).
 const cliBundle = project.addTask('bundle:cli', {
-  description: 'Bundle cli/ (with local/) into assets/cli/index.js (the cdk-iot-pipeline command)',
-  // DuckDB is native: left out of the bundle and loaded from the user's project when `query --app` runs.
-  exec: esbuild('cli/index.ts', 'assets/cli/index.js', '--banner:js="#!/usr/bin/env node"', '--external:@duckdb/node-api'),
+  description: 'Bundle cli/ (with local/) into assets/cli/index.js (the cdk-iot-pipeline command) and assets/cli/vendor/',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json projenrc/bundle-cli.ts',
 });
-cliBundle.exec('chmod +x assets/cli/index.js');
 // The local runner's Lambda runtimes run in another thread/process: real files, found next to the bundle.
 cliBundle.exec('cp local/lambda/node-worker.js local/lambda/python_shim.py assets/cli/');
 project.preCompileTask.spawn(cliBundle);
 
 // The parser toolkit, published as the subpath export `cdk-iot-core-firehose-pipeline/parser-toolkit`:
-// one CommonJS file with Powertools inlined (no runtime dependencies) plus its declarations.
+// one CommonJS file (no runtime dependencies) plus its declarations.
 const toolkitBundle = project.addTask('bundle:parser-toolkit', {
   description: 'Bundle lambda/toolkit into assets/parser-toolkit (JS + .d.ts) for the parser-toolkit subpath export',
   exec: esbuild('lambda/toolkit/index.ts', 'assets/parser-toolkit/index.js', '--external:@aws-sdk/*'),
@@ -240,9 +237,16 @@ project.addTask('test:unit', {
 });
 
 // Benchmarks print figures (ratios against a floor measured in the same run); they are not tests.
+// Each accepts --json: then its last line is one JSON object with every figure (compare one run with the next).
 project.addTask('bench', {
   description: 'Reference parser: ms per 1 MB / 6 MB batch, records/s, ratio to the floor, bundle size, cold start',
   exec: 'ts-node --project tsconfig.dev.json bench/parser-bench.ts',
+  receiveArgs: true,
+});
+project.addTask('bench:cli', {
+  description: 'CLI start: cdk-iot-pipeline --help and cost, and the runner\'s time to ready for the example app (first and later starts)',
+  exec: 'ts-node --project tsconfig.dev.json bench/cli-bench.ts',
+  receiveArgs: true,
 });
 
 // The npm tarball ships the built handlers (they are git-ignored).

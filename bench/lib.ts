@@ -55,11 +55,7 @@ export function floor(event: FirehoseTransformationEvent): FirehoseTransformatio
   return { records: answers };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from './report';
 
 export function fmt(n: number, digits = 1): string {
   return n.toFixed(digits);

@@ -5,25 +5,33 @@
  * no persistence) as the reference, and the ratio. Finally the runner is stopped with SIGTERM (it delivers its
  * buffers) and the raw backup objects are counted: zero loss means exactly D × M records.
  *
- *   npx ts-node --project tsconfig.dev.json bench/local-bench.ts [--devices 100] [--messages 1000] [--inflight 32] [--bytes 200]
+ *   npx projen bench:local [-- --json] [--devices 100] [--messages 1000] [--inflight 32] [--bytes 200]
  *
  * The app: the library's pipeline with D devices (`addDevice`, the fleet policy with
  * ${iot:Connection.Thing.ThingName}), synthesized from src/; the runner is the shipped CLI bundle
  * (`node assets/cli/index.js local`, built by `npx projen pre-compile`) in its own process. Without Mosquitto
  * installed the reference is left out (the runner's figures and the loss check still run).
+ *
+ * Budgets (issue 14): peak RSS ≤ 160 MiB; ≥ 0.6× Mosquitto's rate with several messages in flight per device, ≥ 0.5×
+ * with one. With `--json` the last line is one JSON object with every figure, the ratio, the budgets and the machine
+ * (CPU count, load).
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
-import { cpus, tmpdir } from 'os';
+import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
 import { gunzipSync } from 'zlib';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as mqtt from 'mqtt';
+import { machine, printJson, round, wantsJson } from './report';
 import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../local/iot/certs';
 import { DeviceCertificate, IotCoreFirehosePipeline } from '../src';
+
+/** Issue 14's budgets for the runner at the bench load. */
+const BUDGETS = { peakRssMiB: 160, ratioSeveralInFlight: 0.6, ratioOneInFlight: 0.5, rate: 10000 } as const;
 
 const REPO = resolve(__dirname, '..');
 
@@ -185,13 +193,16 @@ function listGz(dir: string): string[] {
 }
 
 async function main(): Promise<void> {
-  const o = options(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const o = options(argv);
+  const json = wantsJson(argv);
+  const host = machine();
   const work = mkdtempSync(join(tmpdir(), 'cdk-iot-local-bench-'));
   const children: ChildProcess[] = [];
   const kill = () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL'));
   process.on('exit', kill);
   try {
-    process.stdout.write(`local runner benchmark: ${o.devices} devices × ${o.messages} messages (QoS 1, ~${o.bytes} B, ≤ ${o.inflight} in flight per device), MQTT 3.1.1 over mutual TLS, ${cpus().length} CPUs\n`);
+    process.stdout.write(`local runner benchmark: ${o.devices} devices × ${o.messages} messages (QoS 1, ~${o.bytes} B, ≤ ${o.inflight} in flight per device), MQTT 3.1.1 over mutual TLS, ${host.cpus} CPUs, load average ${host.loadAverage1m}\n`);
     const app = join(work, 'cdk.out');
     synthesize(app, o.devices);
     const script = cliBundle();
@@ -241,16 +252,55 @@ async function main(): Promise<void> {
     const reference = mosquittoBin ? await mosquittoReference(mosquittoBin, work, o, children) : undefined;
 
     process.stdout.write('\n');
-    process.stdout.write(`local runner:  ${Math.round(ours.rate).toLocaleString('en-US')} msg/s, p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms, peak RSS ${rss.toFixed(0)} MiB\n`);
+    const ratioTarget = o.inflight === 1 ? BUDGETS.ratioOneInFlight : BUDGETS.ratioSeveralInFlight;
+    const ratio = reference ? ours.rate / reference.rate : undefined;
+    process.stdout.write(`local runner:  ${Math.round(ours.rate).toLocaleString('en-US')} msg/s, p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms, peak RSS ${rss.toFixed(0)} MiB`
+      + ` (budget ≤ ${BUDGETS.peakRssMiB} MiB: ${rss <= BUDGETS.peakRssMiB ? 'met' : 'missed'})\n`);
     if (reference) {
       process.stdout.write(`mosquitto:     ${Math.round(reference.rate).toLocaleString('en-US')} msg/s, p50 ${reference.p50.toFixed(2)} ms, p99 ${reference.p99.toFixed(2)} ms, peak RSS ${reference.rss.toFixed(0)} MiB\n`);
-      process.stdout.write(`ratio:         ${(ours.rate / reference.rate).toFixed(2)} × Mosquitto's rate (target ≥ 0.5); target ≥ 10,000 msg/s: ${ours.rate >= 10000 ? 'met' : 'missed'}\n`);
+      process.stdout.write(`ratio:         ${ratio!.toFixed(2)} × Mosquitto's rate (budget ≥ ${ratioTarget} with ${o.inflight} in flight: ${ratio! >= ratioTarget ? 'met' : 'missed'}); `
+        + `target ≥ 10,000 msg/s: ${ours.rate >= BUDGETS.rate ? 'met' : 'missed'}\n`);
     } else {
       process.stdout.write('mosquitto:     not installed (e.g. apt-get install mosquitto): no reference, no ratio\n');
-      process.stdout.write(`target:        ≥ 10,000 msg/s: ${ours.rate >= 10000 ? 'met' : 'missed'}\n`);
+      process.stdout.write(`target:        ≥ 10,000 msg/s: ${ours.rate >= BUDGETS.rate ? 'met' : 'missed'}\n`);
     }
     process.stdout.write(`zero loss:     ${lost === 0 && exitCode === 0 ? 'yes' : `NO (${lost} lost)`}\n`);
     if (lost !== 0 || exitCode !== 0) process.exitCode = 1;
+    if (json) {
+      const figures = (r: LoadResult) => ({
+        messages: r.messages,
+        seconds: round(r.seconds, 3),
+        ratePerSecond: Math.round(r.rate),
+        p50Ms: round(r.p50),
+        p99Ms: round(r.p99),
+        maxMs: round(r.max),
+      });
+      printJson({
+        bench: 'local',
+        machine: host,
+        options: o,
+        runner: {
+          ...figures(ours),
+          peakRssMiB: round(rss, 1),
+          stopExitCode: exitCode,
+          stopSeconds: round(stopSeconds, 3),
+          rawRecords: records,
+          distinctRecords: seen.size,
+          acknowledged: expected,
+          lost,
+          journalFilesLeft: journalLeft,
+        },
+        mosquitto: reference ? { ...figures(reference), peakRssMiB: round(reference.rss, 1) } : null,
+        ratioToMosquitto: ratio === undefined ? null : round(ratio, 3),
+        budgets: { peakRssMiB: BUDGETS.peakRssMiB, ratioToMosquitto: ratioTarget, ratePerSecond: BUDGETS.rate },
+        met: {
+          peakRss: rss <= BUDGETS.peakRssMiB,
+          ratio: ratio === undefined ? null : ratio >= ratioTarget,
+          rate: ours.rate >= BUDGETS.rate,
+          zeroLoss: lost === 0 && exitCode === 0,
+        },
+      });
+    }
   } finally {
     kill();
     rmSync(work, { recursive: true, force: true });

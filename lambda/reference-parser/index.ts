@@ -12,7 +12,7 @@ import { createParser, FirehoseTransformationHandler, JsonObject, ToolkitLogger,
 export { ConfigError, readConfig } from './config';
 export type { Environment, ReferenceParserConfig } from './config';
 
-/** Replaceable collaborators (tests); by default Powertools and a real S3 client. */
+/** Replaceable collaborators (tests); by default the toolkit's JSON-line logger, EMF metrics and a real S3 client. */
 export interface ReferenceParserDependencies {
   readonly logger?: ToolkitLogger;
   readonly metrics?: ToolkitMetrics;

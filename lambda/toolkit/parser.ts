@@ -110,9 +110,9 @@ export interface ParserOptions<Row> {
   readonly sink?: Sink;
   /** @default MAX_RESPONSE_BYTES */
   readonly maxResponseBytes?: number;
-  /** @default - a Powertools Logger */
+  /** @default - one JSON line per log call on stdout (see observability.ts) */
   readonly logger?: ToolkitLogger;
-  /** @default - Powertools Metrics */
+  /** @default - one CloudWatch EMF line per invocation on stdout (see observability.ts) */
   readonly metrics?: ToolkitMetrics;
   /** How many failed records are logged one by one per invocation (the rest only counted). @default 10 */
   readonly maxLoggedFailures?: number;
@@ -340,6 +340,7 @@ export function createParser<Row>(options: ParserOptions<Row>): FirehoseTransfor
   if (!Number.isInteger(limit) || limit <= ENVELOPE_BYTES) {
     throw new Error(`maxResponseBytes must be an integer above ${ENVELOPE_BYTES}, got ${limit}`);
   }
+  // Two small objects that read their environment now (as at Lambda init); stdout is first touched by the first log line.
   const logger = options.logger ?? defaultLogger();
   const metrics = options.metrics ?? defaultMetrics();
 

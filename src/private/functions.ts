@@ -80,8 +80,11 @@ export interface BundledFunctionProps {
 
 /**
  * A Lambda function for one of the library's bundled handlers: arm64, pinned runtime, its own role with
- * no managed policies (write access to its own log group only), and its own log group with finite
- * retention.
+ * no managed policies (write access to its own log group only), its own log group with finite
+ * retention, and Lambda's JSON log format: the platform lines (START, END, REPORT with the init duration)
+ * are JSON, `console` output is structured with the request id, and the JSON lines the handlers write
+ * themselves (the parser toolkit's logs, with their `level`) are filtered by the function's application log
+ * level (INFO).
  */
 export class BundledFunction extends Construct {
   public readonly function: lambda.Function;
@@ -110,6 +113,7 @@ export class BundledFunction extends Construct {
       memorySize: props.memorySize,
       role: this.role,
       logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
       environment: props.environment,
     });
     addNagSuppressions(this.function, [

@@ -445,7 +445,7 @@ describe('delivery stream', () => {
 });
 
 describe('parser', () => {
-  test('GIVEN the reference parser WHEN synthesized THEN it is a pinned arm64 function from the bundled asset with its own log group', () => {
+  test('GIVEN the reference parser WHEN synthesized THEN it is a pinned arm64 function from the bundled asset with its own log group and the JSON log format', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -453,7 +453,7 @@ describe('parser', () => {
       Handler: 'index.handler',
       Timeout: 60,
       Environment: { Variables: { PARSER_FORMAT: 'jsonl', PARSER_DELIVERY: 'firehose' } },
-      LoggingConfig: { LogGroup: Match.anyValue() },
+      LoggingConfig: { LogGroup: Match.anyValue(), LogFormat: 'JSON' },
     });
   });
 

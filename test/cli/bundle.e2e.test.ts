@@ -1,0 +1,86 @@
+/**
+ * The shipped CLI (`assets/cli/`, built by `npx projen pre-compile` with projenrc/bundle-cli.ts): the program file
+ * plus one vendor file per heavy package group, each read only by the commands that use it, minified, with source maps.
+ */
+import { spawnSync } from 'child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+const ASSETS = join(__dirname, '..', '..', 'assets', 'cli');
+const PROGRAM = join(ASSETS, 'index.js');
+
+let dir: string;
+let preload: string;
+beforeAll(() => {
+  if (!existsSync(PROGRAM)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` (or `npx projen bundle:cli`)');
+  dir = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
+  // Reports, at exit, which files of assets/cli/ the process loaded.
+  preload = join(dir, 'loaded.js');
+  writeFileSync(preload, [
+    `const dir = ${JSON.stringify(ASSETS + '/')};`,
+    'process.on("exit", () => {',
+    '  const files = Object.keys(require.cache).filter((f) => f.startsWith(dir)).map((f) => f.slice(dir.length)).sort();',
+    '  process.stderr.write("\\nLOADED " + JSON.stringify(files) + "\\n");',
+    '});',
+  ].join('\n'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the shipped program; returns its exit code, output and the assets/cli files it loaded. */
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
+  const r = spawnSync(process.execPath, ['--require', preload, PROGRAM, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AWS_REGION: 'us-east-1' } });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  if (!line) throw new Error(`no LOADED line: ${r.stderr}`);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\n?LOADED .*\n/, ''), loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
+}
+
+test('GIVEN --help and cost THEN only the program file is read', () => {
+  // WHEN
+  const help = run('--help');
+  const cost = run('cost', '--devices', '1000', '--interval', '10s', '--payload', '300B', '--json');
+  // THEN
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: cdk-iot-pipeline/);
+  expect(cost.code).toBe(0);
+  expect(JSON.parse(cost.stdout).totalUsd).toBeCloseTo(378.93, 2);
+  expect(help.loaded).toEqual(['index.js']);
+  expect(cost.loaded).toEqual(['index.js']);
+});
+
+test('GIVEN local certs THEN node-forge\'s vendor file is read, and no other', () => {
+  // WHEN
+  const r = run('local', 'certs', '--thing', 'bundle-test', '--out', join(dir, 'certs'), '--data-dir', join(dir, 'data'));
+  // THEN
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('bundle-test.cert.pem');
+  expect(r.loaded).toEqual(['index.js', 'vendor/node-forge.js']);
+});
+
+test('GIVEN publish without a certificate THEN the usage error comes from the program and the AWS SDK and mqtt load from their vendor files', () => {
+  // WHEN
+  const r = run('publish', '--endpoint', 'h', '--client-id', 'c', '--topic', 't');
+  // THEN
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('No client certificate');
+  expect(r.loaded).toEqual(expect.arrayContaining(['index.js', 'vendor/aws-sdk.js', 'vendor/mqtt.js']));
+  expect(r.loaded).not.toContain('vendor/aedes.js');
+});
+
+test('GIVEN the bundle THEN the program is executable with a node shebang and a source map, and every file is minified', () => {
+  // THEN
+  const program = readFileSync(PROGRAM, 'utf8');
+  expect(program.split('\n')[0]).toBe('#!/usr/bin/env node');
+  expect(() => accessSync(PROGRAM, constants.X_OK)).not.toThrow();
+  expect(program.trimEnd().split('\n').pop()).toBe('//# sourceMappingURL=index.js.map');
+  const map = JSON.parse(readFileSync(`${PROGRAM}.map`, 'utf8')) as { version: number; sources: string[] };
+  expect(map.version).toBe(3);
+  expect(map.sources).toEqual(expect.arrayContaining([expect.stringMatching(/cli\/index\.ts$/), expect.stringMatching(/local\/runner\.ts$/)]));
+  const files = ['index.js', ...readdirSync(join(ASSETS, 'vendor')).filter((n) => n.endsWith('.js')).map((n) => `vendor/${n}`)];
+  expect(files).toEqual(expect.arrayContaining(['vendor/aedes.js', 'vendor/aws-sdk.js', 'vendor/mqtt.js', 'vendor/node-forge.js']));
+  for (const file of files) {
+    const text = readFileSync(join(ASSETS, file), 'utf8');
+    // minified: few, long lines
+    expect(text.length / text.split('\n').length).toBeGreaterThan(500);
+  }
+});
