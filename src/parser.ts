@@ -339,6 +339,12 @@ export interface ParserBindOptions {
    * @default - no prefix: the parser names its log groups as it likes
    */
   readonly logGroupNamePrefix?: string;
+  /**
+   * The pipeline's base topic. The reference parser's `topicSegmentFields` name the topic levels below it: with base
+   * topic `factory/telemetry`, `['device']` turns `factory/telemetry/sensor-7` into `"device": "sensor-7"`.
+   * @default - a base topic of one level
+   */
+  readonly baseTopic?: string;
 }
 
 /**
@@ -442,7 +448,7 @@ class ReferenceParser implements IParser {
     const deliveryMode = DELIVERY_MODE_NAMES[delivery.mode];
     const environment: { [key: string]: string } = {
       [PARSER_ENV.format]: format._name,
-      [PARSER_ENV.options]: format._optionsJson,
+      [PARSER_ENV.options]: withBaseTopicLevels(format._optionsJson, options.baseTopic),
       [PARSER_ENV.delivery]: deliveryMode,
       [POWERTOOLS_ENV.serviceName]: REFERENCE_PARSER_SERVICE_NAME,
       [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
@@ -491,4 +497,14 @@ class ReferenceParser implements IParser {
       partitionKeys: names.length > 0 ? names : undefined,
     };
   }
+}
+
+/**
+ * The format's options plus the number of levels of the base topic, so that the reference parser names the levels
+ * below it (`topicSegmentFields`); left out for a one-level or unresolved base topic (the parser's default is 1).
+ */
+function withBaseTopicLevels(optionsJson: string, baseTopic: string | undefined): string {
+  if (baseTopic === undefined || Token.isUnresolved(baseTopic)) return optionsJson;
+  const levels = baseTopic.split('/').length;
+  return levels === 1 ? optionsJson : JSON.stringify({ ...JSON.parse(optionsJson), baseTopicLevels: levels });
 }

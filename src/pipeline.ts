@@ -357,6 +357,7 @@ export class IotCoreFirehosePipeline extends Construct {
       removalPolicy,
       encryptionKey: this.encryptionKey,
       logGroupNamePrefix: logGroupPrefix,
+      baseTopic: this.topic,
     });
     this.parserFunction = parser.parserFunction;
 

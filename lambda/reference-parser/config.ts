@@ -25,6 +25,8 @@ export interface ReferenceParserConfig {
   readonly arrivalTimestampField: string;
   /** Field names for the topic levels after the first. */
   readonly topicSegmentFields: readonly string[];
+  /** How many levels the pipeline's base topic has: `topicSegmentFields` name the levels below them (default 1). */
+  readonly baseTopicLevels: number;
   /** csv only: the columns, each a field name or dotted path. */
   readonly columns: readonly string[];
   readonly delivery: ParserDelivery;
@@ -42,7 +44,7 @@ const FORMATS: readonly ParserFormat[] = Object.values(PARSED_FORMATS).map((f) =
 const DELIVERIES: readonly ParserDelivery[] = Object.values(DELIVERY_MODES);
 const JSON_LINES = PARSED_FORMATS.jsonLines.name;
 const CSV = PARSED_FORMATS.csv.name;
-const COMMON_OPTIONS = ['arrivalTimestampField', 'topicSegmentFields'];
+const COMMON_OPTIONS = ['arrivalTimestampField', 'topicSegmentFields', 'baseTopicLevels'];
 const OPTIONS_BY_FORMAT: Record<ParserFormat, readonly string[]> = {
   [JSON_LINES]: COMMON_OPTIONS,
   [CSV]: [...COMMON_OPTIONS, 'columns', 'header'],
@@ -179,5 +181,10 @@ export function readConfig(env: Environment): ReferenceParserConfig {
 
   const partitionKeys = readPartitionKeys(env[PARSER_ENV.partitionKeys]);
 
-  return { format, arrivalTimestampField, topicSegmentFields, columns, delivery, directBucket, directPrefix, partitionKeys };
+  const baseTopicLevels = options.baseTopicLevels ?? 1;
+  if (typeof baseTopicLevels !== 'number' || !Number.isInteger(baseTopicLevels) || baseTopicLevels < 1 || baseTopicLevels > 7) {
+    throw new ConfigError(`PARSER_OPTIONS.baseTopicLevels must be a whole number from 1 to 7, got ${JSON.stringify(baseTopicLevels)}`);
+  }
+
+  return { format, arrivalTimestampField, topicSegmentFields, baseTopicLevels, columns, delivery, directBucket, directPrefix, partitionKeys };
 }

@@ -6,13 +6,14 @@ import type { ReferenceParserConfig } from './config';
 export type MessageParser = (message: ParserMessage) => JsonObject;
 
 /**
- * The message object plus, when configured, one field per topic level after the first
- * (`topicSegmentFields`) and the record's arrival time in epoch milliseconds (`arrivalTimestampField`).
+ * The message object plus, when configured, one field per topic level below the base topic
+ * (`topicSegmentFields`; the base topic has `baseTopicLevels` levels) and the record's arrival time in epoch milliseconds (`arrivalTimestampField`).
  * Added fields overwrite payload fields of the same name: the topic and arrival time come from AWS, not
  * from the device. Topic levels that do not exist (or a missing / non-string `topic`) add nothing.
  */
 export function messageParser(config: ReferenceParserConfig): MessageParser {
   const segmentFields = config.topicSegmentFields;
+  const baseLevels = config.baseTopicLevels;
   const arrivalField = config.arrivalTimestampField;
   return (message) => {
     const obj = message.jsonObject();
@@ -20,6 +21,7 @@ export function messageParser(config: ReferenceParserConfig): MessageParser {
       const topic = obj.topic;
       if (typeof topic === 'string') {
         let slash = topic.indexOf('/');
+        for (let level = 1; level < baseLevels && slash !== -1; level++) slash = topic.indexOf('/', slash + 1);
         for (let k = 0; k < segmentFields.length && slash !== -1; k++) {
           const next = topic.indexOf('/', slash + 1);
           obj[segmentFields[k]] = next === -1 ? topic.slice(slash + 1) : topic.slice(slash + 1, next);

@@ -465,6 +465,23 @@ describe('parser', () => {
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { ExtendedS3DestinationConfiguration: { FileExtension: '.csv.gz' } });
   });
 
+  test('GIVEN a two-level base topic WHEN synthesized THEN the reference parser learns it, so topicSegmentFields name the levels below it', () => {
+    const { template } = synth({
+      topic: 'factory/telemetry',
+      parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_FORMAT: 'jsonl', PARSER_OPTIONS: '{"topicSegmentFields":["device"],"baseTopicLevels":2}' } },
+    });
+  });
+
+  test('GIVEN a one-level base topic WHEN synthesized THEN the parser options stay as the format gives them', () => {
+    const { template } = synth({ parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_OPTIONS: '{"topicSegmentFields":["device"]}' } },
+    });
+  });
+
   test('GIVEN direct delivery WHEN synthesized THEN the parser may PutObject under its prefix of the parsed bucket only', () => {
     const { stack, pipeline, template } = synth({ parser: Parser.reference({ delivery: ParserDelivery.direct({ prefix: 'by-parser/' }) }) });
     template.hasResourceProperties('AWS::Lambda::Function', {

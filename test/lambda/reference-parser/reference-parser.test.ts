@@ -185,12 +185,26 @@ describe('configuration', () => {
       format: 'jsonl',
       arrivalTimestampField: 'arrival_timestamp',
       topicSegmentFields: [],
+      baseTopicLevels: 1,
       columns: [],
       delivery: 'firehose',
       directBucket: '',
       directPrefix: '',
       partitionKeys: [],
     });
+  });
+
+  test.each([[0], [8], [1.5], ['2']])('GIVEN baseTopicLevels %j WHEN read THEN a ConfigError names the range', (levels) => {
+    expect(() => readConfig({ PARSER_OPTIONS: JSON.stringify({ baseTopicLevels: levels }) })).toThrow(/baseTopicLevels must be a whole number from 1 to 7/);
+  });
+
+  test('GIVEN a two-level base topic WHEN a message is parsed THEN the topic fields name the levels below the base topic', async () => {
+    const handler = createReferenceHandler({
+      PARSER_OPTIONS: JSON.stringify({ topicSegmentFields: ['device', 'sensor'], baseTopicLevels: 2, arrivalTimestampField: '' }),
+    }, { logger: capturingLogger(), metrics: capturingMetrics() });
+    const response = await handler(eventOf(['{"topic":"factory/telemetry/d7/t1","v":1}', '{"topic":"factory/telemetry","v":2}']));
+    expect(JSON.parse(text(response, 0))).toEqual({ topic: 'factory/telemetry/d7/t1', v: 1, device: 'd7', sensor: 't1' });
+    expect(JSON.parse(text(response, 1))).toEqual({ topic: 'factory/telemetry', v: 2 });
   });
 
   test('GIVEN direct delivery WHEN read THEN the bucket is required and the prefix defaults to direct/', () => {
