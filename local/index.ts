@@ -6,6 +6,7 @@
  */
 export { AssemblyError, RunnerError } from './errors';
 
+export { prepareDataDir } from './data-dir';
 export { LocalRunner } from './runner';
 export type { RunnerOptions, WrittenObject } from './runner';
 export { issueDeviceCertificate, ensureCa, lookupCertificate, validThingName } from './iot/certs';

@@ -2,9 +2,10 @@
  * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
  * delivers every buffer before it closes. See README.md next to this file.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
 import { BucketRef, LocalModel, loadModel } from './assembly/model';
+import { prepareDataDir } from './data-dir';
 import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
@@ -316,38 +317,6 @@ export class LocalRunner {
     };
     writeFileSync(join(this.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   }
-}
-
-/** Entries only the runner (or `local certs`) creates in a data dir. */
-const RUNNER_ENTRIES = ['state.json', 'ca', 'journal', 'runner.lock'];
-
-/** What the data dir's `.gitignore` says: everything in it stays out of git (it holds the CA's private key). */
-export const DATA_DIR_GITIGNORE = '# The local runner\'s data (CA private key, journal, S3 folders, logs): never commit it.\n*\n';
-
-/**
- * Creates the data dir for the runner's user only (0700: it holds the local CA's private key, device keys and every
- * message) with a `.gitignore` that keeps all of it out of git. An existing data dir is left as it is (it may be a
- * folder the user chose), except that a data dir of the runner (empty, or with the runner's state, CA or journal)
- * gets the `.gitignore` when it has none; one that others can read is reported.
- */
-export function prepareDataDir(dataDir: string, log: Logger): void {
-  if (!existsSync(dataDir)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  } else if (process.platform !== 'win32' && othersMayAccess(statSync(dataDir).mode)) {
-    log(`warning: the data dir ${dataDir} can be read by other users (it holds the local CA's private key and every message); chmod 700 it`);
-  }
-  const gitignore = join(dataDir, '.gitignore');
-  if (!existsSync(gitignore)) {
-    const entries = readdirSync(dataDir);
-    if (entries.length === 0 || RUNNER_ENTRIES.some((entry) => entries.includes(entry))) {
-      writeFileSync(gitignore, DATA_DIR_GITIGNORE, { mode: 0o600 });
-    }
-  }
-}
-
-/** Whether a file mode grants anything to the group or others (its low six bits). */
-function othersMayAccess(mode: number): boolean {
-  return mode % 0o100 !== 0;
 }
 
 /** A part that exists once `start` has resolved. */

@@ -1,11 +1,10 @@
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { REJECTED_MESSAGES_PREFIX, RULE_ERRORS_PREFIX } from './contract';
+import { createAccessLogsBucket, logInto } from './private/access-logs';
 import { addCheckovSkips } from './private/checkov';
-import { addNagSuppressions } from './private/nag';
 import { invalid } from './private/validation';
 
 /**
@@ -33,10 +32,10 @@ export interface StorageLifecycleOptions {
 }
 
 /** The lifecycle defaults, in days. */
-const LIFECYCLE_DEFAULT_DAYS = { noncurrentVersionExpiration: 30, ruleErrorExpiration: 90, accessLogExpiration: 365 } as const;
+export const LIFECYCLE_DEFAULT_DAYS = { noncurrentVersionExpiration: 30, ruleErrorExpiration: 90, accessLogExpiration: 365 } as const;
 
 /** Days after which S3 aborts a multipart upload that was never completed (Firehose writes large objects in parts). */
-const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
+export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 
 /**
  * Options for the buckets a pipeline creates when the caller gives none.
@@ -105,26 +104,7 @@ export class PipelineStorage extends Construct {
 
     let logs: s3.Bucket | undefined;
     if (!props.parsedBucket || !props.rawBucket) {
-      logs = new s3.Bucket(this, 'AccessLogsBucket', {
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        // No ACLs: S3 delivers the access logs through the bucket policy below (see `logInto`).
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        versioned: true,
-        removalPolicy,
-        autoDeleteObjects,
-        lifecycleRules: [
-          { id: 'expire-access-logs', expiration: accessLogDays },
-          noncurrentVersions,
-        ],
-      });
-      addNagSuppressions(logs, [
-        { id: 'AwsSolutions-S1', reason: 'This is the server-access-log bucket itself; logging it into itself would loop.' },
-      ]);
-      addCheckovSkips(logs, [
-        { id: 'CKV_AWS_18', comment: 'This is the server-access-log bucket itself; logging it into itself would loop.' },
-      ]);
+      logs = createAccessLogsBucket(this, 'AccessLogsBucket', { removalPolicy, expiration: accessLogDays, noncurrentVersions });
       this.accessLogsBucket = logs;
     }
 
@@ -167,26 +147,6 @@ function explainAutoDeleteProvider(scope: Construct): void {
     { id: 'CKV_AWS_117', comment: 'aws-cdk-lib\'s auto-delete-objects provider: calls the public S3 API only; a VPC would add NAT or endpoints without isolating anything.' },
     { id: 'CKV_AWS_115', comment: 'aws-cdk-lib\'s auto-delete-objects provider: runs only when CloudFormation deletes a bucket; reserved concurrency would take from the account\'s pool.' },
   ]);
-}
-
-/**
- * Sends the server access logs of `source` to `logs` under `prefix`: the source bucket's logging configuration plus
- * a statement in the log bucket's policy for the S3 logging service, limited to this source bucket and account (the
- * delivery AWS recommends). Written out instead of `serverAccessLogsBucket`, which falls back to the
- * `LogDeliveryWrite` ACL unless the app sets the feature flag `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`.
- */
-function logInto(source: s3.Bucket, logs: s3.Bucket, prefix: string): void {
-  logs.addToResourcePolicy(new iam.PolicyStatement({
-    sid: `S3ServerAccessLogs${source.node.id}`,
-    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-    actions: ['s3:PutObject'],
-    resources: [logs.arnForObjects(`${prefix}*`)],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': source.bucketArn },
-      StringEquals: { 'aws:SourceAccount': Stack.of(source).account },
-    },
-  }));
-  (source.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: logs.bucketName, logFilePrefix: prefix };
 }
 
 /** A lifecycle duration in whole days (at least 1), or the default. */

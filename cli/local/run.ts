@@ -5,7 +5,7 @@
  */
 import { resolve } from 'path';
 import {
-  AssemblyError, CertificateStatus, CertificateStatusError, DEFAULT_DATA_DIR, issueDeviceCertificate, listCertificates, LocalRunner,
+  AssemblyError, CertificateStatus, CertificateStatusError, DEFAULT_DATA_DIR, issueDeviceCertificate, listCertificates, LocalRunner, prepareDataDir,
   setCertificateStatus, validThingName,
 } from '../../local';
 import { BUFFERING_LIMITS } from '../../src/contract';
@@ -118,7 +118,10 @@ export function runLocalCerts(opts: LocalCertsOptions, context: CommandContext):
   if (!validThingName(opts.thing)) {
     throw new UsageError(`--thing "${opts.thing}" is not a valid thing name (1-128 characters: letters, digits, ':', '_', '-').`);
   }
-  const issued = issueDeviceCertificate(resolve(opts.dataDir ?? DEFAULT_DATA_DIR), opts.thing, resolve(opts.out));
+  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  // The same data dir the runner makes: for the user only, with a .gitignore (the CA key is created here on first use).
+  prepareDataDir(dataDir, (line) => context.io.stderr(`[local] ${line}\n`));
+  const issued = issueDeviceCertificate(dataDir, opts.thing, resolve(opts.out));
   context.io.stdout([
     `ca       ${issued.caPath}`,
     `cert     ${issued.certPath}`,

@@ -338,7 +338,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** One JSON line per event. Callers pass ids and names only, never key material or the secret value. */
+/**
+ * One log event per call, as an object: with the function's JSON log format Lambda writes it as structured JSON
+ * (`message` is the object, beside the request id). Callers pass ids and names only, never key material.
+ */
 function log(entry: Record<string, unknown>): void {
-  console.log(JSON.stringify({ source: 'certificate-provider', ...entry }));
+  console.log({ source: 'certificate-provider', ...entry });
 }

@@ -4,8 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ATHENA_MIN_BYTES_SCANNED_CUTOFF } from '../contract';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, LIFECYCLE_DEFAULT_DAYS } from '../storage';
 import { WorkGroupOptions } from '../table';
-import { addNagSuppressions } from './nag';
+import { createAccessLogsBucket, logInto } from './access-logs';
 import { workGroupNameProblem } from './names';
 import { invalid } from './validation';
 
@@ -79,23 +80,19 @@ export function createQueryWorkGroup(pipeline: Construct, props: QueryWorkGroupP
 
 /** A bucket with the settings of the pipeline's own buckets, whose results expire. */
 function resultsBucketOf(pipeline: Construct, props: QueryWorkGroupProps, expiration: Duration): s3.IBucket {
-  let accessLogs = props.accessLogsBucket;
-  if (!accessLogs) {
-    // The pipeline created no bucket of its own (both were given): the results bucket needs a log bucket too.
-    const logs = new s3.Bucket(pipeline, 'QueryResultsAccessLogsBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      removalPolicy: props.removalPolicy,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-    });
-    addNagSuppressions(logs, [
-      { id: 'AwsSolutions-S1', reason: 'This is the server-access-log bucket itself; logging it into itself would loop.' },
-    ]);
-    accessLogs = logs;
-  }
+  // The pipeline created no bucket of its own (both were given): the results bucket needs a log bucket too.
+  const accessLogs = props.accessLogsBucket ?? createAccessLogsBucket(pipeline, 'QueryResultsAccessLogsBucket', {
+    removalPolicy: props.removalPolicy,
+    expiration: Duration.days(LIFECYCLE_DEFAULT_DAYS.accessLogExpiration),
+    noncurrentVersions: {
+      id: 'expire-noncurrent-versions',
+      noncurrentVersionExpiration: Duration.days(LIFECYCLE_DEFAULT_DAYS.noncurrentVersionExpiration),
+      expiredObjectDeleteMarker: true,
+      abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+    },
+  });
   const key = props.encryptionKey;
-  return new s3.Bucket(pipeline, 'QueryResultsBucket', {
+  const results = new s3.Bucket(pipeline, 'QueryResultsBucket', {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
     encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
@@ -103,9 +100,8 @@ function resultsBucketOf(pipeline: Construct, props: QueryWorkGroupProps, expira
     bucketKeyEnabled: key ? true : undefined,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: true,
-    serverAccessLogsBucket: accessLogs,
-    serverAccessLogsPrefix: 'query-results-bucket/',
     removalPolicy: props.removalPolicy,
+    autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     lifecycleRules: [{
       id: 'expire-query-results',
       expiration,
@@ -113,4 +109,6 @@ function resultsBucketOf(pipeline: Construct, props: QueryWorkGroupProps, expira
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     }],
   });
+  logInto(results, accessLogs, 'query-results-bucket/');
+  return results;
 }

@@ -81,7 +81,7 @@ describe('the CLI finds what the construct synthesizes', () => {
       deliveryStreamName: `${resourceAt('Pipeline', 'AWS::KinesisFirehose::DeliveryStream')}-physical`,
       parsedBucket: `${resourceAt('Pipeline/Storage/ParsedBucket', 'AWS::S3::Bucket')}-physical`,
       rawBucket: `${resourceAt('Pipeline/Storage/RawBucket', 'AWS::S3::Bucket')}-physical`,
-      topicRuleName: `${resourceAt('Pipeline', 'AWS::IoT::TopicRule')}-physical`,
+      topicRuleName: `${resourceAt('Pipeline/TopicRule', 'AWS::IoT::TopicRule')}-physical`,
       certificateSecretArn: `${resourceAt('Pipeline/Device', 'AWS::SecretsManager::Secret')}-physical`,
     };
     // every name of the contract is found: a renamed output id leaves a hole here
@@ -89,7 +89,7 @@ describe('the CLI finds what the construct synthesizes', () => {
     expect(main).toEqual({ prefix: 'Pipeline', ...expected });
 
     const ingest = pipelines.find((p) => p.prefix === 'Ingest')!;
-    expect(ingest.publishTopic).toEqual(`$aws/rules/${resourceAt('Ingest', 'AWS::IoT::TopicRule')}-physical/plant/line-1`);
+    expect(ingest.publishTopic).toEqual(`$aws/rules/${resourceAt('Ingest/TopicRule', 'AWS::IoT::TopicRule')}-physical/plant/line-1`);
     expect(ingest.certificateSecretArn).toBeUndefined();
   });
 
@@ -106,7 +106,7 @@ describe('the CLI finds what the construct synthesizes', () => {
     expect(found).toEqual({
       thingName: `${resourceAt('Pipeline/Device', 'AWS::IoT::Thing')}-physical`,
       policyName: `${resourceAt('Pipeline/DevicePolicy', 'AWS::IoT::Policy')}-physical`,
-      topicRuleName: `${resourceAt('Pipeline', 'AWS::IoT::TopicRule')}-physical`,
+      topicRuleName: `${resourceAt('Pipeline/TopicRule', 'AWS::IoT::TopicRule')}-physical`,
       deliveryStreamName: `${resourceAt('Pipeline', 'AWS::KinesisFirehose::DeliveryStream')}-physical`,
       certificateId: `${resourceAt('Pipeline/Device', 'Custom::IotDeviceCertificate')}-physical`,
       ambiguous: [],

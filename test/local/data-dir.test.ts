@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { cleanup, tempDir } from './helpers';
-import { DATA_DIR_GITIGNORE, prepareDataDir } from '../../local/runner';
+import { DATA_DIR_GITIGNORE, prepareDataDir } from '../../local/data-dir';
 
 let dir: string;
 beforeEach(() => {

@@ -351,6 +351,19 @@ describe('table: the Athena workgroup', () => {
       Bucket: results,
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+    // AND its access logs are delivered through the log bucket's policy (for this bucket only), not an ACL
+    expect(bucket.Properties.AccessControl).toBeUndefined();
+    Template.fromJSON(json).hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^PipelineStorageAccessLogsBucket') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [results.Ref, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': Stack.of(pipeline).account } },
+        })]),
+      },
+    });
   });
 
   test('GIVEN a customer-managed key WHEN synthesized THEN results are SSE-KMS with the pipeline key, in a bucket encrypted with it', () => {
@@ -389,7 +402,13 @@ describe('table: the Athena workgroup', () => {
     }, stack);
     const buckets = Object.entries<any>(json.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
     expect(buckets).toHaveLength(2);
-    expect(buckets.some((id) => id.startsWith('PipelineQueryResultsAccessLogsBucket'))).toBe(true);
+    const logBucket = buckets.find((id) => id.startsWith('PipelineQueryResultsAccessLogsBucket'))!;
+    expect(logBucket).toBeDefined();
+    // the same kind of log bucket as the pipeline's own: versioned, no ACLs
+    expect(json.Resources[logBucket].Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
     expect(JSON.stringify(only(json, 'AWS::Glue::Table').Properties.TableInput.StorageDescriptor.Location)).toContain('s3://existing-parsed/parsed/');
   });
 });

@@ -2,7 +2,7 @@
  * `cdk-iot-pipeline local` and `local certs` in-process: options, errors, and output through the injected Io.
  * Starting and stopping the runner (ready line, SIGTERM) is tested on the bundled CLI in test/local/process.test.ts.
  */
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DEFAULT_DATA_DIR } from '../../../local';
@@ -32,7 +32,9 @@ describe('local certs', () => {
     expect(out).toContain(`cert     ${join(dir, 'out-1', 'thing-1.cert.pem')}`);
     expect(out).toMatch(/^thing {4}thing-1$/m);
     expect(existsSync(join(dir, 'out-1', 'thing-1.key.pem'))).toBe(true);
-    expect(existsSync(join(dir, 'data-1'))).toBe(true);
+    // AND the data dir it created (it holds the CA key) is the runner's: for the user only, kept out of git
+    expect(statSync(join(dir, 'data-1')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(dir, 'data-1', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
   });
 
   test('GIVEN --data-dir before certs (taken by local) THEN that data dir holds the CA', async () => {

@@ -149,7 +149,8 @@ beforeEach(() => {
   secretsMock.reset();
   logged = [];
   jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
+    // The provider logs one object per event (structured under Lambda's JSON log format); keep it as JSON text.
+    logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
   });
 });
 
@@ -177,10 +178,12 @@ function expectNoKeyMaterialIn(text: string, certs: FakeCertificate[]) {
   }
 }
 
-/** Key material must never reach a log line. */
+/** Key material must never reach a log line; every event is logged as an object (structured JSON in Lambda). */
 function expectNoKeyMaterialLogged(...certs: FakeCertificate[]) {
   expect(logged.length).toBeGreaterThan(0);
   expectNoKeyMaterialIn(logged.join('\n'), certs);
+  const calls = (console.log as jest.Mock).mock.calls as unknown[][];
+  expect(calls.every(([first]) => typeof first === 'object' && first !== null && (first as { source?: string }).source === 'certificate-provider')).toBe(true);
 }
 
 describe('Create', () => {
