@@ -7,6 +7,7 @@
  * from the source tree and from the CLI bundle (`assets/cli/node-worker.js`, copied there by `bundle:cli`).
  *
  * workerData: { file, esm, exportName, functionName, functionArn, memoryMb }
+ * first post: { ready: true }  (the handler module is loaded, or failed to load)
  * message:    { id, event, requestId, deadline }  (deadline: epoch ms when the function times out)
  */
 'use strict';
@@ -19,7 +20,7 @@ const port = parentPort;
 /** @type {Promise<Function> | undefined} */
 let handlerPromise;
 
-/** The handler function, loaded on the first invocation (a module that fails to load fails every invocation). */
+/** The handler function, loaded once at start (a module that fails to load fails every invocation). */
 function load() {
   if (!handlerPromise) {
     handlerPromise = (async () => {
@@ -50,6 +51,10 @@ function call(fn, event, context) {
     if (r && typeof r.then === 'function') r.then(resolve, reject);
   });
 }
+
+// Initialize now, as Lambda's Init phase does, and say when it is over: the runtime starts the function's timeout
+// for an invocation only then. A module that fails to load is reported on each invocation, as in Lambda.
+load().then(() => port.postMessage({ ready: true }), () => port.postMessage({ ready: true }));
 
 port.on('message', async (/** @type {{ id: number, event: unknown, requestId: string, deadline: number }} */ msg) => {
   const context = {

@@ -1,7 +1,7 @@
 """The Python Lambda runtime of the local runner: one process per function (started by runtime.ts with
 `python3 -u python_shim.py <code dir> <module> <function>`).
 
-It imports the handler module once and answers one JSON line on stdout per JSON line on stdin:
+It imports the handler module once, says `{"ready": true}` when that is over, and answers one JSON line on stdout per JSON line on stdin:
 request `{id, event, requestId, deadline, functionArn}` -> answer `{id, ok, result}` or
 `{id, ok: false, errorType, errorMessage}`. The handler's own prints go to stderr (the function's log), so
 stdout carries only answers. Shipped next to the CLI bundle as assets/cli/python_shim.py (copied by bundle:cli).
@@ -48,6 +48,9 @@ try:
 except Exception as e:  # a module that fails to import fails every invocation, as in Lambda
     init_error = e
     traceback.print_exc()
+
+# Initialization is over (the module imported, or failed to): the runtime starts an invocation's timeout only now.
+protocol.write(json.dumps({'ready': True}) + '\n')
 
 for line in sys.stdin:
     request = json.loads(line)

@@ -144,6 +144,11 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** What a runtime says once its initialization (loading the handler) has finished, whether or not it succeeded. */
+interface RuntimeReady {
+  ready: true;
+}
+
 /** An answer from a runtime (the Node worker or the Python shim): `{ id, ok, result | errorType, errorMessage }`. */
 interface RuntimeAnswer {
   id: number;
@@ -153,24 +158,67 @@ interface RuntimeAnswer {
   errorMessage?: string;
 }
 
-/** The invocations in flight in one runtime, matched to answers by id, each with Lambda's timeout. */
+/**
+ * Lambda's limit for a runtime's initialization (loading the handler module), which, as in Lambda, does not count
+ * against the function's timeout (docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html: "The Init
+ * phase is limited to 10 seconds").
+ */
+export const INIT_LIMIT_MS = 10_000;
+
+/** A call waiting for its runtime to finish initializing. */
+interface Waiting {
+  readonly dispatch: () => void;
+  reject(error: Error): void;
+}
+
+/**
+ * The invocations of one runtime, matched to answers by id. A call is sent once the runtime has reported that its
+ * initialization finished (`{ ready: true }`), and from then on has Lambda's timeout; a runtime that does not
+ * initialize within `INIT_LIMIT_MS` fails its calls.
+ */
 class Calls {
   private readonly pending = new Map<number, Pending>();
+  private readonly waiting = new Map<number, Waiting>();
+  private ready = false;
+  private initTimer?: NodeJS.Timeout;
   private nextId = 1;
 
   constructor(private readonly fn: FunctionModel) {}
+
+  /** A new runtime is starting: calls wait for it, at most `INIT_LIMIT_MS`, then `onInitTimeout` (to reset it). */
+  public starting(onInitTimeout: () => void): void {
+    this.ready = false;
+    clearTimeout(this.initTimer);
+    this.initTimer = setTimeout(() => {
+      this.failAll(new InvocationError(`the runtime did not finish initializing within ${INIT_LIMIT_MS / 1000} seconds`, 'Sandbox.Timedout'));
+      onInitTimeout();
+    }, INIT_LIMIT_MS);
+  }
+
+  /** The runtime finished initializing: the calls waiting for it are sent, each with the function's timeout. */
+  public initialized(): void {
+    this.ready = true;
+    clearTimeout(this.initTimer);
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const call of waiting) call.dispatch();
+  }
 
   /** Sends an invocation; on timeout rejects it as Sandbox.Timedout and calls `onTimeout` (to reset the runtime). */
   public start(send: (id: number, deadline: number) => void, onTimeout: () => void): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new InvocationError(`Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`, 'Sandbox.Timedout'));
-        onTimeout();
-      }, this.fn.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      send(id, Date.now() + this.fn.timeoutMs);
+      const dispatch = () => {
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new InvocationError(`Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`, 'Sandbox.Timedout'));
+          onTimeout();
+        }, this.fn.timeoutMs);
+        this.pending.set(id, { resolve, reject, timer });
+        send(id, Date.now() + this.fn.timeoutMs);
+      };
+      if (this.ready) dispatch();
+      else this.waiting.set(id, { dispatch, reject });
     });
   }
 
@@ -184,12 +232,18 @@ class Calls {
     else p.reject(new InvocationError(msg.errorMessage ?? 'error', msg.errorType ?? 'Error'));
   }
 
-  /** Rejects every invocation in flight (the runtime failed or exited). */
+  /** Rejects every invocation in flight or waiting (the runtime failed or exited). */
   public failAll(error: InvocationError): void {
+    clearTimeout(this.initTimer);
+    this.ready = false;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
       p.reject(error);
+    }
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.reject(error);
     }
   }
 }
@@ -234,9 +288,12 @@ class NodeInvoker implements Invoker {
     });
     worker.stdout.pipe(this.log, { end: false });
     worker.stderr.pipe(this.log, { end: false });
+    this.calls.starting(() => void this.restart());
     // Events of a runtime that was already replaced (after a timeout) must not touch the calls of its successor.
-    worker.on('message', (msg: RuntimeAnswer) => {
-      if (this.worker === worker) this.calls.answer(msg);
+    worker.on('message', (msg: RuntimeAnswer | RuntimeReady) => {
+      if (this.worker !== worker) return;
+      if ('ready' in msg) this.calls.initialized();
+      else this.calls.answer(msg);
     });
     worker.on('error', (err: Error) => {
       if (this.worker === worker) this.calls.failAll(new InvocationError(err.message, 'Runtime.ExitError'));
@@ -306,6 +363,7 @@ class PythonInvoker implements Invoker {
     });
     child.stderr.pipe(this.log, { end: false });
     child.stdout.setEncoding('utf8');
+    this.calls.starting(() => this.kill());
     // Output and exit of a runtime that was already replaced (after a timeout) must not touch its successor.
     child.stdout.on('data', (chunk: string) => {
       if (this.child !== child) return;
@@ -334,13 +392,14 @@ class PythonInvoker implements Invoker {
   }
 
   private answer(line: string): void {
-    let msg: RuntimeAnswer;
+    let msg: RuntimeAnswer | RuntimeReady;
     try {
       msg = JSON.parse(line);
     } catch {
       return;
     }
-    this.calls.answer(msg);
+    if ('ready' in msg) this.calls.initialized();
+    else this.calls.answer(msg);
   }
 
   /** Replaces the runtime: calls still in flight in it can no longer be answered. */

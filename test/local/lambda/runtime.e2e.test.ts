@@ -35,6 +35,12 @@ beforeAll(() => {
     '    return {"name": context.function_name, "arn": context.invoked_function_arn, "remaining": context.get_remaining_time_in_millis() > 0}',
     '',
   ].join('\n'));
+  // Modules whose import takes longer (2 s) than the function's timeout (1.5 s): Lambda's Init phase does not count.
+  writeFileSync(join(dir, 'slowinit.js'), `
+    const until = Date.now() + 2000;
+    while (Date.now() < until) { /* a slow module initialization */ }
+    exports.handler = async (event) => ({ echo: event.value });`);
+  writeFileSync(join(dir, 'slowinit.py'), ['import time', 'time.sleep(2)', 'def handler(event, context):', '    return {"echo": event.get("value")}', ''].join('\n'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -86,6 +92,15 @@ describe.each([['nodejs22.x'], ['python3.13']])('the %s runtime', (runtime) => {
     }
     expect(readFileSync(join(logs, 'parser.log'), 'utf8')).toContain(`log line from ${runtime.startsWith('python') ? 'python' : 'node'}`);
     rmSync(logs, { recursive: true, force: true });
+  });
+
+  test('GIVEN a module that initializes longer than the function\'s timeout WHEN invoked THEN it answers: only the call counts, as in Lambda', async () => {
+    const invoker = createInvoker(model(runtime, 'slowinit.handler'), dir);
+    try {
+      await expect(invoker.invoke({ value: 'after init' })).resolves.toEqual({ echo: 'after init' });
+    } finally {
+      await invoker.close();
+    }
   });
 
   test('GIVEN a handler name the module does not export WHEN invoked THEN every call fails with the load error', async () => {

@@ -37,6 +37,9 @@ class FakeS3 {
   }
 
   private async handle(req: IncomingMessage): Promise<[number, string]> {
+    // Whether this request fails is decided when it arrives, not after its body was read: a stopped runner's last
+    // request must not succeed because the test switched failing off while the body was still on its way.
+    const failThisPut = this.failPuts;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer = Buffer.concat(chunks);
@@ -50,7 +53,7 @@ class FakeS3 {
       return [200, ''];
     }
     if (req.method === 'PUT') {
-      if (this.failPuts) return [503, '<Error><Code>SlowDown</Code></Error>'];
+      if (failThisPut) return [503, '<Error><Code>SlowDown</Code></Error>'];
       if (!this.buckets.has(bucket)) return [404, '<Error><Code>NoSuchBucket</Code></Error>'];
       if (String(req.headers['content-encoding'] ?? '').includes('aws-chunked')) body = decodeAwsChunked(body);
       this.objects.set(`${bucket}/${key}`, body);
@@ -119,6 +122,7 @@ describe('local runner with --s3-endpoint', () => {
     expect(again.logs.join('\n')).toMatch(/replaying 1 acknowledged message/);
     await again.runner.stop();
     const delivered = [...s3.objects.entries()].filter(([k, b]) => k.includes('/raw/') && gunzipSync(b).toString().includes('failing-s3'));
+    if (delivered.length !== 1) console.log(JSON.stringify({ requests: s3.requests, first: failing.logs, again: again.logs }, null, 1));
     expect(delivered).toHaveLength(1);
   });
 });
