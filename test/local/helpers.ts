@@ -59,7 +59,7 @@ let exampleCopy: string | undefined;
  */
 export function exampleAssembly(): string {
   if (!exampleCopy) {
-    if (!existsSync(join(EXAMPLE_ASSEMBLY, 'manifest.json'))) {
+    if (exampleAssemblyIsStale()) {
       const result = spawnSync('npx', ['projen', 'synth:example'], { cwd: REPO, stdio: 'pipe', timeout: 300000 });
       if (result.status !== 0) throw new Error(`npx projen synth:example failed: ${result.stderr?.toString()}`);
     }
@@ -68,6 +68,18 @@ export function exampleAssembly(): string {
     process.once('exit', () => rmSync(join(exampleCopy!, '..'), { recursive: true, force: true }));
   }
   return exampleCopy;
+}
+
+/**
+ * The example's cloud assembly must be synthesized (again) when it is missing or older than what it is made from: the
+ * built library (lib/), the app and the bundled handlers. A stale cdk.out from before a change would test old templates.
+ */
+function exampleAssemblyIsStale(): boolean {
+  const manifest = join(EXAMPLE_ASSEMBLY, 'manifest.json');
+  if (!existsSync(manifest)) return true;
+  const synthesized = statSync(manifest).mtimeMs;
+  const sources = [join(REPO, 'lib', 'index.js'), join(EXAMPLE_APP, 'main.ts'), join(REPO, 'assets', 'reference-parser', 'index.js')];
+  return sources.some((source) => existsSync(source) && statSync(source).mtimeMs > synthesized);
 }
 
 /** The thing name of the example app (from its template). */
