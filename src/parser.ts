@@ -501,10 +501,13 @@ class ReferenceParser implements IParser {
 
 /**
  * The format's options plus the number of levels of the base topic, so that the reference parser names the levels
- * below it (`topicSegmentFields`); left out for a one-level or unresolved base topic (the parser's default is 1).
+ * below it (`topicSegmentFields`); left out when there are no such fields, or for a one-level or unresolved base topic
+ * (the parser's default is 1).
  */
 function withBaseTopicLevels(optionsJson: string, baseTopic: string | undefined): string {
   if (baseTopic === undefined || Token.isUnresolved(baseTopic)) return optionsJson;
   const levels = baseTopic.split('/').length;
-  return levels === 1 ? optionsJson : JSON.stringify({ ...JSON.parse(optionsJson), baseTopicLevels: levels });
+  const options = JSON.parse(optionsJson);
+  if (levels === 1 || options.topicSegmentFields === undefined) return optionsJson;
+  return JSON.stringify({ ...options, baseTopicLevels: levels });
 }

@@ -475,6 +475,13 @@ describe('parser', () => {
     });
   });
 
+  test('GIVEN a two-level base topic and no topicSegmentFields WHEN synthesized THEN the parser options stay as the format gives them', () => {
+    const { template } = synth({ topic: 'plant/line-1', parser: Parser.reference({ format: ParsedFormat.csv({ columns: ['machine'] }) }) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { PARSER_FORMAT: 'csv', PARSER_OPTIONS: '{"columns":["machine"]}' } },
+    });
+  });
+
   test('GIVEN a one-level base topic WHEN synthesized THEN the parser options stay as the format gives them', () => {
     const { template } = synth({ parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }) });
     template.hasResourceProperties('AWS::Lambda::Function', {
