@@ -380,6 +380,7 @@ project.postCompileTask.spawn(rosetta);
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
 project.addDevDeps('yaml@^2'); // test/release/workflows.test.ts reads the generated workflows
 project.npmignore?.exclude('/CONTRIBUTING.md'); // for contributors, not users: the tarball ships README, CHANGELOG, API.md
+project.npmignore?.exclude('/rosetta/'); // jsii-rosetta's fixtures compile the README's snippets at build time only
 const lintWorkflows = project.addTask('lint:workflows', {
   description: 'actionlint (with shellcheck) over .github/workflows/*.yml',
   env: { SHELLCHECK_OPTS: '--severity=warning' },

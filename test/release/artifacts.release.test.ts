@@ -97,31 +97,37 @@ describe('the npm tarball', () => {
 
   test('GIVEN the tarball WHEN listed THEN it holds the compiled library, the bundles, the docs and nothing else', () => {
     const allowed = [
-      /^(package\.json|README\.md|LICENSE|API\.md|CHANGELOG\.md|\.jsii)$/,
+      /^(package\.json|README\.md|LICENSE|API\.md|CHANGELOG\.md|\.jsii|\.jsii\.tabl\.json)$/, // .jsii.tabl.json: the README's translations for jsii-pacmak
       /^lib\/.+\.(js|d\.ts)$/, // the jsii-compiled construct
       /^assets\/(reference-parser|certificate-provider)\/index\.js$/, // the Lambda handlers, bundled
       /^assets\/parser-toolkit\/(index\.js|index\.d\.ts|types\/.+\.d\.ts)$/, // the parser-toolkit subpath export
-      /^assets\/cli\/(index\.js|node-worker\.js|python_shim\.py)$/, // the cdk-iot-pipeline command and its runtimes
+      /^assets\/cli\/(index\.js|index\.js\.map|node-worker\.js|python_shim\.py)$/, // the cdk-iot-pipeline command, its source map and runtimes
+      /^assets\/cli\/vendor\/[a-z0-9-]+\.js$/, // the CLI's dependencies, split out so each command loads only its own
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     for (const expected of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'README.md', 'LICENSE', 'assets/cli/index.js',
       'assets/reference-parser/index.js', 'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js']) {
       expect(files).toContain(expected);
     }
-    // no tests, fixtures, TypeScript sources (declarations excepted), source maps or build configuration
-    expect(files.filter((f) => /(^|\/)(test|tests|fixtures|__snapshots__)\//.test(f) || /(?<!\.d)\.ts$/.test(f) || /\.map$/.test(f) || /tsconfig|\.projen/.test(f))).toEqual([]);
+    // no tests, fixtures (rosetta's included), TypeScript sources (declarations excepted), other source maps or build configuration
+    expect(files.filter((f) => /(^|\/)(test|tests|fixtures|__snapshots__|rosetta)\//.test(f) || /(?<!\.d)\.ts$/.test(f)
+      || (/\.map$/.test(f) && f !== 'assets/cli/index.js.map') || /tsconfig|\.projen/.test(f))).toEqual([]);
   });
 
-  test('GIVEN the shipped JavaScript WHEN read THEN only lib/ carries source maps: jsii\'s inline maps to src/, none in the bundles', () => {
+  test('GIVEN the shipped JavaScript WHEN read THEN lib/ and the CLI carry source maps, the Lambda bundles none', () => {
     // Intended: jsii compiles lib/ with inline source maps (sources inlined), so a user's stack trace names src/*.ts
-    // lines. The esbuild bundles (handlers, toolkit, CLI) ship without maps; no separate .map file ships at all.
+    // lines. The minified CLI entry points at its map file beside it (a CLI stack trace names cli/ and local/ lines);
+    // the handlers, the toolkit and the CLI's vendor chunks ship without maps.
     const inlineMap = /^\/\/# sourceMappingURL=data:application\/json;base64,/m;
     const lib = files.filter((f) => f.startsWith('lib/') && f.endsWith('.js'));
     expect(lib.length).toBeGreaterThan(10);
     expect(lib.filter((f) => !inlineMap.test(fs.readFileSync(path.join(unpacked, f), 'utf8')))).toEqual([]);
     const bundles = files.filter((f) => f.startsWith('assets/') && f.endsWith('.js'));
     expect(bundles.length).toBeGreaterThanOrEqual(5);
-    expect(bundles.filter((f) => /^\/\/# sourceMappingURL=/m.test(fs.readFileSync(path.join(unpacked, f), 'utf8')))).toEqual([]);
+    expect(bundles.filter((f) => /^\/\/# sourceMappingURL=/m.test(fs.readFileSync(path.join(unpacked, f), 'utf8')))).toEqual(['assets/cli/index.js']);
+    expect(fs.readFileSync(path.join(unpacked, 'assets/cli/index.js'), 'utf8')).toMatch(/^\/\/# sourceMappingURL=index\.js\.map$/m);
+    const map = JSON.parse(fs.readFileSync(path.join(unpacked, 'assets/cli/index.js.map'), 'utf8'));
+    expect(map.sources.some((source: string) => /(^|\/)cli\/commands\/local\.ts$/.test(source))).toBe(true);
   });
 
   test('GIVEN package.json WHEN read THEN the version, the bin, the exports and the peer ranges are the published ones', () => {
@@ -293,8 +299,8 @@ func main() {
     // WHEN the module is vetted and the program runs
     run('go', ['vet', `${NAMES.goImportPath}/...`], { cwd: app, env, timeout: 900_000 });
     const out = run('go', ['run', '.'], { cwd: app, env, timeout: 900_000 });
-    // THEN one topic rule, one delivery stream and one thing were synthesized
-    expect(out.trim().split('\n').pop()).toEqual('1 1 1');
+    // THEN two topic rules (the pipeline's and the rejected-messages rule), one delivery stream and one thing were synthesized
+    expect(out.trim().split('\n').pop()).toEqual('2 1 1');
   }, 2_000_000);
 });
 
