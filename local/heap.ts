@@ -24,7 +24,11 @@
  *                                                           then takes what V8's dynamic growing factor allows)
  *   young 2 × 1 MiB, old generation grows ≤ 1.5× per GC     peak RSS 140–176 MiB   0.37–0.46×  (full GCs too often)
  *   young 2 × 4 MiB, old generation grows ≤ 2×              peak RSS 211 MiB       0.46×       (load 3.4)
- *   young 2 × 1 MiB, old generation grows ≤ 1.75× (these)   peak RSS 187 MiB       0.60×       (load 2.2)
+ *   young 2 × 1 MiB, old generation grows ≤ 1.75× (these)   peak RSS 183–193 MiB   0.37–0.60×  (load 1.6–2.9)
+ *
+ * In runs alternated with the previous bundle (same load): 246 / 250 MiB at 0.61 / 0.70× before, 187 / 193 MiB at
+ * 0.58 / 0.60× with these settings; one in flight per device: 204 MiB → 154 MiB. The price is GC work: the runner's
+ * own rate fell by ~10–20 % in those pairs, within the machine's noise but consistently.
  *   --optimize-for-size (for comparison)                    peak RSS 141 MiB       0.25×       (slower code too)
  */
 
