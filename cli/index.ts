@@ -11,6 +11,7 @@ import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
 import { CliError } from './errors';
 import { Io, processIo } from './io';
+import { runInRunnerThread, startsRunner } from './local/thread';
 
 export type { Io } from './io';
 
@@ -60,7 +61,9 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
 if (require.main === module) {
   // The AWS SDK is bundled into the CLI at a fixed version; its notice about future Node.js versions does not apply.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  void run(process.argv.slice(2)).then((code) => {
+  const args = process.argv.slice(2);
+  // `local` runs in a worker thread with the runner's heap settings (cli/local/thread.ts), which runs this file again.
+  void (startsRunner(args) ? runInRunnerThread(__filename, args) : run(args)).then((code) => {
     process.exitCode = code;
   });
 }

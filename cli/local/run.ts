@@ -12,6 +12,7 @@ import { BUFFERING_LIMITS } from '../../src/contract';
 import type { CommandContext } from '../command';
 import { CliError, UsageError } from '../errors';
 import { parseDuration } from '../units';
+import { onForwardedStopSignal } from './thread';
 
 /** The `local` command's options as given (strings). */
 export interface LocalOptions {
@@ -42,6 +43,8 @@ export interface ProcessHooks {
 
 const processHooks: ProcessHooks = {
   onStopSignal(handler) {
+    // In the runner's thread (thread.ts) the main thread forwards the signals.
+    if (onForwardedStopSignal(handler)) return;
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   },

@@ -1,0 +1,43 @@
+/**
+ * The V8 heap settings the local runner runs with (issue 14: peak RSS ≤ 160 MiB at the bench:local load of 100
+ * devices × 1,000 messages, 32 in flight per device).
+ *
+ * Where the memory went with Node's defaults (peak RSS ~250 MiB; process.memoryUsage() and heap space statistics
+ * sampled every 50 ms, a heap snapshot under load):
+ * - live objects of the main thread: ~24 MiB in the snapshot (6.5 MiB of Buffer data, 4.3 MiB of compiled code);
+ * - main thread heap: 94 MiB — new space 32 MiB (two 16 MiB semi-spaces) and old space 57 MiB, mostly garbage
+ *   waiting for the next full GC; plus ~40 MiB of `arrayBuffers` (Buffers of messages already acknowledged and
+ *   delivered, not yet collected);
+ * - the parser's worker thread: 40 MiB of heap, 32 MiB of it new space;
+ * - mapped code of the node binary (RssFile) 44 MiB; malloc, OpenSSL and thread stacks the rest (~25 MiB).
+ *
+ * So the settings make V8 collect sooner; nothing is dropped or delayed. `--max-semi-space-size` is read only when an
+ * isolate is created (through `v8.setFlagsFromString` it has no effect on the running one), and
+ * `--semi-space-growth-factor` below 2 is reset by V8 whenever an isolate is created (a worker thread): so the young
+ * generation is capped through the `resourceLimits` of a worker thread, and the CLI runs `local` in one
+ * (cli/local/thread.ts). `--heap-growing-percent` is read at every full GC and holds for every thread.
+ *
+ * Measured (bench:local at that load, one run each on the shared 2-core machine, ratio to Mosquitto in the same run):
+ *
+ *   Node's defaults                                         peak RSS 246–252 MiB   0.54–0.60×  (load 1.3–3.0)
+ *   young generation 2 × 1 MiB only                         peak RSS 189–256 MiB   0.45–0.60×  (the old generation
+ *                                                           then takes what V8's dynamic growing factor allows)
+ *   young 2 × 1 MiB, old generation grows ≤ 1.5× per GC     peak RSS 140–176 MiB   0.37–0.46×  (full GCs too often)
+ *   young 2 × 4 MiB, old generation grows ≤ 2×              peak RSS 211 MiB       0.46×       (load 3.4)
+ *   young 2 × 1 MiB, old generation grows ≤ 1.75× (these)   peak RSS 183–193 MiB   0.37–0.60×  (load 1.6–2.9)
+ *
+ * In runs alternated with the previous bundle (same load): 246 / 250 MiB at 0.61 / 0.70× before, 187 / 193 MiB at
+ * 0.58 / 0.60× with these settings; one in flight per device: 204 MiB → 154 MiB. The price is GC work: the runner's
+ * own rate fell by ~10–20 % in those pairs, within the machine's noise but consistently.
+ *   --optimize-for-size (for comparison)                    peak RSS 141 MiB       0.25×       (slower code too)
+ */
+
+/** The young generation of each thread that runs the runner or a Node.js Lambda function: two 1 MiB semi-spaces. */
+export const YOUNG_GENERATION_MB = 3;
+
+/**
+ * V8 flags the CLI sets (`v8.setFlagsFromString`) before it starts the runner's thread: after a full GC the old
+ * generation may grow to 1.75× its live size before the next one (V8 picks 1.1×–4× from its GC and mutator speeds,
+ * and with ~25 MiB live it went to ~57 MiB, ~98 MiB with the small young generation).
+ */
+export const HEAP_FLAGS: readonly string[] = ['--heap-growing-percent=75'];
