@@ -30,6 +30,14 @@
  * 0.58 / 0.60× with these settings; one in flight per device: 204 MiB → 154 MiB. The price is GC work: the runner's
  * own rate fell by ~10–20 % in those pairs, within the machine's noise but consistently.
  *   --optimize-for-size (for comparison)                    peak RSS 141 MiB       0.25×       (slower code too)
+ *
+ * A second series on the quiet machine (load 0.8–2.2), the runner's own rate beside the ratio, since Mosquitto's rate
+ * alone moved 24k–42k msg/s between runs: defaults 17.2k–18.7k msg/s at 293–300 MiB; these settings 17.7k–19.3k
+ * msg/s at 188–197 MiB; young 2 × 4 MiB 16.4k at 195–197 MiB; young 2 × 8 MiB 15.2k–16.4k at 200–211 MiB; old
+ * growth ≤ 1.5× 13.3k–22.0k at 180–186 MiB, ≤ 1.6× 18.1k–18.9k at 176–182 MiB. So the rate cost of these settings is
+ * within the noise, and tighter old-generation growth does not reach 160 MiB: what is left is Buffers awaiting
+ * collection, native memory and the mapped binary. `MALLOC_ARENA_MAX=2` in the environment saves another ~12 MiB
+ * (176–178 MiB); glibc reads it only at process start, so it is the user's choice, not set here.
  */
 
 /** The young generation of each thread that runs the runner or a Node.js Lambda function: two 1 MiB semi-spaces. */
