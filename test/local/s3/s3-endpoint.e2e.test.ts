@@ -33,7 +33,9 @@ class FakeS3 {
   }
 
   public async stop(): Promise<void> {
-    await new Promise<void>((r) => this.server.close(() => r()));
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeAllConnections(); // a stopped runner's kept-alive sockets
+    await closed;
   }
 
   private async handle(req: IncomingMessage): Promise<[number, string]> {
@@ -103,26 +105,30 @@ describe('local runner with --s3-endpoint', () => {
   });
 
   test('GIVEN an S3 that fails every write WHEN the runner stops THEN it gives up after the stop timeout and the next start delivers from the journal', async () => {
+    // The failing S3 is a server of its own: a request of the stopped runner that is still on its way when the
+    // test moves on can only fail there, never land beside the replayed one (Firehose is at-least-once, and
+    // a write that outlives the stop timeout is the duplicate the journal's replay then adds).
+    const failingS3 = new FakeS3();
+    failingS3.failPuts = true;
     const thing = exampleThing(exampleAssembly());
     const dataDir = join(dir, 'data-failing');
-    const failing = await startRunner({ app: exampleAssembly(), dataDir, s3Endpoint: await s3Endpoint(), stopTimeoutMs: 1500 });
-    s3.failPuts = true;
+    const failing = await startRunner({ app: exampleAssembly(), dataDir, s3Endpoint: await failingS3.start(), stopTimeoutMs: 1500 });
     try {
       const client = await connect(failing.runner.port, issue(dataDir, thing), thing);
       await client.publishAsync('iot-test-topic/s3', JSON.stringify({ via: 'failing-s3' }), { qos: 1 });
       await client.endAsync();
       await failing.runner.stop();
     } finally {
-      s3.failPuts = false;
+      await failingS3.stop();
     }
     expect(failing.logs.join('\n')).toMatch(/not delivered within 1500 ms.*replays them at the next start/);
-    expect([...s3.objects.values()].some((b) => gunzipSync(b).toString().includes('failing-s3'))).toBe(false);
+    expect(failingS3.requests.filter((r) => /^PUT pipelinestoragerawbucket[0-9a-f]{8}\/raw\//.test(r)).length).toBeGreaterThan(0);
+    expect(failingS3.objects.size).toBe(0);
 
     const again = await startRunner({ app: exampleAssembly(), dataDir, s3Endpoint: await s3Endpoint() });
     expect(again.logs.join('\n')).toMatch(/replaying 1 acknowledged message/);
     await again.runner.stop();
     const delivered = [...s3.objects.entries()].filter(([k, b]) => k.includes('/raw/') && gunzipSync(b).toString().includes('failing-s3'));
-    if (delivered.length !== 1) console.log(JSON.stringify({ requests: s3.requests, first: failing.logs, again: again.logs }, null, 1));
     expect(delivered).toHaveLength(1);
   });
 });
