@@ -133,15 +133,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN an MQTT 5 client WHEN it connects and publishes THEN it is accepted on the same port (aedes 2.0.0-beta.1 speaks 3.1.1 and 5)', async () => {
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${t.runner.port}`, {
-      clientId: thing,
-      key: readFile(cert.keyPath),
-      cert: readFile(cert.certPath),
-      ca: readFile(cert.caPath),
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-    });
+    const client = await connect(t.runner.port, cert, thing, { protocolVersion: 5, connectTimeout: 5000 });
     try {
       expect((client as unknown as { connackPacket: mqtt.IConnackPacket }).connackPacket.reasonCode).toBe(0);
       await client.publishAsync('iot-test-topic/v5', JSON.stringify({ via: 'v5' }), { qos: 1 });
@@ -163,8 +155,3 @@ describe('local runner: the example app end to end', () => {
     expect(t.runner.broker.stats.journaled).toBe(journaledBefore);
   });
 });
-
-function readFile(path: string): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('fs') as typeof import('fs')).readFileSync(path);
-}

@@ -108,8 +108,8 @@ export function issue(dataDir: string, thing: string): IssuedCertificate {
   return issueDeviceCertificate(dataDir, thing, join(dataDir, '..', `certs-${thing}`));
 }
 
-/** An MQTT 3.1.1 client over mutual TLS (no reconnects). */
-export async function connect(port: number, cert: IssuedCertificate, clientId: string): Promise<mqtt.MqttClient> {
+/** An MQTT client over mutual TLS (no reconnects): MQTT 3.1.1 unless `options` say otherwise (`protocolVersion: 5`). */
+export async function connect(port: number, cert: IssuedCertificate, clientId: string, options: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
   return mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
     clientId,
     key: readFileSync(cert.keyPath),
@@ -120,6 +120,7 @@ export async function connect(port: number, cert: IssuedCertificate, clientId: s
     reconnectPeriod: 0,
     connectTimeout: 10000,
     clean: true,
+    ...options,
   });
 }
 

@@ -42,18 +42,7 @@ function synth(outdir: string): void {
 }
 
 async function connect5(port: number, cert: IssuedCertificate, clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-  return mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-    clientId,
-    key: readFileSync(cert.keyPath),
-    cert: readFileSync(cert.certPath),
-    ca: readFileSync(cert.caPath),
-    rejectUnauthorized: true,
-    protocolVersion: 5,
-    reconnectPeriod: 0,
-    connectTimeout: 10000,
-    clean: true,
-    ...extra,
-  });
+  return connect(port, cert, clientId, { protocolVersion: 5, ...extra });
 }
 
 /** The CONNACK mqtt.js received (it keeps it in a private field). */
