@@ -99,6 +99,11 @@ const common = {
   ResourceType: 'Custom::IotDeviceCertificate',
 };
 
+/** The response that names `cert`: its id as the physical id, its id and ARN as Data. */
+function responseFor(cert: FakeCertificate) {
+  return { PhysicalResourceId: cert.certificateId, Data: { CertificateId: cert.certificateId, CertificateArn: cert.certificateArn } };
+}
+
 function properties(secretArn: string = SECRET_ARN) {
   return { ServiceToken: common.ServiceToken, SecretArn: secretArn, ThingName: THING_NAME };
 }
@@ -214,10 +219,7 @@ describe('Create', () => {
     ]);
     expect(secretsMock.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['PutSecretValueCommand', 'TagResourceCommand']);
     // AND the response carries the ids and nothing else
-    expect(response).toEqual({
-      PhysicalResourceId: CERT.certificateId,
-      Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
-    });
+    expect(response).toEqual(responseFor(CERT));
     const serialized = JSON.stringify(response);
     expect(serialized).not.toContain('PRIVATE KEY');
     expect(serialized).not.toContain('CERTIFICATE');
@@ -298,10 +300,7 @@ describe('Update', () => {
     const response = await handler(updateEvent(CERT.certificateId, SECRET_ARN, SECRET_ARN));
 
     // THEN
-    expect(response).toEqual({
-      PhysicalResourceId: CERT.certificateId,
-      Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
-    });
+    expect(response).toEqual(responseFor(CERT));
     expect(iotMock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
     // Only the secret's tags were read: never its value, nothing written.
     expect(secretsMock.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['DescribeSecretCommand']);
@@ -318,10 +317,7 @@ describe('Update', () => {
     const response = await handler(updateEvent(CERT.certificateId, SECRET_ARN, OTHER_SECRET_ARN));
 
     // THEN a new physical id tells CloudFormation to delete the old certificate afterwards
-    expect(response).toEqual({
-      PhysicalResourceId: NEW_CERT.certificateId,
-      Data: { CertificateId: NEW_CERT.certificateId, CertificateArn: NEW_CERT.certificateArn },
-    });
+    expect(response).toEqual(responseFor(NEW_CERT));
     expect(response.PhysicalResourceId).not.toBe(CERT.certificateId);
     expect(iotCallNames()).toEqual(['CreateKeysAndCertificateCommand']);
     const puts = secretsMock.commandCalls(PutSecretValueCommand);
@@ -345,10 +341,7 @@ describe('Update', () => {
     const response = await handler(updateEvent(NEW_CERT.certificateId, OTHER_SECRET_ARN, SECRET_ARN));
 
     // THEN the previous certificate is back: CloudFormation's cleanup then deletes NEW_CERT (named by its own secret)
-    expect(response).toEqual({
-      PhysicalResourceId: CERT.certificateId,
-      Data: { CertificateId: CERT.certificateId, CertificateArn: CERT.certificateArn },
-    });
+    expect(response).toEqual(responseFor(CERT));
     expect(iotMock.commandCalls(CreateKeysAndCertificateCommand)).toHaveLength(0);
     expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
 
