@@ -17,9 +17,10 @@ class FakeS3 {
   public readonly buckets = new Set<string>();
   public readonly objects = new Map<string, Buffer>();
   public readonly requests: string[] = [];
-  /** Answer every PutObject with 503 (an unreachable or failing S3). */
-  public failPuts = false;
   private server!: Server;
+
+  /** `failPuts`: answer every PutObject with 503 (an unreachable or failing S3). */
+  public constructor(private readonly failPuts = false) {}
 
   public async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -39,9 +40,6 @@ class FakeS3 {
   }
 
   private async handle(req: IncomingMessage): Promise<[number, string]> {
-    // Whether this request fails is decided when it arrives, not after its body was read: a stopped runner's last
-    // request must not succeed because the test switched failing off while the body was still on its way.
-    const failThisPut = this.failPuts;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer = Buffer.concat(chunks);
@@ -55,7 +53,7 @@ class FakeS3 {
       return [200, ''];
     }
     if (req.method === 'PUT') {
-      if (failThisPut) return [503, '<Error><Code>SlowDown</Code></Error>'];
+      if (this.failPuts) return [503, '<Error><Code>SlowDown</Code></Error>'];
       if (!this.buckets.has(bucket)) return [404, '<Error><Code>NoSuchBucket</Code></Error>'];
       if (String(req.headers['content-encoding'] ?? '').includes('aws-chunked')) body = decodeAwsChunked(body);
       this.objects.set(`${bucket}/${key}`, body);
@@ -108,8 +106,7 @@ describe('local runner with --s3-endpoint', () => {
     // The failing S3 is a server of its own: a request of the stopped runner that is still on its way when the
     // test moves on can only fail there, never land beside the replayed one (Firehose is at-least-once, and
     // a write that outlives the stop timeout is the duplicate the journal's replay then adds).
-    const failingS3 = new FakeS3();
-    failingS3.failPuts = true;
+    const failingS3 = new FakeS3(true);
     const thing = exampleThing(exampleAssembly());
     const dataDir = join(dir, 'data-failing');
     const failing = await startRunner({ app: exampleAssembly(), dataDir, s3Endpoint: await failingS3.start(), stopTimeoutMs: 1500 });
