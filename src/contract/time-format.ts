@@ -19,8 +19,6 @@ export interface TimeFormat {
 /** Thrown for a pattern with letters this formatter does not know. */
 export class TimeFormatError extends Error {}
 
-type Part = { readonly text: string } | { readonly letter: string; readonly count: number };
-
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const SUPPORTED = new Set(['y', 'u', 'Y', 'M', 'L', 'd', 'D', 'H', 'h', 'k', 'K', 'm', 's', 'S', 'a', 'E', 'Z', 'X']);
@@ -41,8 +39,15 @@ export function compileTimeFormat(pattern: string): TimeFormat {
   return compiled;
 }
 
-function parsePattern(pattern: string): Part[] {
-  const parts: Part[] = [];
+/** A piece of a time pattern: literal text, or a run of one pattern letter. */
+export type TimePatternPart = { readonly text: string } | { readonly letter: string; readonly count: number };
+
+/**
+ * Splits a pattern into literal text (quoted text unquoted, `''` a quote, other non-letters as they are; adjacent
+ * text merged) and runs of one letter, whatever the letter. Throws TimeFormatError for an unclosed quote.
+ */
+export function tokenizeTimePattern(pattern: string): TimePatternPart[] {
+  const parts: TimePatternPart[] = [];
   let i = 0;
   let text = '';
   const flush = () => {
@@ -64,9 +69,6 @@ function parsePattern(pattern: string): Part[] {
       continue;
     }
     if (/[A-Za-z]/.test(ch)) {
-      if (!SUPPORTED.has(ch)) {
-        throw new TimeFormatError(`the time pattern "${pattern}" uses "${ch}", which the local runner does not support (supported: ${[...SUPPORTED].join(' ')}, 'quoted text')`);
-      }
       let count = 1;
       while (pattern[i + count] === ch) count++;
       flush();
@@ -78,6 +80,16 @@ function parsePattern(pattern: string): Part[] {
     i++;
   }
   flush();
+  return parts;
+}
+
+/** The pattern's parts, every letter one this formatter knows. */
+function parsePattern(pattern: string): TimePatternPart[] {
+  const parts = tokenizeTimePattern(pattern);
+  const unsupported = parts.find((part) => 'letter' in part && !SUPPORTED.has(part.letter));
+  if (unsupported && 'letter' in unsupported) {
+    throw new TimeFormatError(`the time pattern "${pattern}" uses "${unsupported.letter}", which the local runner does not support (supported: ${[...SUPPORTED].join(' ')}, 'quoted text')`);
+  }
   return parts;
 }
 
@@ -170,7 +182,7 @@ function offset(minutes: number, colon: boolean, zForZero: boolean): string {
   return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
 }
 
-function render(parts: Part[], f: Fields): string {
+function render(parts: TimePatternPart[], f: Fields): string {
   let out = '';
   for (const part of parts) {
     if ('text' in part) {

@@ -9,9 +9,7 @@
  * abbreviation), `Z`/`X`/`x`/`O` (offsets). Text in single quotes and other non-letters are literal. A timestamp
  * without a zone is UTC. Anything that does not match is Undefined.
  */
-import { compileTimeFormat, normalizeZone, TimeFormatError } from '../../../src/contract';
-
-type Part = { readonly text: string } | { readonly letter: string; readonly count: number };
+import { compileTimeFormat, normalizeZone, TimeFormatError, tokenizeTimePattern, TimePatternPart } from '../../../src/contract';
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -43,44 +41,14 @@ const ABBREVIATIONS: Record<string, number> = {
   IST: 330,
 };
 
-function parsePattern(pattern: string): Part[] | undefined {
-  const parts: Part[] = [];
-  let i = 0;
-  while (i < pattern.length) {
-    const ch = pattern[i];
-    if (ch === '\'') {
-      if (pattern[i + 1] === '\'') {
-        parts.push({ text: '\'' });
-        i += 2;
-        continue;
-      }
-      let j = i + 1;
-      let text = '';
-      for (;;) {
-        if (j >= pattern.length) return undefined;
-        if (pattern[j] === '\'') {
-          if (pattern[j + 1] === '\'') {
-            text += '\'';
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        text += pattern[j++];
-      }
-      parts.push({ text });
-      i = j + 1;
-    } else if (/[A-Za-z]/.test(ch)) {
-      let j = i;
-      while (pattern[j] === ch) j++;
-      parts.push({ letter: ch, count: j - i });
-      i = j;
-    } else {
-      parts.push({ text: ch });
-      i++;
-    }
+/** The pattern's parts (the contract's tokenizer); undefined for an unclosed quote. */
+function parsePattern(pattern: string): TimePatternPart[] | undefined {
+  try {
+    return tokenizeTimePattern(pattern);
+  } catch (e) {
+    if (e instanceof TimeFormatError) return undefined;
+    throw e;
   }
-  return parts;
 }
 
 /** The zone's offset from UTC in minutes at an instant (IANA names through Intl). */
@@ -239,12 +207,23 @@ export function formatTime(pattern: string, epochMillis: number, zone: string | 
     const parts = parsePattern(pattern);
     if (!parts) return undefined;
     const tz = normalizeZone(zone);
-    effective = parts.map((p) => {
-      if ('text' in p) return /[A-Za-z']/.test(p.text) ? `'${p.text.replace(/'/g, '\'\'')}'` : p.text;
-      if (p.letter === 'G') return epochMillis >= -62135596800000 ? '\'AD\'' : '\'BC\'';
-      if (p.letter === 'z') return `'${zoneName(epochMillis, tz)}'`;
-      return p.letter.repeat(p.count);
-    }).join('');
+    // The era and the zone name become literal text; each run of literal text is quoted once (two quoted runs side
+    // by side would read as one with a quote in it).
+    let literal = '';
+    effective = '';
+    for (const p of parts) {
+      if ('text' in p) {
+        literal += p.text;
+      } else if (p.letter === 'G') {
+        literal += epochMillis >= -62135596800000 ? 'AD' : 'BC';
+      } else if (p.letter === 'z') {
+        literal += zoneName(epochMillis, tz);
+      } else {
+        effective += quoted(literal) + p.letter.repeat(p.count);
+        literal = '';
+      }
+    }
+    effective += quoted(literal);
   }
   try {
     return compileTimeFormat(effective).format(epochMillis, zone);
@@ -252,6 +231,11 @@ export function formatTime(pattern: string, epochMillis: number, zone: string | 
     if (e instanceof TimeFormatError || e instanceof RangeError) return undefined;
     throw e;
   }
+}
+
+/** Literal text as a pattern: quoted (with `''` for a quote) when it holds a letter or a quote. */
+function quoted(text: string): string {
+  return /[A-Za-z']/.test(text) ? `'${text.replace(/'/g, '\'\'')}'` : text;
 }
 
 function zoneName(epochMillis: number, zone: string): string {

@@ -19,6 +19,8 @@ describe('IoT SQL functions', () => {
     ['SELECT isundefined(missing) AS u, isundefined(s) AS d, isnull(n) AS n, isnull(missing) AS m FROM \'#\'', { s: 'x', n: null }, { u: true, d: false, n: true, m: false }],
     ['SELECT parse_time(\'yyyy-MM-dd HH:mm:ss.SSS\', timestamp()) AS t FROM \'#\'', {}, { t: '2026-05-17 08:09:10.123' }],
     ['SELECT parse_time("yyyy/MM/dd/HH", 0, "UTC") AS t FROM \'#\'', {}, { t: '1970/01/01/00' }],
+    // the era written in beside quoted text: one literal "ADat", not "AD'at" (two quoted runs side by side)
+    ['SELECT parse_time("G\'at\'yyyy", 0) AS t FROM \'#\'', {}, { t: 'ADat1970' }],
     ['SELECT parse_time(\'HH\', 0, \'Asia/Tokyo\') AS t, parse_time(\'qq\', 0) AS bad, parse_time(\'HH\', \'x\') AS nan FROM \'#\'', {}, { t: '09' }],
   ])('GIVEN %s and payload %j WHEN evaluated THEN %j', (sql, payload, expected) => {
     expect(select(sql, payload)).toEqual(expected);
