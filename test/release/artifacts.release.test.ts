@@ -240,7 +240,7 @@ describe('the Maven artifact', () => {
 
 describe('the Go module', () => {
   // aws-cdk-go before v2.239.0 does not compile with constructs-go v10.5 (the constructs floor): the Go module
-  // requires v2.239.0 instead of the aws-cdk-lib floor (.projenrc.ts, package:go).
+  // requires v2.239.0 instead of the aws-cdk-lib floor (projenrc/release.ts, package:go).
   const GO_AWSCDK_FLOOR = '2.239.0';
   const moduleDir = () => path.join(DIST, 'go', NAMES.goPackage);
   const escape = (text: string) => text.replace(/[.]/g, '\\.');

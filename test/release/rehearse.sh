@@ -40,7 +40,7 @@ export CI=true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 # The Go module proxy reachable from this project's machines serves aws-cdk-go v2.239.0 (the Go module's floor, see
-# .projenrc.ts) but not its checksum-database entry (404): go verifies that module against the downloaded zip
+# projenrc/release.ts) but not its checksum-database entry (404): go verifies that module against the downloaded zip
 # only. Everything else is checked against the checksum database as usual; release.yml sets nothing like this.
 export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/aws/aws-cdk-go"
 
