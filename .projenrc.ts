@@ -94,7 +94,7 @@ const testVenv = new PythonVenv(project, { taskName: 'venv', dir: '.venv', requi
 const lintVenv = new PythonVenv(project, { taskName: 'venv:lint', dir: '.venv-lint', requirements: '.ci/requirements.txt', contents: 'the linters' });
 
 new Bundles(project, { handlers: ['reference-parser', 'certificate-provider'] });
-new TestLanes(project, { venv: testVenv.task });
+new TestLanes(project, { venv: testVenv });
 new ArchitectureLint(project);
 new Examples(project, { testVenv, lintVenv });
 new Benches(project);

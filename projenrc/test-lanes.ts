@@ -1,4 +1,5 @@
-import { Component, javascript, Project, Task } from 'projen';
+import { Component, javascript, Project } from 'projen';
+import { PythonVenv } from './python-venv';
 
 /** Jest patterns of the test files that run only in their own lane, never in `npx projen test`. */
 const OWN_LANE = {
@@ -29,8 +30,8 @@ export const JEST_OPTIONS: javascript.JestOptions = {
 
 /** Options of {@link TestLanes}. */
 export interface TestLanesOptions {
-  /** The venv task of the Python tools the tests run (moto_server, pytest, the AWS IoT Device SDK). */
-  readonly venv: Task;
+  /** The venv of the Python tools the tests run (moto_server, pytest, the AWS IoT Device SDK). */
+  readonly venv: PythonVenv;
 }
 
 /**
@@ -44,7 +45,7 @@ export interface TestLanesOptions {
 export class TestLanes extends Component {
   constructor(project: Project, options: TestLanesOptions) {
     super(project, 'TestLanes');
-    project.testTask.prependSpawn(options.venv);
+    project.testTask.prependSpawn(options.venv.task);
 
     project.addTask('test:interop', {
       description: 'Optional interop suite (*.interop.test.ts): compare with Mosquitto; needs Debian\'s mosquitto and mosquitto-clients',
