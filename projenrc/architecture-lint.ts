@@ -44,8 +44,8 @@ const SHARED_NAMES = [
 const SHARED_PREFIXES = ['RULE_ERRORS_PREFIX', 'REJECTED_MESSAGES_PREFIX', 'BASIC_INGEST_PREFIX'] as const satisfies ReadonlyArray<typeof SHARED_NAMES[number]>;
 
 /**
- * Shared values the runner spells today that are not in the contract yet: each is to be defined there once.
- * `'000000000000'` is the account id of every local ARN (`LOCAL_ACCOUNT`).
+ * Shared values of the local runner, by the name they have in (or are to move to) the contract: `'000000000000'` is
+ * the account id of every local ARN. Once `LOCAL_ACCOUNT` is exported by src/contract, it belongs in SHARED_NAMES.
  */
 const TO_CONTRACT: Readonly<Record<string, string>> = { LOCAL_ACCOUNT: '000000000000' };
 
@@ -76,8 +76,11 @@ function spelling(value: string, prefix: boolean): string {
   return `:matches(Literal[value=${test}], TemplateElement[value.cooked=${test}])`;
 }
 
+/** The kinds of object a delivery stream writes: ordinary words alone, so only their union type is restricted. */
+const DELIVERY_OBJECT_KINDS = ['destination', 'backup', 'error'];
+
 /** The `no-restricted-syntax` entries of the shared literals. */
-export function sharedLiteralRules(): RestrictedSyntax[] {
+function sharedLiteralRules(): RestrictedSyntax[] {
   const values = sharedValues();
   const prefixes = SHARED_PREFIXES.map((name) => ({ name, value: contract[name] }));
   // A value that starts with a shared prefix is reported once, by the prefix's entry, which names it.
@@ -97,12 +100,13 @@ export function sharedLiteralRules(): RestrictedSyntax[] {
     selector: spelling(value, false),
     message: `'${value}' is ${name}: define it once in src/contract/ and import it from there.`,
   }));
-  const folderKinds = {
-    // The kinds of object a delivery stream writes, as a type spelled in place: `'destination' | 'backup' | 'error'`.
-    selector: ['destination', 'backup', 'error'].map((kind) => `:has(TSLiteralType > Literal[value="${kind}"])`).join('').replace(/^/, 'TSUnionType'),
-    message: 'The kinds of object a delivery stream writes (\'destination\' | \'backup\' | \'error\') are one type: define it once in src/contract/ and import it.',
+  // A union type that spells every kind in place (`'destination' | 'backup' | 'error'`, in any order, with others);
+  // not a union around an object or function type that holds one (so one spelling is one report).
+  const objectKinds = {
+    selector: `TSUnionType:not(:has(TSTypeLiteral, TSFunctionType))${DELIVERY_OBJECT_KINDS.map((kind) => `:has(TSLiteralType > Literal[value="${kind}"])`).join('')}`,
+    message: `The kinds of object a delivery stream writes (${DELIVERY_OBJECT_KINDS.map((k) => `'${k}'`).join(' | ')}) are one type: define it once in src/contract/ and import it.`,
   };
-  return [...exact, ...prefixed, ...toContract, folderKinds];
+  return [...exact, ...prefixed, ...toContract, objectKinds];
 }
 
 /**

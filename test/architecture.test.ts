@@ -126,6 +126,12 @@ describe('the shared names, spelled only in src/contract/', () => {
     expect(await problems(file, code)).toContainEqual(expect.stringMatching(reason));
   });
 
+  test('GIVEN the kinds union inside an optional object type THEN eslint reports it once', async () => {
+    expect(await problems('local/probe.ts', "let info: { kind: 'destination' | 'backup' | 'error'; key: string } | undefined;")).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: The kinds of object a delivery stream writes/),
+    ]);
+  });
+
   test.each([
     ['src/contract/probe.ts', "export const DATA_ENDPOINT_OUTPUT_ID = 'IotDataAtsEndpoint';"],
     ['src/contract/probe.ts', "export const LOCAL_ACCOUNT = '000000000000';"],
