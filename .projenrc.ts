@@ -270,6 +270,23 @@ const exampleParsers = project.addTask('test:example-parsers', {
 });
 exampleParsers.prependSpawn(venv);
 
+// The Python parser toolkit (lambda/toolkit-python): shipped as a folder of .py files in assets/ (Parser.fromPython copies
+// it next to the user's parser), and tested with pytest on the contract vectors it shares with the TypeScript toolkit.
+const pythonToolkit = project.addTask('bundle:parser-toolkit-python', {
+  description: 'Copy the Python parser toolkit into assets/parser-toolkit-python (what Parser.fromPython ships with a parser)',
+});
+pythonToolkit.exec('rm -rf assets/parser-toolkit-python && mkdir -p assets/parser-toolkit-python/cdk_iot_parser_toolkit');
+pythonToolkit.exec('cp lambda/toolkit-python/cdk_iot_parser_toolkit/*.py assets/parser-toolkit-python/cdk_iot_parser_toolkit/');
+pythonToolkit.exec('cp lambda/toolkit-python/README.md assets/parser-toolkit-python/');
+project.preCompileTask.spawn(pythonToolkit);
+const pythonToolkitTests = project.addTask('test:python-toolkit', {
+  description: 'pytest for the Python parser toolkit on the contract vectors shared with the TypeScript toolkit (test/fixtures/contract-vectors)',
+  env: { PYTHONDONTWRITEBYTECODE: '1' },
+  exec: '.venv/bin/python -m pytest -p no:cacheprovider -o console_output_style=classic test/lambda/toolkit-python',
+});
+pythonToolkitTests.prependSpawn(venv);
+project.testTask.spawn(pythonToolkitTests);
+
 // The local runner: the synthesized example app run on this machine (the README's first command).
 project.addTask('demo', {
   description: 'Synthesize the example app, run it locally (MQTT over mutual TLS → rule → Firehose → parser → S3 folders), publish, print the objects',
