@@ -1,8 +1,8 @@
 """Logging and metrics without a library (the lines lambda/toolkit/observability.ts writes).
 
 - Logs: one JSON object per line on stdout: ``level``, ``message``, ``timestamp``, ``service``, then the fields.
-  With Lambda's JSON log format, Lambda filters these lines by ``level``
-  (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
+  With Lambda's JSON log format, Lambda filters these lines by their ``level`` against the function's application
+  log level (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
 - Metrics: CloudWatch embedded metric format, one line per ``flush_metrics()``, dimension ``service``
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
 
