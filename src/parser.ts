@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import * as path from 'path';
+import { basename, dirname, join, resolve, sep } from 'path';
 import { AssetHashType, BundlingOptions, Duration, ILocalBundling, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -469,7 +469,8 @@ function validateExtension(scope: Construct, extension: string | undefined): voi
 }
 
 /** The parser function's timeout and memory (defaults 1 minute, 512 MiB), validated. */
-function functionSize(scope: Construct, options: { readonly timeout?: Duration; readonly memorySize?: number }): { timeout: Duration; memorySize: number } {
+function functionSize(scope: Construct, options: { readonly timeout?: Duration; readonly memorySize?: number }):
+{ timeout: Duration; memorySize: number } {
   const timeout = options.timeout ?? Duration.minutes(1);
   validateSeconds(scope, 'parser timeout', timeout, 1, 300);
   const memorySize = options.memorySize ?? 512;
@@ -512,8 +513,11 @@ class PythonAssetBundling implements ILocalBundling {
   constructor(private readonly entry: string, private readonly toolkit: string) {}
 
   public tryBundle(outputDir: string): boolean {
-    fs.cpSync(this.entry, outputDir, { recursive: true, filter: (source) => source === this.entry || shippedPythonFile(path.basename(source)) });
-    fs.cpSync(this.toolkit, path.join(outputDir, PYTHON_TOOLKIT_PACKAGE), { recursive: true, filter: (source) => !source.endsWith('.pyc') && path.basename(source) !== '__pycache__' });
+    fs.cpSync(this.entry, outputDir, { recursive: true, filter: (source) => source === this.entry || shippedPythonFile(basename(source)) });
+    fs.cpSync(this.toolkit, join(outputDir, PYTHON_TOOLKIT_PACKAGE), {
+      recursive: true,
+      filter: (source) => !source.endsWith('.pyc') && basename(source) !== '__pycache__',
+    });
     return true;
   }
 }
@@ -528,23 +532,23 @@ class PythonParser implements IParser {
     if (typeof options.entry !== 'string' || options.entry.length === 0) {
       throw new Error(`${where}: give \`entry\`, the folder with your parser's Python code, e.g. { entry: 'parsers/globex' }.`);
     }
-    this.entry = path.resolve(options.entry);
+    this.entry = resolve(options.entry);
     if (!fs.existsSync(this.entry)) {
       throw new Error(`${where}: entry "${options.entry}" does not exist (looked at ${this.entry}); give the folder with your parser's Python code, absolute or relative to the directory cdk runs in.`);
     }
     if (!fs.statSync(this.entry).isDirectory()) {
-      throw new Error(`${where}: entry "${options.entry}" is a file; give the folder that holds it (e.g. "${path.dirname(options.entry)}") and name the module in \`handler\` (e.g. "${path.basename(options.entry, '.py')}.handler").`);
+      throw new Error(`${where}: entry "${options.entry}" is a file; give the folder that holds it (e.g. "${dirname(options.entry)}") and name the module in \`handler\` (e.g. "${basename(options.entry, '.py')}.handler").`);
     }
-    if (fs.existsSync(path.join(this.entry, PYTHON_TOOLKIT_PACKAGE))) {
+    if (fs.existsSync(join(this.entry, PYTHON_TOOLKIT_PACKAGE))) {
       throw new Error(`${where}: entry "${options.entry}" has its own ${PYTHON_TOOLKIT_PACKAGE} folder; remove it, the construct adds the toolkit that matches this library.`);
     }
     this.handler = options.handler ?? 'index.handler';
     if (!PYTHON_HANDLER.test(this.handler)) {
       throw new Error(`${where}: handler "${this.handler}" is not <module>.<function>; give e.g. "index.handler" for the function handler in index.py.`);
     }
-    const modulePath = this.handler.split('.').slice(0, -1).join(path.sep);
-    const candidates = [`${modulePath}.py`, path.join(modulePath, '__init__.py')];
-    if (!candidates.some((file) => fs.existsSync(path.join(this.entry, file)))) {
+    const modulePath = this.handler.split('.').slice(0, -1).join(sep);
+    const candidates = [`${modulePath}.py`, join(modulePath, '__init__.py')];
+    if (!candidates.some((file) => fs.existsSync(join(this.entry, file)))) {
       const present = fs.readdirSync(this.entry).filter((name) => name.endsWith('.py')).sort();
       throw new Error(`${where}: handler "${this.handler}" needs ${candidates[0]} in entry "${options.entry}", which has ${present.length === 0 ? 'no .py files' : `only ${present.join(', ')}`}; create the module or name one of those in \`handler\`.`);
     }
@@ -557,8 +561,8 @@ class PythonParser implements IParser {
   public bind(scope: Construct, options: ParserBindOptions): ParserConfig {
     validateExtension(scope, this.options.fileExtension);
     const { timeout, memorySize } = functionSize(scope, this.options);
-    const toolkit = path.join(assetDir('parser-toolkit-python'), PYTHON_TOOLKIT_PACKAGE);
-    if (!fs.existsSync(path.join(toolkit, '__init__.py'))) {
+    const toolkit = join(assetDir('parser-toolkit-python'), PYTHON_TOOLKIT_PACKAGE);
+    if (!fs.existsSync(join(toolkit, '__init__.py'))) {
       invalid(scope, 'parser', `the Python parser toolkit is missing from this installation of the library (${toolkit}); reinstall the package (in its repository: npx projen bundle:parser-toolkit-python).`);
     }
     const bundling: BundlingOptions = {
@@ -568,7 +572,7 @@ class PythonParser implements IParser {
     };
 
     const parser = new Construct(scope, 'Parser');
-    const description = `Python parser (${path.basename(this.entry)}/${this.handler}) for the Firehose data-transformation contract`;
+    const description = `Python parser (${basename(this.entry)}/${this.handler}) for the Firehose data-transformation contract`;
     const { role, logGroup } = loggingRole(parser, '', {
       description,
       retention: options.logRetention,
