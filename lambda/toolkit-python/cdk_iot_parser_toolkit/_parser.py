@@ -46,6 +46,13 @@ def _reject_constant(name):
     raise ValueError("not JSON")
 
 
+# Made once: json.loads / json.dumps with options build a new decoder / encoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# A recordId that json.dumps writes as itself in quotes (Firehose's ids are digits).
+_PLAIN_JSON_STRING = re.compile(r"[ !#-\[\]-~]*")
+
+
 class ParserMessage:
     """One message: a line of a record (or the whole record with ``split_lines=False``), already decoded."""
 
@@ -67,7 +74,7 @@ class ParserMessage:
         """The parsed JSON (RFC 8259 only: ``NaN`` / ``Infinity`` are invalid); raises a ``ParseError`` that
         names only the position on invalid JSON."""
         try:
-            return json.loads(self.text, parse_constant=_reject_constant)
+            return _DECODER.decode(self.text)
         except json.JSONDecodeError as error:
             if error.pos >= len(self.text):
                 raise ParseError("invalid JSON: unexpected end of input") from None
@@ -107,7 +114,7 @@ def default_serialize(row):
     """Strings as-is, anything else compact JSON with non-ASCII characters kept (``JSON.stringify``'s form)."""
     if isinstance(row, str):
         return row
-    return _escape_lone_surrogates(json.dumps(row, separators=(",", ":"), ensure_ascii=False, allow_nan=False))
+    return _escape_lone_surrogates(_ENCODER.encode(row))
 
 
 def _failure_reason(error):
@@ -130,7 +137,7 @@ def _decode_base64_strict(data):
     if _STANDARD_BASE64.fullmatch(raw) is None:
         return None
     try:
-        return base64.b64decode(raw, validate=True)
+        return binascii.a2b_base64(raw)  # every character already checked above
     except (binascii.Error, ValueError):
         return None
 
@@ -196,7 +203,7 @@ class _Answers:
             record_id = record.get("recordId") if isinstance(record, dict) else None
             if not isinstance(record_id, str):
                 raise TypeError("Invalid Firehose transformation event: record %d has no string recordId" % i)
-            size = _json_size(record_id)
+            size = len(record_id) + 2 if _PLAIN_JSON_STRING.fullmatch(record_id) else _json_size(record_id)
             self._id_bytes.append(size)
             self._reserve += size + _ENTRY_SIZES["ProcessingFailed"]
         self.used = _ENVELOPE + max(0, len(records) - 1) * _SEPARATOR

@@ -141,3 +141,21 @@ def test_partition_key_reason_names_the_key_not_the_value():
     handler(event(b64("a/secret")))
     reason = [extra["reason"] for level, m, extra in logger.lines if level == "WARN"][0]
     assert reason == 'partition key "device" contains "/" (it would add S3 key levels); values must be in the safe set'
+
+
+def test_record_ids_that_json_escapes_are_counted_escaped():
+    # GIVEN ids that json.dumps writes longer than themselves, and a limit that fits one row but not two
+    ids = ['caf\u00e9-\U0001F600', 'quote"and\\backslash']
+    request = event(b64("x" * 40), b64("y" * 40))
+    for record, record_id in zip(request["records"], ids):
+        record["recordId"] = record_id
+    one_row = len(json.dumps({"records": [
+        {"recordId": ids[0], "result": "Ok", "data": b64("x" * 40 + "\n")},
+        {"recordId": ids[1], "result": "ProcessingFailed", "data": ""},
+    ]}))
+    handler = create_parser(lambda m: m.text, logger=CapturingLogger(), metrics=CapturingMetrics(), max_response_bytes=one_row + 1)
+    # WHEN
+    response = handler(request)
+    # THEN the first is Ok, the second does not fit, and the response as json.dumps writes it is below the limit
+    assert [a["result"] for a in response["records"]] == ["Ok", "ProcessingFailed"]
+    assert len(json.dumps(response)) <= one_row
