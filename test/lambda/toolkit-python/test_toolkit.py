@@ -159,3 +159,6 @@ def test_record_ids_that_json_escapes_are_counted_escaped():
     # THEN the first is Ok, the second does not fit, and the response as json.dumps writes it is below the limit
     assert [a["result"] for a in response["records"]] == ["Ok", "ProcessingFailed"]
     assert len(json.dumps(response)) <= one_row
+    # AND one byte less does not fit it: the escaped ids are counted in full, not as their characters
+    tighter = create_parser(lambda m: m.text, logger=CapturingLogger(), metrics=CapturingMetrics(), max_response_bytes=one_row)
+    assert [a["result"] for a in tighter(request)["records"]] == ["ProcessingFailed", "ProcessingFailed"]
