@@ -21,9 +21,10 @@ TypeScript                             Python
 ``csvCell`` / ``csvLine``              ``csv_cell`` / ``csv_line``
 ``MAX_RESPONSE_BYTES``                 ``MAX_RESPONSE_BYTES``
 ``RESPONSE_SIZE_REASON``               ``RESPONSE_SIZE_REASON``
+``sink(groups, invocation)`` (async)   ``sink(groups, invocation)`` (synchronous; ``data`` is bytes)
 =====================================  ==============================================
 
-Not in Python: ``sink`` (writing rows yourself). See README.md next to this package.
+See README.md next to this package.
 """
 
 from ._contract import DEFAULT_SERVICE_NAME, METRICS_NAMESPACE as DEFAULT_METRICS_NAMESPACE
@@ -35,6 +36,8 @@ from ._parser import (
     InvocationInfo,
     ParseError,
     ParserMessage,
+    SinkGroup,
+    SinkInvocation,
     create_parser,
     default_serialize,
 )
@@ -50,6 +53,8 @@ __all__ = [
     "ParseError",
     "ParserMessage",
     "RESPONSE_SIZE_REASON",
+    "SinkGroup",
+    "SinkInvocation",
     "create_parser",
     "csv_cell",
     "csv_line",

@@ -42,6 +42,28 @@ class InvocationInfo:
         self.region = region
 
 
+class SinkInvocation(InvocationInfo):
+    """The invocation as a sink sees it: also ``first_arrival_timestamp`` (of the first record; None for no records)."""
+
+    __slots__ = ("first_arrival_timestamp",)
+
+    def __init__(self, invocation, first_arrival_timestamp):
+        InvocationInfo.__init__(self, invocation.invocation_id, invocation.delivery_stream_arn, invocation.region)
+        self.first_arrival_timestamp = first_arrival_timestamp
+
+
+class SinkGroup:
+    """Records whose rows a sink must store durably before they are answered ``Dropped``: ``partition_keys`` (the keys
+    they share, or None), ``record_ids`` (in input order) and ``data`` (their rows, each ending in ``\\n``, UTF-8 bytes)."""
+
+    __slots__ = ("partition_keys", "record_ids", "data")
+
+    def __init__(self, partition_keys, record_ids, data):
+        self.partition_keys = partition_keys
+        self.record_ids = record_ids
+        self.data = data
+
+
 def _reject_constant(name):
     raise ValueError("not JSON")
 
@@ -279,6 +301,7 @@ def create_parser(
     logger=None,
     metrics=None,
     max_logged_failures=10,  # type: int
+    sink=None,  # type: Optional[Callable[[List[SinkGroup], SinkInvocation], None]]
 ):
     """Builds a Firehose transformation handler ``handler(event, context=None)`` from a ``parse`` function.
 
@@ -291,6 +314,10 @@ def create_parser(
     - ``logger`` / ``metrics``: anything with ``info``/``warning``/``error(message, extra=dict)`` and
       ``add_metric(name, unit, value)`` / ``flush_metrics()`` (Powertools' ``Logger`` / ``Metrics`` fit);
       default: JSON lines and CloudWatch EMF on stdout.
+    - ``sink(groups, invocation)``: store the rows yourself instead of answering them ``Ok``. Called once per
+      invocation with one ``SinkGroup`` per distinct partition-key set, when any record has rows; when it returns,
+      those records are answered ``Dropped``; when it raises, the handler raises and Firehose retries the batch
+      (delivery is at-least-once: name what you write after the records, so that a retry overwrites it).
 
     Every input record is answered exactly once, in input order. The handler raises only when the whole batch
     must be retried: a malformed event, or a batch that cannot be answered below the limit even with empty answers.
@@ -361,14 +388,48 @@ def create_parser(
         log_context = {"invocationId": event.get("invocationId"), "awsRequestId": getattr(context, "aws_request_id", None)}
         answers = _Answers(records, max_response_bytes, max_logged_failures)
         counters = [0]
-        for record in records:
-            outcome = parse_record(record, invocation, counters)
-            if isinstance(outcome, _Rows):
-                answers.rows(outcome.data, outcome.keys)
-            elif outcome is _NO_ROWS:
-                answers.drop()
-            else:
-                answers.fail(outcome.reason)
+        written = 0
+        if sink is None:
+            for record in records:
+                outcome = parse_record(record, invocation, counters)
+                if isinstance(outcome, _Rows):
+                    answers.rows(outcome.data, outcome.keys)
+                elif outcome is _NO_ROWS:
+                    answers.drop()
+                else:
+                    answers.fail(outcome.reason)
+        else:
+            # Parse everything, store the rows through the sink, then answer: written records Dropped.
+            outcomes = [parse_record(record, invocation, counters) for record in records]
+            groups = {}  # type: Dict[str, SinkGroup]
+            for record, outcome in zip(records, outcomes):
+                if isinstance(outcome, _Rows):
+                    key = "" if outcome.keys is None else json.dumps(outcome.keys)
+                    group = groups.get(key)
+                    if group is None:
+                        group = groups[key] = SinkGroup(outcome.keys, [], [])
+                    group.record_ids.append(record["recordId"])
+                    group.data.append(outcome.data)
+            batch = [SinkGroup(g.partition_keys, g.record_ids, b"".join(g.data)) for g in groups.values()]
+            if batch:
+                first = records[0].get("approximateArrivalTimestamp")
+                try:
+                    sink(batch, SinkInvocation(invocation, first))
+                except Exception as error:
+                    fields = dict(log_context)
+                    fields.update({"groups": len(batch), "error": _failure_reason(error)})
+                    log.error("Sink write failed; raising so Firehose retries the whole batch", extra=fields)
+                    metric.add_metric("SinkFailures", "Count", 1)
+                    metric.flush_metrics()
+                    raise
+                for group in batch:
+                    written += len(group.record_ids)
+                    answers.bytes_out += len(group.data)
+            for outcome in outcomes:
+                if isinstance(outcome, _Failed):
+                    answers.fail(outcome.reason)
+                else:
+                    answers.drop()
 
         for failure in answers.failures:
             fields = dict(log_context)
@@ -381,7 +442,7 @@ def create_parser(
         summary = dict(log_context)
         summary.update({
             "records": len(records), "ok": answers.ok, "dropped": answers.dropped, "failed": answers.failed,
-            "overflowed": answers.overflowed, "written": 0, "bytesIn": counters[0], "bytesOut": answers.bytes_out,
+            "overflowed": answers.overflowed, "written": written, "bytesIn": counters[0], "bytesOut": answers.bytes_out,
             "responseBytes": answers.used,
         })
         log.info("Batch answered", extra=summary)
@@ -390,6 +451,8 @@ def create_parser(
         metric.add_metric("RecordsDropped", "Count", answers.dropped)
         metric.add_metric("RecordsFailed", "Count", answers.failed)
         metric.add_metric("RecordsOverflowed", "Count", answers.overflowed)
+        if sink is not None:
+            metric.add_metric("RecordsWritten", "Count", written)
         metric.add_metric("BytesIn", "Bytes", counters[0])
         metric.add_metric("BytesOut", "Bytes", answers.bytes_out)
         metric.flush_metrics()

@@ -162,3 +162,49 @@ def test_record_ids_that_json_escapes_are_counted_escaped():
     # AND one byte less does not fit it: the escaped ids are counted in full, not as their characters
     tighter = create_parser(lambda m: m.text, logger=CapturingLogger(), metrics=CapturingMetrics(), max_response_bytes=one_row)
     assert [a["result"] for a in tighter(request)["records"]] == ["ProcessingFailed", "ProcessingFailed"]
+
+
+def test_sink_gets_rows_grouped_by_partition_keys_and_written_records_are_dropped():
+    # GIVEN a sink and rows with partition keys
+    calls = []
+    metrics = CapturingMetrics()
+    handler = create_parser(
+        lambda m: m.json_object(),
+        partition_keys=lambda row, m: {"site": row["site"]},
+        sink=lambda groups, invocation: calls.append((groups, invocation)),
+        logger=CapturingLogger(), metrics=metrics,
+    )
+    request = event(b64('{"site":"a","n":1}'), b64("not json"), b64('{"site":"b","n":2}'), b64(""), b64('{"site":"a","n":3}'))
+    # WHEN
+    response = handler(request)
+    # THEN one sink call with a group per key set, in first-seen order, and the records answered Dropped / failed
+    assert len(calls) == 1
+    groups, invocation = calls[0]
+    assert [(g.partition_keys, g.record_ids, g.data) for g in groups] == [
+        ({"site": "a"}, ["r0", "r4"], b'{"site":"a","n":1}\n{"site":"a","n":3}\n'),
+        ({"site": "b"}, ["r2"], b'{"site":"b","n":2}\n'),
+    ]
+    assert (invocation.invocation_id, invocation.first_arrival_timestamp) == ("inv-1", 1720859923841)
+    assert [a["result"] for a in response["records"]] == ["Dropped", "ProcessingFailed", "Dropped", "Dropped", "Dropped"]
+    assert (metrics.published[0]["RecordsWritten"], metrics.published[0]["RecordsDropped"]) == (3, 4)
+
+
+def test_a_failing_sink_raises_so_firehose_retries_the_batch():
+    logger = CapturingLogger()
+    metrics = CapturingMetrics()
+
+    def sink(groups, invocation):
+        raise OSError("bucket unreachable")
+
+    handler = create_parser(lambda m: m.text, sink=sink, logger=logger, metrics=metrics)
+    with pytest.raises(OSError):
+        handler(event(b64("a")))
+    assert [m for level, m, extra in logger.lines if level == "ERROR"] == ["Sink write failed; raising so Firehose retries the whole batch"]
+    assert metrics.published == [{"SinkFailures": 1}]
+
+
+def test_a_sink_is_not_called_without_rows():
+    calls = []
+    handler = create_parser(lambda m: None, sink=lambda g, i: calls.append(g), logger=CapturingLogger(), metrics=CapturingMetrics())
+    assert [a["result"] for a in handler(event(b64("a"), b64("")))["records"]] == ["Dropped", "Dropped"]
+    assert calls == []
