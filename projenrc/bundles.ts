@@ -54,5 +54,14 @@ export class Bundles extends Component {
     ].join(' '));
     toolkit.exec('echo "export * from \'./types/lambda/toolkit/index\';" > assets/parser-toolkit/index.d.ts');
     project.preCompileTask.spawn(toolkit);
+
+    // The Python parser toolkit, shipped as source: Parser.fromPython copies it beside the user's parser at synth.
+    const pythonToolkit = project.addTask('bundle:parser-toolkit-python', {
+      description: 'Copy the Python parser toolkit into assets/parser-toolkit-python (what Parser.fromPython ships with a parser)',
+    });
+    pythonToolkit.exec('rm -rf assets/parser-toolkit-python && mkdir -p assets/parser-toolkit-python/cdk_iot_parser_toolkit');
+    pythonToolkit.exec('cp lambda/toolkit-python/cdk_iot_parser_toolkit/*.py assets/parser-toolkit-python/cdk_iot_parser_toolkit/');
+    pythonToolkit.exec('cp lambda/toolkit-python/README.md assets/parser-toolkit-python/');
+    project.preCompileTask.spawn(pythonToolkit);
   }
 }

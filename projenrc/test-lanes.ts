@@ -47,6 +47,15 @@ export class TestLanes extends Component {
     super(project, 'TestLanes');
     project.testTask.prependSpawn(options.venv.task);
 
+    // The Python parser toolkit's pytest suite (the shared contract vectors and its own tests), in every test run.
+    const pythonToolkit = project.addTask('test:python-toolkit', {
+      description: 'pytest over the Python parser toolkit (test/lambda/toolkit-python): the shared contract vectors and its own tests',
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+      exec: `${options.venv.bin('python')} -m pytest -p no:cacheprovider -o console_output_style=classic test/lambda/toolkit-python`,
+    });
+    pythonToolkit.prependSpawn(options.venv.task);
+    project.testTask.spawn(pythonToolkit);
+
     project.addTask('test:interop', {
       description: 'Optional interop suite (*.interop.test.ts): compare with Mosquitto; needs Debian\'s mosquitto and mosquitto-clients',
       exec: 'jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch "<rootDir>/test/**/*.interop.test.ts"',

@@ -1,4 +1,6 @@
-import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import { basename, dirname, join, resolve, sep } from 'path';
+import { AssetHashType, BundlingOptions, Duration, ILocalBundling, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +11,7 @@ import {
   DEFAULT_DIRECT_PREFIX, DELIVERY_MODES, DeliveryModeName, METRICS_NAMESPACE, PARSED_FORMATS, PARSER_ENV, POWERTOOLS_ENV,
   PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
-import { BundledFunction } from './private/functions';
+import { addFunctionCheckovSkips, assetDir, BundledFunction, loggingRole } from './private/functions';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './private/nag';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
 
@@ -53,6 +55,45 @@ export interface FunctionParserOptions extends ParserProcessingOptions {
    * @default - the function returns no partition keys
    */
   readonly partitionKeys?: string[];
+}
+
+/**
+ * Options for `Parser.fromPython()`.
+ */
+export interface PythonParserOptions extends FunctionParserOptions {
+  /**
+   * The folder that holds the parser's Python code: absolute, or relative to the directory `cdk` runs in (the CDK
+   * app's folder). Its files are copied into the function's asset, with the Python parser toolkit
+   * (`cdk_iot_parser_toolkit`) next to them; tests (`test_*.py`, `*_test.py`, `conftest.py`), `__pycache__`,
+   * `*.pyc` and hidden files are left out. Standard library and pure-Python modules only: nothing is installed.
+   */
+  readonly entry: string;
+  /**
+   * The handler as `<module>.<function>` (`<package>.<module>.<function>` for a module in a sub-folder); the module's
+   * file must exist in `entry`.
+   * @default 'index.handler'
+   */
+  readonly handler?: string;
+  /**
+   * The Python runtime (arm64).
+   * @default lambda.Runtime.PYTHON_3_14
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Memory of the parser function in MiB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the parser function (Firehose allows at most 5 minutes).
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Environment variables of the parser function (e.g. `POWERTOOLS_SERVICE_NAME`, the `service` of its logs and metrics).
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
 }
 
 /**
@@ -396,6 +437,15 @@ export abstract class Parser {
   public static fromFunction(parserFunction: lambda.IFunction, options: FunctionParserOptions = {}): IParser {
     return new FunctionParser(parserFunction, options);
   }
+
+  /**
+   * A parser written in Python on the Python parser toolkit (`cdk_iot_parser_toolkit`, shipped with this library):
+   * the construct packages the `entry` folder and the toolkit into the function's asset at synth time (no Docker, no
+   * installs) and creates the function (arm64, its own role and log group, Lambda's JSON log format).
+   */
+  public static fromPython(options: PythonParserOptions): IParser {
+    return new PythonParser(options);
+  }
 }
 
 /** Resolves and validates the processor parameters. */
@@ -418,6 +468,18 @@ function validateExtension(scope: Construct, extension: string | undefined): voi
   }
 }
 
+/** The parser function's timeout and memory (defaults 1 minute, 512 MiB), validated. */
+function functionSize(scope: Construct, options: { readonly timeout?: Duration; readonly memorySize?: number }):
+{ timeout: Duration; memorySize: number } {
+  const timeout = options.timeout ?? Duration.minutes(1);
+  validateSeconds(scope, 'parser timeout', timeout, 1, 300);
+  const memorySize = options.memorySize ?? 512;
+  if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
+    invalid(scope, 'parser memorySize', `${memorySize} MiB is out of range; Lambda accepts 128 to 10240.`);
+  }
+  return { timeout, memorySize };
+}
+
 class FunctionParser implements IParser {
   constructor(private readonly parserFunction: lambda.IFunction, private readonly options: FunctionParserOptions) {}
 
@@ -432,18 +494,125 @@ class FunctionParser implements IParser {
   }
 }
 
+/** The Python toolkit's package folder, as the build copies it into the package (assets/parser-toolkit-python). */
+const PYTHON_TOOLKIT_PACKAGE = 'cdk_iot_parser_toolkit';
+const PYTHON_HANDLER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+
+/** Files of the user's folder that stay out of the function: tests, caches, hidden files. */
+function shippedPythonFile(name: string): boolean {
+  return !(name.startsWith('.') || name === '__pycache__' || name === 'conftest.py' || name.endsWith('.pyc')
+    || /^test_.*\.py$/.test(name) || /_test\.py$/.test(name));
+}
+
+/**
+ * Copies the user's folder and the toolkit into the asset on this machine (CDK's local bundling: the Docker image is
+ * never used because this always succeeds). Python imports both from the asset root, which Lambda puts on the path
+ * like any module of a .zip package: https://docs.aws.amazon.com/lambda/latest/dg/python-package.html
+ */
+class PythonAssetBundling implements ILocalBundling {
+  constructor(private readonly entry: string, private readonly toolkit: string) {}
+
+  public tryBundle(outputDir: string): boolean {
+    fs.cpSync(this.entry, outputDir, { recursive: true, filter: (source) => source === this.entry || shippedPythonFile(basename(source)) });
+    fs.cpSync(this.toolkit, join(outputDir, PYTHON_TOOLKIT_PACKAGE), {
+      recursive: true,
+      filter: (source) => !source.endsWith('.pyc') && basename(source) !== '__pycache__',
+    });
+    return true;
+  }
+}
+
+class PythonParser implements IParser {
+  private readonly entry: string;
+  private readonly handler: string;
+  private readonly runtime: lambda.Runtime;
+
+  constructor(private readonly options: PythonParserOptions) {
+    const where = 'Parser.fromPython';
+    if (typeof options.entry !== 'string' || options.entry.length === 0) {
+      throw new Error(`${where}: give \`entry\`, the folder with your parser's Python code, e.g. { entry: 'parsers/globex' }.`);
+    }
+    this.entry = resolve(options.entry);
+    if (!fs.existsSync(this.entry)) {
+      throw new Error(`${where}: entry "${options.entry}" does not exist (looked at ${this.entry}); give the folder with your parser's Python code, absolute or relative to the directory cdk runs in.`);
+    }
+    if (!fs.statSync(this.entry).isDirectory()) {
+      throw new Error(`${where}: entry "${options.entry}" is a file; give the folder that holds it (e.g. "${dirname(options.entry)}") and name the module in \`handler\` (e.g. "${basename(options.entry, '.py')}.handler").`);
+    }
+    if (fs.existsSync(join(this.entry, PYTHON_TOOLKIT_PACKAGE))) {
+      throw new Error(`${where}: entry "${options.entry}" has its own ${PYTHON_TOOLKIT_PACKAGE} folder; remove it, the construct adds the toolkit that matches this library.`);
+    }
+    this.handler = options.handler ?? 'index.handler';
+    if (!PYTHON_HANDLER.test(this.handler)) {
+      throw new Error(`${where}: handler "${this.handler}" is not <module>.<function>; give e.g. "index.handler" for the function handler in index.py.`);
+    }
+    const modulePath = this.handler.split('.').slice(0, -1).join(sep);
+    const candidates = [`${modulePath}.py`, join(modulePath, '__init__.py')];
+    if (!candidates.some((file) => fs.existsSync(join(this.entry, file)))) {
+      const present = fs.readdirSync(this.entry).filter((name) => name.endsWith('.py')).sort();
+      throw new Error(`${where}: handler "${this.handler}" needs ${candidates[0]} in entry "${options.entry}", which has ${present.length === 0 ? 'no .py files' : `only ${present.join(', ')}`}; create the module or name one of those in \`handler\`.`);
+    }
+    this.runtime = options.runtime ?? lambda.Runtime.PYTHON_3_14;
+    if (this.runtime.family !== lambda.RuntimeFamily.PYTHON) {
+      throw new Error(`${where}: runtime ${this.runtime.name} is not a Python runtime; give e.g. lambda.Runtime.PYTHON_3_14.`);
+    }
+  }
+
+  public bind(scope: Construct, options: ParserBindOptions): ParserConfig {
+    validateExtension(scope, this.options.fileExtension);
+    const { timeout, memorySize } = functionSize(scope, this.options);
+    const toolkit = join(assetDir('parser-toolkit-python'), PYTHON_TOOLKIT_PACKAGE);
+    if (!fs.existsSync(join(toolkit, '__init__.py'))) {
+      invalid(scope, 'parser', `the Python parser toolkit is missing from this installation of the library (${toolkit}); reinstall the package (in its repository: npx projen bundle:parser-toolkit-python).`);
+    }
+    const bundling: BundlingOptions = {
+      // Never used: local bundling always succeeds. CDK requires an image next to a local bundler.
+      image: this.runtime.bundlingImage,
+      local: new PythonAssetBundling(this.entry, toolkit),
+    };
+
+    const parser = new Construct(scope, 'Parser');
+    const description = `Python parser (${basename(this.entry)}/${this.handler}) for the Firehose data-transformation contract`;
+    const { role, logGroup } = loggingRole(parser, '', {
+      description,
+      retention: options.logRetention,
+      logGroupName: options.logGroupNamePrefix !== undefined ? `${options.logGroupNamePrefix}parser` : undefined,
+      removalPolicy: options.removalPolicy,
+      encryptionKey: options.encryptionKey,
+    });
+    const fn = new lambda.Function(parser, 'Function', {
+      // The hash of the bundled output: a change to the user's code or to the toolkit is a new asset.
+      code: lambda.Code.fromAsset(this.entry, { bundling, assetHashType: AssetHashType.OUTPUT }),
+      handler: this.handler,
+      runtime: this.runtime,
+      architecture: lambda.Architecture.ARM_64,
+      description,
+      timeout,
+      memorySize,
+      role,
+      logGroup,
+      // The toolkit's JSON log lines carry `level`, which Lambda's JSON log format filters by:
+      // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: this.options.environment,
+    });
+    addFunctionCheckovSkips(fn, this.options.environment !== undefined && Object.keys(this.options.environment).length > 0);
+    return {
+      parserFunction: fn,
+      ...processingDefaults(scope, this.options),
+      fileExtension: this.options.fileExtension,
+      partitionKeys: this.options.partitionKeys,
+    };
+  }
+}
+
 class ReferenceParser implements IParser {
   constructor(private readonly options: ReferenceParserOptions) {}
 
   public bind(scope: Construct, options: ParserBindOptions): ParserConfig {
     const format = this.options.format ?? ParsedFormat.jsonLines();
     const delivery = this.options.delivery ?? ParserDelivery.firehose();
-    const timeout = this.options.timeout ?? Duration.minutes(1);
-    validateSeconds(scope, 'parser timeout', timeout, 1, 300);
-    const memorySize = this.options.memorySize ?? 512;
-    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
-      invalid(scope, 'parser memorySize', `${memorySize} MiB is out of range; Lambda accepts 128 to 10240.`);
-    }
+    const { timeout, memorySize } = functionSize(scope, this.options);
 
     const deliveryMode = DELIVERY_MODE_NAMES[delivery.mode];
     const environment: { [key: string]: string } = {

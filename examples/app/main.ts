@@ -84,16 +84,18 @@ new IotCoreFirehosePipeline(customers, 'CustomerA', {
   }), { fileExtension: '.csv' }),
 });
 
-// Customer B: the write-up's Python Lambda done right (parsers/customer_b, tested with pytest). A trial customer:
+// Customer B: the write-up's Python Lambda on the Python parser toolkit (parsers/customer_b, tested with pytest):
+// Parser.fromPython ships the folder (tests left out) with the toolkit; no Docker, nothing installed. A trial customer:
 // its buckets, logs and secret go with the stack (the buckets are emptied first, so the stack deletes).
 new IotCoreFirehosePipeline(customers, 'CustomerB', {
   topic: 'customer-b/telemetry',
   removalPolicy: RemovalPolicy.DESTROY,
-  parser: Parser.fromFunction(parserFunction(customers, 'CustomerBParser', {
-    code: lambda.Code.fromAsset(path.join(__dirname, 'parsers', 'customer_b'), { exclude: ['test_*.py', '__pycache__'] }),
-    runtime: lambda.Runtime.PYTHON_3_14,
+  parser: Parser.fromPython({
+    entry: path.join(__dirname, 'parsers', 'customer_b'),
     handler: 'index.handler',
-  }), { fileExtension: '.json', retries: 3 }),
+    fileExtension: '.json',
+    retries: 3,
+  }),
 });
 
 // 3. Queryable Parquet: Firehose converts the parser's JSON Lines to Parquet with the Glue table's columns

@@ -101,12 +101,14 @@ describe('the npm tarball', () => {
       /^lib\/.+\.(js|d\.ts)$/, // the jsii-compiled construct
       /^assets\/(reference-parser|certificate-provider)\/index\.js$/, // the Lambda handlers, bundled
       /^assets\/parser-toolkit\/(index\.js|index\.d\.ts|types\/.+\.d\.ts)$/, // the parser-toolkit subpath export
+      /^assets\/parser-toolkit-python\/(README\.md|cdk_iot_parser_toolkit\/[a-z_]+\.py)$/, // the Python toolkit Parser.fromPython ships
       /^assets\/cli\/(index\.js|index\.js\.map|node-worker\.js|python_shim\.py)$/, // the cdk-iot-pipeline command, its source map and runtimes
       /^assets\/cli\/vendor\/[a-z0-9-]+\.js$/, // the CLI's dependencies, split out so each command loads only its own
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     for (const expected of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'README.md', 'LICENSE', 'assets/cli/index.js',
-      'assets/reference-parser/index.js', 'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js']) {
+      'assets/reference-parser/index.js', 'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js',
+      'assets/parser-toolkit-python/cdk_iot_parser_toolkit/__init__.py']) {
       expect(files).toContain(expected);
     }
     // no tests, fixtures (rosetta's included), TypeScript sources (declarations excepted), other source maps or build configuration

@@ -44,7 +44,8 @@ afterAll(() => {
 describe('the npm tarball', () => {
   test('GIVEN the packed tarball WHEN listed THEN it ships the library, the handler bundles, the toolkit and the CLI, and no sources of them', () => {
     for (const expected of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'README.md', 'LICENSE', 'assets/reference-parser/index.js',
-      'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js', 'assets/parser-toolkit/index.d.ts', 'assets/cli/index.js']) {
+      'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js', 'assets/parser-toolkit/index.d.ts', 'assets/cli/index.js',
+      'assets/parser-toolkit-python/cdk_iot_parser_toolkit/__init__.py', 'assets/parser-toolkit-python/README.md']) {
       expect(files).toContain(expected);
     }
     expect(files.filter((f) => /^(lambda|test|examples|bench|src|\.ci)\//.test(f))).toEqual([]);
