@@ -156,3 +156,69 @@ export function trustTableMarkdown(): string {
     ...conditions,
   ].join('\n');
 }
+
+/** Who uses the customer-managed key (`PipelineEncryption.customerManaged()`), for what, through which service. */
+export interface KeyUse {
+  readonly who: string;
+  readonly forWhat: string;
+  readonly actions: string;
+  /** The service the key is used through (`kms:ViaService`), or how else the use is bounded. */
+  readonly through: string;
+  /** The encryption context the use is limited to. */
+  readonly context: string;
+}
+
+/** Every use of the pipeline's key (`grantKeyThroughS3`, `grantKeyThroughSecretsManager`, the key policy). */
+export const KEY_USES: readonly KeyUse[] = [
+  {
+    who: 'the delivery stream\'s role',
+    forWhat: 'writing parsed and raw objects (and reading parts back for multipart uploads)',
+    actions: '`kms:GenerateDataKey`, `kms:Decrypt`',
+    through: 'S3 (`s3.<region>.amazonaws.com`)',
+    context: '`aws:s3:arn`: the parsed and raw buckets and their objects',
+  },
+  {
+    who: 'the topic rule\'s role, the rejected-messages rule\'s role',
+    forWhat: 'writing rule errors and rejected messages into the raw bucket',
+    actions: '`kms:GenerateDataKey`',
+    through: 'S3',
+    context: '`aws:s3:arn`: the raw bucket and its objects',
+  },
+  {
+    who: 'the reference parser with `ParserDelivery.direct()`',
+    forWhat: 'writing its own objects into the parsed bucket',
+    actions: '`kms:GenerateDataKey`',
+    through: 'S3',
+    context: '`aws:s3:arn`: the parsed bucket and its objects',
+  },
+  {
+    who: 'the certificate provider',
+    forWhat: 'storing a generated certificate and its private key (PutSecretValue)',
+    actions: '`kms:GenerateDataKey`',
+    through: 'Secrets Manager (`secretsmanager.<region>.amazonaws.com`)',
+    context: '`SecretARN`: that certificate\'s secret',
+  },
+  {
+    who: 'a principal given `grantQuery()`',
+    forWhat: 'Athena reading the table\'s objects and query results; writing query results',
+    actions: '`kms:Decrypt`; `kms:GenerateDataKey` (results only)',
+    through: 'S3',
+    context: '`aws:s3:arn`: the parsed and results buckets (results only for writing)',
+  },
+  {
+    who: 'CloudWatch Logs (`logs.<region>.amazonaws.com`, in the key policy)',
+    forWhat: 'encrypting the pipeline\'s log groups',
+    actions: '`kms:Encrypt*`, `kms:Decrypt*`, `kms:ReEncrypt*`, `kms:GenerateDataKey*`, `kms:Describe*`',
+    through: 'the service principal itself',
+    context: '`aws:logs:arn`: log groups named with the pipeline\'s prefix',
+  },
+];
+
+/** The README's "Who uses the key" table, rendered from `KEY_USES`. */
+export function keyUseTableMarkdown(): string {
+  return [
+    '| who | for what | actions | through | encryption context |',
+    '|---|---|---|---|---|',
+    ...KEY_USES.map((u) => `| ${u.who} | ${u.forWhat} | ${u.actions} | ${u.through} | ${u.context} |`),
+  ].join('\n');
+}
