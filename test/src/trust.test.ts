@@ -4,6 +4,9 @@ import * as cdk from 'aws-cdk-lib';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cdkNag from 'cdk-nag';
+import * as constructs from 'constructs';
 import * as ts from 'typescript';
 import * as src from '../../src';
 import {
@@ -38,12 +41,20 @@ function exampleApp(): App {
     'cdk-iot-core-firehose-pipeline': src,
     'aws-cdk-lib': cdkWithRecordingApp,
     'aws-cdk-lib/aws-lambda': lambdaWithStubAssets,
+    'aws-cdk-lib/aws-iam': iam,
+    'aws-cdk-lib/aws-logs': logs,
+    'cdk-nag': cdkNag,
+    'constructs': constructs,
+    'path': path,
   };
   const js = ts.transpileModule(fs.readFileSync(EXAMPLE_APP, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText;
   const module = { exports: {} };
-  const load = (id: string) => modules[id] ?? require(id);
+  const load = (id: string) => {
+    if (!(id in modules)) throw new Error(`examples/app/main.ts imports ${id}; add it to the modules of exampleApp() in this test`);
+    return modules[id];
+  };
   new Function('require', 'module', 'exports', '__dirname', '__filename', js)(load, module, module.exports, path.dirname(EXAMPLE_APP), EXAMPLE_APP);
   expect(apps).toHaveLength(1);
   return apps[0];
