@@ -223,6 +223,7 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
       : firehose.StreamEncryption.awsOwnedKey(),
   });
   if (dynamicPartitioning) {
+    // aws-cdk-lib's S3Bucket destination (2.222.0, this library's floor) has no dynamic-partitioning property.
     (stream.node.defaultChild as firehose.CfnDeliveryStream).addPropertyOverride(
       'ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration',
       { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
