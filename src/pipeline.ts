@@ -266,8 +266,8 @@ export class IotCoreFirehosePipeline extends Construct {
    */
   public readonly rejectedMessagesRule?: iot.CfnTopicRule;
   /**
-   * The delivery stream's role: Firehose of this account only; S3 object actions only under the stream's prefixes, no
-   * deletes. Grants to it land in its policy (`otherBucket.grantWrite(pipeline.deliveryStreamRole)`); grant to this
+   * The delivery stream's role, assumable by Firehose for this account only, with S3 object actions only under the
+   * stream's prefixes and no deletes. Grants to it land in its policy (`otherBucket.grantWrite(pipeline.deliveryStreamRole)`); grant to this
    * role rather than to `deliveryStream`, whose grant principal is an immutable view of it.
    */
   public readonly deliveryStreamRole: iam.IRole;
@@ -497,7 +497,7 @@ export class IotCoreFirehosePipeline extends Construct {
   /**
    * Lets a principal query the table with Athena in the pipeline's workgroup: the query actions on the workgroup,
    * `glue:GetDatabase`/`GetTable` on the table, read access to the parsed objects under the table's location, the
-   * S3 actions Athena needs on the results bucket (read, write, multipart; no deletes, retention or legal hold) and,
+   * S3 actions Athena needs on the results bucket (read, write and multipart, without deletes, retention or legal hold) and,
    * with a customer-managed key, `kms:Decrypt` (data and results) and `kms:GenerateDataKey` (results) through S3 for
    * those buckets only. Needs `table`.
    */
