@@ -206,6 +206,13 @@ export const KEY_USES: readonly KeyUse[] = [
     context: '`aws:s3:arn`: the parsed and results buckets (results only for writing)',
   },
   {
+    who: 'the account\'s principals that IAM allows (in the key policy, added by aws-cdk-lib\'s `Secret` for the certificate secret)',
+    forWhat: 'using the certificate secret (Secrets Manager encrypts and decrypts it for them)',
+    actions: '`kms:Encrypt`, `kms:Decrypt`, `kms:ReEncrypt*`, `kms:GenerateDataKey*`, `kms:CreateGrant`, `kms:DescribeKey`',
+    through: 'Secrets Manager',
+    context: 'none beyond the service (aws-cdk-lib\'s statement); the secret\'s resource policy limits who may use the secret',
+  },
+  {
     who: 'CloudWatch Logs (`logs.<region>.amazonaws.com`, in the key policy)',
     forWhat: 'encrypting the pipeline\'s log groups',
     actions: '`kms:Encrypt*`, `kms:Decrypt*`, `kms:ReEncrypt*`, `kms:GenerateDataKey*`, `kms:Describe*`',
