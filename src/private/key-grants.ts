@@ -19,9 +19,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
  * allowed.
  */
 export function grantKeyThroughS3(key: kms.IKey, grantee: iam.IGrantable, actions: string[], buckets: s3.IBucket[], sid?: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(keyThroughS3Statement(key, actions, buckets, sid));
+}
+
+/** The statement of `grantKeyThroughS3`, for a policy of its own. */
+export function keyThroughS3Statement(key: kms.IKey, actions: string[], buckets: s3.IBucket[], sid?: string): iam.PolicyStatement {
   const region = Stack.of(key).region;
   const contexts = [...new Set(buckets)].flatMap((bucket) => [bucket.bucketArn, bucket.arnForObjects('*')]);
-  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+  return new iam.PolicyStatement({
     sid,
     actions,
     resources: [key.keyArn],
@@ -29,7 +34,7 @@ export function grantKeyThroughS3(key: kms.IKey, grantee: iam.IGrantable, action
       StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
       StringLike: { 'kms:EncryptionContext:aws:s3:arn': contexts },
     },
-  }));
+  });
 }
 
 /**

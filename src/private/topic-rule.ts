@@ -10,7 +10,7 @@ import {
   rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
 import { iotArn } from './iot-policy';
-import { grantKeyThroughS3 } from './key-grants';
+import { keyThroughS3Statement } from './key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { invalid } from './validation';
 
@@ -77,8 +77,9 @@ export function createTopicRules(pipeline: Construct, options: TopicRuleOptions)
     ],
   });
   suppressObjectWildcard(policy, RULE_ERRORS_PREFIX, `The IoT rule error action writes one object per failed message under the ${RULE_ERRORS_PREFIX} prefix of the raw bucket; keys are generated per message.`);
-  // The error objects are encrypted with the pipeline key through S3, for the raw bucket only.
-  if (options.encryptionKey) grantKeyThroughS3(options.encryptionKey, role, ['kms:GenerateDataKey'], [options.rawBucket]);
+  // The error objects are encrypted with the pipeline key through S3, for the raw bucket only (in the rule's policy,
+  // which the rule is created after).
+  if (options.encryptionKey) policy.addStatements(keyThroughS3Statement(options.encryptionKey, ['kms:GenerateDataKey'], [options.rawBucket]));
   const rule = new iot.CfnTopicRule(pipeline, PIPELINE_CONSTRUCT_IDS.topicRule, {
     ruleName,
     topicRulePayload: {
@@ -115,7 +116,7 @@ export function createTopicRules(pipeline: Construct, options: TopicRuleOptions)
     ],
   });
   suppressObjectWildcard(rejectedPolicy, REJECTED_MESSAGES_PREFIX, `The rejected-messages rule writes one object per message under ${REJECTED_MESSAGES_PREFIX} (and its errors under ${RULE_ERRORS_PREFIX}); keys are generated per message.`);
-  if (options.encryptionKey) grantKeyThroughS3(options.encryptionKey, rejectedRole, ['kms:GenerateDataKey'], [options.rawBucket]);
+  if (options.encryptionKey) rejectedPolicy.addStatements(keyThroughS3Statement(options.encryptionKey, ['kms:GenerateDataKey'], [options.rawBucket]));
   const rejectedRule = new iot.CfnTopicRule(pipeline, 'RejectedMessagesRule', {
     ruleName: rejectedName,
     topicRulePayload: {
