@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { CERTIFICATE_ID_TAG, CERTIFICATE_RESOURCE_TYPE, PIPELINE_CONSTRUCT_IDS } from './contract';
 import { addCheckovSkips } from './private/checkov';
 import { addFunctionCheckovSkips, BundledFunction, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './private/functions';
+import { grantKeyThroughSecretsManager } from './private/key-grants';
 import { addNagSuppressions } from './private/nag';
 
 /**
@@ -197,7 +198,13 @@ function bindGenerated(scope: Construct, generated: GeneratedCertificateOptions,
 
 /**
  * The secret's resource policy: nobody outside this account (AWS services acting for it aside) may use it, whatever
- * identity policies say, and the certificate provider, which only writes the key material, may never read it back.
+ * identity policies say; the certificate provider, which only writes the key material, may never read it back; and
+ * nobody but the provider may set or remove the ownership tag (`CERTIFICATE_ID_TAG`), the provider's only proof that
+ * the certificate it updates or deletes is this secret's (a rewritten tag would make it adopt or delete a foreign
+ * certificate). Secrets Manager's TagResource and UntagResource take `aws:TagKeys`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html); `aws:PrincipalArn`
+ * is the role of an assumed-role session
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
  */
 function protectSecret(secret: secretsmanager.Secret, providerRole: iam.IRole): void {
   secret.addToResourcePolicy(new iam.PolicyStatement({
@@ -218,6 +225,17 @@ function protectSecret(secret: secretsmanager.Secret, providerRole: iam.IRole): 
     actions: ['secretsmanager:GetSecretValue'],
     resources: ['*'],
     conditions: { ArnEquals: { 'aws:PrincipalArn': providerRole.roleArn } },
+  }));
+  secret.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'OnlyTheCertificateProviderTagsTheOwner',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+    resources: ['*'],
+    conditions: {
+      'ForAnyValue:StringEquals': { 'aws:TagKeys': [CERTIFICATE_ID_TAG] },
+      'ArnNotEquals': { 'aws:PrincipalArn': providerRole.roleArn },
+    },
   }));
 }
 
@@ -309,6 +327,7 @@ class CertificateProvider extends Construct {
       resources: [secret.secretArn],
       conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CERTIFICATE_ID_TAG] } },
     }));
-    encryptionKey?.grant(this.handler.role, 'kms:GenerateDataKey');
+    // The secret is encrypted with the pipeline key through Secrets Manager, for this secret only.
+    if (encryptionKey) grantKeyThroughSecretsManager(encryptionKey, this.handler.role, ['kms:GenerateDataKey'], secret);
   }
 }

@@ -12,6 +12,7 @@ import {
   PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
 import { addFunctionCheckovSkips, assetDir, BundledFunction, loggingRole } from './private/functions';
+import { grantKeyThroughS3 } from './private/key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './private/nag';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
 
@@ -657,7 +658,7 @@ class ReferenceParser implements IParser {
         reason: 'The parser writes its own objects (direct delivery) under its prefix of the parsed bucket; keys are derived per batch.',
         appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/[^*]+\\*$/g` }],
       }]);
-      options.encryptionKey?.grant(parser.role, 'kms:GenerateDataKey');
+      if (options.encryptionKey) grantKeyThroughS3(options.encryptionKey, parser.role, ['kms:GenerateDataKey'], [options.parsedBucket]);
     }
     return {
       parserFunction: parser.function,

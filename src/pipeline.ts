@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -265,7 +265,11 @@ export class IotCoreFirehosePipeline extends Construct {
    * `iot-rule-rejected/` instead of the parsed data. Created with the default SQL, without Basic Ingest.
    */
   public readonly rejectedMessagesRule?: iot.CfnTopicRule;
-  /** The delivery stream's role: Firehose of this account only; S3 object actions only under the stream's prefixes, no deletes. */
+  /**
+   * The delivery stream's role, assumable by Firehose for this account only, with S3 object actions only under the
+   * stream's prefixes and no deletes. Grants to it land in its policy (`otherBucket.grantWrite(pipeline.deliveryStreamRole)`); grant to this
+   * role rather than to `deliveryStream`, whose grant principal is an immutable view of it.
+   */
   public readonly deliveryStreamRole: iam.IRole;
   /** The Firehose delivery stream. */
   public readonly deliveryStream: firehose.IDeliveryStream;
@@ -337,8 +341,11 @@ export class IotCoreFirehosePipeline extends Construct {
     this.rawBucket = storage.rawBucket;
     this.accessLogsBucket = storage.accessLogsBucket;
 
-    // 4. device: thing and certificate, attached to the device policy (its document follows in step 10)
-    this.devicePolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.devicePolicy, { policyDocument: {} });
+    // 4. device: thing and certificate, attached to the device policy (its document is rendered at synth time from
+    // the topic and the pipeline's devices: devicePolicyDocument)
+    this.devicePolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.devicePolicy, {
+      policyDocument: Lazy.any({ produce: () => this.policyDocument(this.thingName) }),
+    });
     this.device = new IotDevice(this, PIPELINE_CONSTRUCT_IDS.device, {
       thingName: props.thingName,
       certificate: props.certificate,
@@ -436,7 +443,6 @@ export class IotCoreFirehosePipeline extends Construct {
 
     // 10. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
     this.publishTopic = props.basicIngest ? basicIngestTopic(this.topicRule.ref, this.topic) : this.topic;
-    this.devicePolicy.policyDocument = this.policyDocument(this.thingName);
 
     // 11. monitoring, and account-wide IoT logging (opt-in)
     if (monitoring.alarms ?? true) {
@@ -469,10 +475,11 @@ export class IotCoreFirehosePipeline extends Construct {
    */
   public addDevice(id: string, options: AddDeviceOptions = {}): IotDevice {
     if (!this.fleetPolicy) {
-      this.fleetPolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.fleetPolicy, { policyDocument: {} });
-      // A second device: confinement (unless turned off) applies to the pipeline's own device too.
-      this.devicePolicy.policyDocument = this.policyDocument(this.thingName);
-      this.fleetPolicy.policyDocument = this.policyDocument('${iot:Connection.Thing.ThingName}');
+      // A second device: confinement (unless turned off) applies to the pipeline's own device too (its document is
+      // rendered lazily, so it sees the fleet policy).
+      this.fleetPolicy = new iot.CfnPolicy(this, PIPELINE_CONSTRUCT_IDS.fleetPolicy, {
+        policyDocument: Lazy.any({ produce: () => this.policyDocument('${iot:Connection.Thing.ThingName}') }),
+      });
       if (this.confineDevices === false) {
         Annotations.of(this).addWarningV2('cdk-iot-core-firehose-pipeline:devicesNotConfined',
           'confineDevicesToSubTopic is false and the pipeline has several devices: a device may publish under another device\'s sub-topic, so the topic level after the base topic (`device` in parsed rows, topic-level partition keys) does not prove which device sent a record.');
@@ -489,8 +496,10 @@ export class IotCoreFirehosePipeline extends Construct {
 
   /**
    * Lets a principal query the table with Athena in the pipeline's workgroup: the query actions on the workgroup,
-   * `glue:GetDatabase`/`GetTable` on the table, read access to the parsed objects under the table's location,
-   * read/write access to the results bucket and, with a customer-managed key, encrypt/decrypt with it. Needs `table`.
+   * `glue:GetDatabase`/`GetTable` on the table, read access to the parsed objects under the table's location, the
+   * S3 actions Athena needs on the results bucket (read, write and multipart, without deletes, retention or legal hold) and,
+   * with a customer-managed key, `kms:Decrypt` (data and results) and `kms:GenerateDataKey` (results) through S3 for
+   * those buckets only. Needs `table`.
    */
   public grantQuery(grantee: iam.IGrantable): iam.Grant {
     if (!this.table) {

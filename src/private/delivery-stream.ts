@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -12,7 +12,7 @@ import {
 } from '../contract';
 import { ParserConfig } from '../parser';
 import { addCheckovSkips } from './checkov';
-import { FirehoseRole } from './firehose-role';
+import { allowStream, createFirehoseRole } from './firehose-role';
 import { PIPELINE_LOG_GROUP_WITHOUT_KEY } from './functions';
 import { ExplicitLambdaProcessor } from './processor';
 import { invalid, validateMebibytes, validatePrefixes, validateSeconds } from './validation';
@@ -116,11 +116,8 @@ export interface DeliveryStreamOptions {
 export interface PipelineDeliveryStream {
   readonly stream: firehose.DeliveryStream;
   readonly logGroup: logs.LogGroup;
-  /**
-   * The stream's role. It ignores S3 and KMS grants (see `FirehoseRole`): add statements for anything else to it
-   * (aws-cdk-lib's grants through the destination, e.g. record format conversion's Glue table, reach it as they are).
-   */
-  readonly role: FirehoseRole;
+  /** The stream's role (a plain role: grants to it land in its policy). */
+  readonly role: iam.Role;
 }
 
 /**
@@ -166,12 +163,20 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     encryptionKey: options.encryptionKey,
   });
   if (!options.encryptionKey) addCheckovSkips(logGroup, [PIPELINE_LOG_GROUP_WITHOUT_KEY]);
-  // The stream's own least-privilege role instead of the one the destination would create (see FirehoseRole).
-  const role = new FirehoseRole(pipeline, 'DeliveryStreamRole');
-  role.allowBuckets([
-    { bucket: options.parsedBucket, prefixes: [prefixes.dataOutputPrefix, prefixes.errorOutputPrefix] },
-    ...(prefixes.backupEnabled ? [{ bucket: options.rawBucket, prefixes: [prefixes.backupPrefix, prefixes.backupErrorPrefix] }] : []),
-  ], options.encryptionKey);
+  // The stream's own role. The aws-cdk-lib destination and stream get an immutable view of it, so their grants
+  // (bucket.grantReadWrite, key.grantEncryptDecrypt, ...) cannot widen it; allowStream adds what the stream needs.
+  const role = createFirehoseRole(pipeline, 'DeliveryStreamRole');
+  allowStream(role, {
+    buckets: [
+      { bucket: options.parsedBucket, prefixes: [prefixes.dataOutputPrefix, prefixes.errorOutputPrefix] },
+      ...(prefixes.backupEnabled ? [{ bucket: options.rawBucket, prefixes: [prefixes.backupPrefix, prefixes.backupErrorPrefix] }] : []),
+    ],
+    encryptionKey: options.encryptionKey,
+    logGroup,
+    parserFunction: parser.parserFunction,
+    schemaTable: conversion,
+  });
+  const destinationRole = role.withoutPolicyUpdates();
   let fileExtension: string | undefined;
   if (conversion) {
     fileExtension = '.parquet';
@@ -179,11 +184,14 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
     fileExtension = `${parser.fileExtension}${compressionExtension(compression.value)}`;
   }
   const destination = new firehose.S3Bucket(options.parsedBucket, {
-    role,
+    role: destinationRole,
     bufferingInterval: buffering.interval,
     bufferingSize: buffering.size,
-    // Converted output is compressed inside the Parquet files; Firehose requires UNCOMPRESSED at the S3 level.
-    compression: conversion ? firehose.Compression.UNCOMPRESSED : compression,
+    // Converted output is compressed inside the Parquet files and Firehose requires UNCOMPRESSED at the S3 level:
+    // the L2 refuses `compression` together with `dataFormatConversion` and leaves CompressionFormat out, whose
+    // CloudFormation default is UNCOMPRESSED.
+    compression: conversion ? undefined : compression,
+    dataFormatConversion: conversion ? dataFormatConversion(conversion) : undefined,
     dataOutputPrefix: prefixes.dataOutputPrefix,
     errorOutputPrefix: prefixes.errorOutputPrefix,
     fileExtension,
@@ -209,55 +217,35 @@ export function createDeliveryStream(pipeline: Construct, options: DeliveryStrea
   const id = dynamicPartitioning ? PIPELINE_CONSTRUCT_IDS.partitionedDeliveryStream : PIPELINE_CONSTRUCT_IDS.deliveryStream;
   const stream = new firehose.DeliveryStream(pipeline, id, {
     destination,
-    role,
+    role: destinationRole,
     encryption: options.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(options.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
   });
   if (dynamicPartitioning) {
+    // aws-cdk-lib's S3Bucket destination (2.222.0, this library's floor) has no dynamic-partitioning property.
     (stream.node.defaultChild as firehose.CfnDeliveryStream).addPropertyOverride(
       'ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration',
       { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
     );
     Annotations.of(pipeline).addInfo('dynamicPartitioning: Firehose can enable it only at stream creation; turning it on or off replaces the delivery stream.');
   }
-  if (conversion) {
-    addRecordFormatConversion(stream, role, conversion);
-  }
+  // The stream is created once its role may do what it needs (the role's policy, users' grants included).
+  stream.node.addDependency(role);
   return { stream, logGroup, role };
 }
 
 /**
- * Parquet output: the OpenX JSON SerDe reads the parser's records, the Parquet SerDe writes them with the Glue
- * table's columns. The destination role may read exactly that table (GetTable, GetTableVersion(s) on the catalog,
- * the database and the table), and the stream is created after the table.
+ * Parquet output through the L2's `dataFormatConversion`: the OpenX JSON SerDe reads the parser's records (JSON keys
+ * match the lowercase Glue columns case-insensitively, as the table's own OpenX SerDe does; dots stay dots), the
+ * Parquet SerDe writes them with the Glue table's columns (its latest version). The table is referenced (`Ref`), so
+ * the stream is created after it. The role's Glue statement is added by `allowStream` (the destination's view of
+ * the role is immutable).
  */
-function addRecordFormatConversion(stream: firehose.DeliveryStream, role: iam.IRole, conversion: RecordFormatConversion): void {
-  const stack = Stack.of(stream);
-  const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
-    resources: [
-      glueArn('catalog'),
-      glueArn('database', conversion.databaseName),
-      glueArn('table', `${conversion.databaseName}/${conversion.tableName}`),
-    ],
-  }));
-  const cfn = stream.node.defaultChild as firehose.CfnDeliveryStream;
-  cfn.addPropertyOverride('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration', {
-    Enabled: true,
-    // Explicit values: an empty OpenXJsonSerDe object would be dropped from the template. JSON keys match the
-    // lowercase Glue columns case-insensitively, as the table's own OpenX SerDe does.
-    InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: true, ConvertDotsInJsonKeysToUnderscores: false } } },
-    OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: conversion.parquetCompression } } },
-    SchemaConfiguration: {
-      CatalogId: Aws.ACCOUNT_ID,
-      Region: Aws.REGION,
-      DatabaseName: conversion.databaseName,
-      TableName: conversion.tableName,
-      VersionId: 'LATEST',
-      RoleARN: role.roleArn,
-    },
-  });
-  stream.node.addDependency(conversion.table);
+function dataFormatConversion(conversion: RecordFormatConversion): firehose.DataFormatConversionProps {
+  return {
+    schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(conversion.table, { versionId: 'LATEST' }),
+    inputFormat: new firehose.OpenXJsonInputFormat({ lowercaseColumnNames: true, convertDotsInJsonKeysToUnderscores: false }),
+    outputFormat: new firehose.ParquetOutputFormat({ compression: firehose.ParquetCompression.of(conversion.parquetCompression) }),
+  };
 }

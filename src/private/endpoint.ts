@@ -1,4 +1,4 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -55,9 +55,14 @@ export class DataAtsEndpoint extends Construct {
     addNagSuppressions(lookup.node.findChild('CustomResourcePolicy'), [
       { id: 'AwsSolutions-IAM5', reason: 'iot:DescribeEndpoint supports no resource-level permission.', appliesTo: ['Resource::*'] },
     ]);
-    // The AwsCustomResource singleton function lives at stack level; suppress its findings there.
-    const singleton = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
-    if (singleton) {
+    // The AwsCustomResource singleton function lives at stack level; suppress its findings there. Its construct id
+    // is derived from aws-cdk-lib's public PROVIDER_FUNCTION_UUID as SingletonFunction names it: the purpose "AWS"
+    // followed by the uuid without its dashes.
+    const singleton = Stack.of(this).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/[^a-zA-Z0-9]/g, '')}`);
+    if (!singleton) {
+      Annotations.of(this).addWarningV2('cdk-iot-core-firehose-pipeline:endpointSingletonNotFound',
+        'aws-cdk-lib\'s AwsCustomResource singleton function was not found by its id; its cdk-nag and checkov findings are not suppressed.');
+    } else {
       addNagSuppressions(singleton, [
         { id: 'AwsSolutions-L1', reason: 'The AwsCustomResource singleton function\'s runtime is chosen by aws-cdk-lib.' },
       ]);

@@ -1,8 +1,11 @@
 import { Aws, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { Construct } from 'constructs';
+import { grantKeyThroughS3 } from './key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 
 /** The S3 actions Firehose needs on an S3 destination (Firehose developer guide, "Grant Firehose access to an Amazon S3 destination"). */
@@ -16,80 +19,82 @@ export interface FirehoseBucketAccess {
   readonly prefixes: ReadonlyArray<string | undefined>;
 }
 
+/** Everything the delivery stream's role must reach. */
+export interface FirehoseRoleAccess {
+  readonly buckets: FirehoseBucketAccess[];
+  /** The customer-managed key of the buckets, if any. */
+  readonly encryptionKey?: kms.IKey;
+  /** The stream's log group. */
+  readonly logGroup: logs.ILogGroup;
+  /** The parser Firehose invokes. */
+  readonly parserFunction: lambda.IFunction;
+  /** The Glue table record format conversion reads its schema from. */
+  readonly schemaTable?: { readonly databaseName: string; readonly tableName: string };
+}
+
 /**
- * The delivery stream's role (`<pipeline>/DeliveryStreamRole`): only Firehose for a delivery stream of this account and
- * region may assume it (`aws:SourceAccount`, `aws:SourceArn`), and it holds only what the stream needs: the S3 actions of the Firehose developer guide on the
- * destination and backup buckets, object actions only under the prefixes the stream writes to; `kms:GenerateDataKey`
- * and `kms:Decrypt` through S3 for those buckets when a customer-managed key encrypts them; and whatever else the
- * aws-cdk-lib destination grants (writing to its log group, invoking the processor, record format conversion's Glue
- * table).
+ * The delivery stream's role (`<pipeline>/DeliveryStreamRole`): a plain `iam.Role` that only Firehose may assume, for
+ * this account only (`sts:ExternalId` = the account id, as the Firehose developer guide's trust policy for an S3
+ * destination has it: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3; AWS documents no `aws:SourceArn`/`aws:SourceAccount` for
+ * firehose.amazonaws.com).
  *
- * aws-cdk-lib's S3 destination grants its role `bucket.grantReadWrite()` (which includes `s3:DeleteObject*`,
- * `s3:PutObjectRetention`, `s3:PutObjectLegalHold`, ...) and `key.grantEncryptDecrypt()`: this role ignores every
- * S3 and KMS statement added through `addToPrincipalPolicy` and holds the ones above instead (`allowBuckets`).
+ * It is public (`pipeline.deliveryStreamRole`), so a user's grant to it lands in its policy as for any role. The
+ * aws-cdk-lib destination and stream get `role.withoutPolicyUpdates()` instead: their own grants
+ * (`bucket.grantReadWrite()` with `s3:DeleteObject*`, retention and legal hold; `key.grantEncryptDecrypt()` without
+ * a "through which service") cannot widen it, and `allowStream` adds the least-privilege statements explicitly.
  */
-export class FirehoseRole extends iam.Role {
-  private readonly ownStatements = new DependencyGroup();
+export function createFirehoseRole(scope: Construct, id: string): iam.Role {
+  return new iam.Role(scope, id, {
+    // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+    assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+      conditions: { StringEquals: { 'sts:ExternalId': Aws.ACCOUNT_ID } },
+    }),
+    description: 'Lets the pipeline\'s Firehose delivery stream write to its buckets (no deletes), invoke its parser and log',
+  });
+}
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, {
-      // The conditions aws-cdk-lib's own HTTP endpoint destination puts on Firehose's trust (confused deputy):
-      // this account, its delivery streams (the stream's ARN cannot be named: the stream references the role).
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: { 'aws:SourceArn': Stack.of(scope).formatArn({ service: 'firehose', resource: 'deliverystream', resourceName: '*' }) },
-        },
-      }),
-      description: 'Lets the pipeline\'s Firehose delivery stream write to its buckets (no deletes), invoke its parser and log',
-    });
+/**
+ * The stream's least-privilege statements on its role: the S3 actions Firehose needs on the destination and backup
+ * buckets, object actions only under the prefixes the stream writes to (their part before the first `!{...}`);
+ * the customer-managed key's data keys through S3 for those buckets; writing to its log group; invoking the parser;
+ * and, with record format conversion, reading the Glue table's schema.
+ */
+export function allowStream(role: iam.Role, access: FirehoseRoleAccess): void {
+  const buckets = unique(access.buckets.map((a) => a.bucket));
+  const objectArns = unique(access.buckets.flatMap((a) => objectScopes(a.prefixes).map((scope) => a.bucket.arnForObjects(`${scope}*`))));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'BucketsOfTheStream', actions: FIREHOSE_BUCKET_ACTIONS, resources: buckets.map((b) => b.bucketArn) }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ObjectsUnderTheStreamPrefixes', actions: FIREHOSE_OBJECT_ACTIONS, resources: objectArns }));
+  if (access.encryptionKey) {
+    grantKeyThroughS3(access.encryptionKey, role, ['kms:Decrypt', 'kms:GenerateDataKey'], buckets, 'DataKeysThroughS3');
   }
-
-  /**
-   * Ignores S3 and KMS statements (aws-cdk-lib's destination grants; `allowBuckets` adds the least-privilege ones);
-   * adds any other statement.
-   */
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const actions = statement.actions;
-    if (actions.length > 0 && actions.every((action) => action.startsWith('s3:') || action.startsWith('kms:'))) {
-      return { statementAdded: true, policyDependable: this.ownStatements };
-    }
-    return super.addToPrincipalPolicy(statement);
+  // What aws-cdk-lib's logging config grants (logGroup.grantWrite), here because the destination's role view is immutable.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WriteTheDeliveryLog',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [access.logGroup.logGroupArn],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'InvokeTheParser',
+    actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+    resources: [access.parserFunction.functionArn],
+  }));
+  if (access.schemaTable) {
+    // What the L2 SchemaConfiguration grants, without its glue:GetSchemaVersion on "*" (a Schema Registry action
+    // a Glue table schema does not use): https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-glue
+    const stack = Stack.of(role);
+    const { databaseName, tableName } = access.schemaTable;
+    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadTheTableSchema',
+      actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
+      resources: [glueArn('catalog'), glueArn('database', databaseName), glueArn('table', `${databaseName}/${tableName}`)],
+    }));
   }
-
-  /**
-   * Grants the S3 actions Firehose needs on the buckets, object actions only under the given prefixes (their part
-   * before the first `!{...}` expression), and the customer-managed key's data keys through S3 for these buckets.
-   */
-  public allowBuckets(access: FirehoseBucketAccess[], encryptionKey?: kms.IKey): void {
-    const buckets = unique(access.map((a) => a.bucket));
-    const objectArns = unique(access.flatMap((a) => objectScopes(a.prefixes).map((scope) => a.bucket.arnForObjects(`${scope}*`))));
-    this.own(new iam.PolicyStatement({ sid: 'BucketsOfTheStream', actions: FIREHOSE_BUCKET_ACTIONS, resources: buckets.map((b) => b.bucketArn) }));
-    this.own(new iam.PolicyStatement({ sid: 'ObjectsUnderTheStreamPrefixes', actions: FIREHOSE_OBJECT_ACTIONS, resources: objectArns }));
-    if (encryptionKey) {
-      this.own(new iam.PolicyStatement({
-        sid: 'DataKeysThroughS3',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [encryptionKey.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
-          // With S3 Bucket Keys the context is the bucket's ARN, without them the object's.
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': buckets.flatMap((b) => [b.bucketArn, b.arnForObjects('*')]) },
-        },
-      }));
-    }
-    const policy = this.node.findChild('DefaultPolicy');
-    addNagSuppressions(policy, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'Firehose writes objects whose keys it generates per batch under the stream\'s data, error and backup prefixes; the object actions are limited to those prefixes.',
-      appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/[^*]*\\*$/g` }],
-    }]);
-  }
-
-  private own(statement: iam.PolicyStatement): void {
-    const result = super.addToPrincipalPolicy(statement);
-    if (result.policyDependable) this.ownStatements.add(result.policyDependable as IDependable);
-  }
+  addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'Firehose writes objects whose keys it generates per batch under the stream\'s data, error and backup prefixes; the object actions are limited to those prefixes.',
+    appliesTo: [{ regex: `/^Resource::${NAG_BUCKET_ARN}\\/[^*]*\\*$/g` }],
+  }]);
 }
 
 /** The object key scopes of a list of prefixes: each one's part before its first expression; '' (everything) when one is not given. */

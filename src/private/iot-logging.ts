@@ -20,7 +20,14 @@ export function enableIotLogging(scope: Construct, level: string): void {
     return;
   }
   const role = new iam.Role(stack, `${id}Role`, {
-    assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    // AWS IoT's confused deputy prevention: aws:SourceArn in the form arn:<partition>:iot:<region>:<account>:*, and
+    // aws:SourceAccount (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html).
+    assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'iot', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+      },
+    }),
     description: 'Lets AWS IoT write its logs to CloudWatch Logs (AWSIotLogsV2)',
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({

@@ -1,5 +1,4 @@
 import { Size } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -12,8 +11,9 @@ export function mebibytesParameter(size: Size): string {
 
 /**
  * A Lambda data processor that always renders all of its parameters (the aws-cdk-lib
- * `LambdaFunctionProcessor` omits unset ones and a retries value of 0), and grants the Firehose role
- * `lambda:InvokeFunction` and `lambda:GetFunctionConfiguration` on exactly the parser function's ARN.
+ * `LambdaFunctionProcessor` omits unset ones and a retries value of 0). It grants nothing: the stream's role gets
+ * `lambda:InvokeFunction` and `lambda:GetFunctionConfiguration` on exactly the parser function's ARN from
+ * `allowStream` (the role the destination binds it with is an immutable view).
  */
 export class ExplicitLambdaProcessor implements firehose.IDataProcessor {
   public readonly props: firehose.DataProcessorProps;
@@ -25,10 +25,6 @@ export class ExplicitLambdaProcessor implements firehose.IDataProcessor {
   }
 
   public bind(_scope: Construct, options: firehose.DataProcessorBindOptions): firehose.DataProcessorConfig {
-    options.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-      resources: [this.parserFunction.functionArn],
-    }));
     const identifier = { parameterName: 'LambdaArn', parameterValue: this.parserFunction.functionArn };
     return {
       processorType: 'Lambda',

@@ -11,6 +11,7 @@ import {
 } from '../contract';
 import { TableFormat, TableFormatKind, TableOptions } from '../table';
 import { RecordFormatConversion } from './delivery-stream';
+import { grantKeyThroughS3 } from './key-grants';
 import { columnNameProblem, tableNameProblem } from './names';
 import { invalid } from './validation';
 
@@ -223,9 +224,13 @@ export interface TableQueryAccess {
 }
 
 /**
- * Everything a principal needs to run Athena queries over the table in its workgroup: the Athena query actions on
- * the workgroup, the Glue reads of the catalog, the database and the table, read access to the table's objects,
- * read/write access to the results bucket, and the pipeline key (read the data, write encrypted results).
+ * Everything a principal needs to run Athena queries over the table in its workgroup, and nothing more: the Athena
+ * query actions on the workgroup; the Glue reads of the catalog, the database and the table; the S3 reads of the
+ * table's objects; the S3 actions Athena needs on the query results location (AmazonAthenaFullAccess' statement for
+ * it: https://docs.aws.amazon.com/athena/latest/ug/managed-policies.html — no `Delete*`, retention or legal hold);
+ * and the pipeline key through S3 only, for these buckets only: `kms:Decrypt` to read data and results,
+ * `kms:GenerateDataKey` to write results (https://docs.aws.amazon.com/athena/latest/ug/encryption.html).
+ * `bucket.grantRead()`/`grantReadWrite()` are not used: they add deletes, and the bucket key without a condition.
  */
 export function grantTableQuery(grantee: iam.IGrantable, access: TableQueryAccess): iam.Grant {
   const stack = Stack.of(access.table.table);
@@ -236,7 +241,16 @@ export function grantTableQuery(grantee: iam.IGrantable, access: TableQueryAcces
     actions: ['glue:GetDatabase', 'glue:GetTable'],
     resourceArns: [glueArn('catalog'), glueArn('database', databaseName), glueArn('table', `${databaseName}/${tableName}`)],
   });
-  grant = grant.combine(access.parsedBucket.grantRead(grantee, `${layout.location}*`));
+  grant = grant.combine(iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+    resourceArns: [access.parsedBucket.bucketArn],
+  }));
+  grant = grant.combine(iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:GetObject'],
+    resourceArns: [access.parsedBucket.arnForObjects(`${layout.location}*`)],
+  }));
   if (access.workGroupName !== undefined) {
     grant = grant.combine(iam.Grant.addToPrincipal({
       grantee,
@@ -245,10 +259,21 @@ export function grantTableQuery(grantee: iam.IGrantable, access: TableQueryAcces
     }));
   }
   if (access.resultsBucket) {
-    grant = grant.combine(access.resultsBucket.grantReadWrite(grantee));
+    grant = grant.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      resourceArns: [access.resultsBucket.bucketArn],
+    }));
+    grant = grant.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      resourceArns: [access.resultsBucket.arnForObjects('*')],
+    }));
   }
   if (access.encryptionKey) {
-    grant = grant.combine(access.encryptionKey.grantEncryptDecrypt(grantee));
+    const results = access.resultsBucket ? [access.resultsBucket] : [];
+    grantKeyThroughS3(access.encryptionKey, grantee, ['kms:Decrypt'], [access.parsedBucket, ...results]);
+    if (results.length > 0) grantKeyThroughS3(access.encryptionKey, grantee, ['kms:GenerateDataKey'], results);
   }
   return grant;
 }

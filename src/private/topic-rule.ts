@@ -10,6 +10,7 @@ import {
   rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
 import { iotArn } from './iot-policy';
+import { keyThroughS3Statement } from './key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { invalid } from './validation';
 
@@ -76,7 +77,9 @@ export function createTopicRules(pipeline: Construct, options: TopicRuleOptions)
     ],
   });
   suppressObjectWildcard(policy, RULE_ERRORS_PREFIX, `The IoT rule error action writes one object per failed message under the ${RULE_ERRORS_PREFIX} prefix of the raw bucket; keys are generated per message.`);
-  options.encryptionKey?.grant(role, 'kms:GenerateDataKey');
+  // The error objects are encrypted with the pipeline key through S3, for the raw bucket only (in the rule's policy,
+  // which the rule is created after).
+  if (options.encryptionKey) policy.addStatements(keyThroughS3Statement(options.encryptionKey, ['kms:GenerateDataKey'], [options.rawBucket]));
   const rule = new iot.CfnTopicRule(pipeline, PIPELINE_CONSTRUCT_IDS.topicRule, {
     ruleName,
     topicRulePayload: {
@@ -113,7 +116,7 @@ export function createTopicRules(pipeline: Construct, options: TopicRuleOptions)
     ],
   });
   suppressObjectWildcard(rejectedPolicy, REJECTED_MESSAGES_PREFIX, `The rejected-messages rule writes one object per message under ${REJECTED_MESSAGES_PREFIX} (and its errors under ${RULE_ERRORS_PREFIX}); keys are generated per message.`);
-  options.encryptionKey?.grant(rejectedRole, 'kms:GenerateDataKey');
+  if (options.encryptionKey) rejectedPolicy.addStatements(keyThroughS3Statement(options.encryptionKey, ['kms:GenerateDataKey'], [options.rawBucket]));
   const rejectedRule = new iot.CfnTopicRule(pipeline, 'RejectedMessagesRule', {
     ruleName: rejectedName,
     topicRulePayload: {
@@ -129,7 +132,11 @@ export function createTopicRules(pipeline: Construct, options: TopicRuleOptions)
   return { rule, role, rejectedRule, rejectedRole };
 }
 
-/** A role that AWS IoT may assume only for the rule named `ruleName` of this account and region. */
+/**
+ * A role that AWS IoT may assume only for the rule named `ruleName` of this account and region: `aws:SourceArn` is
+ * the rule's full ARN and `aws:SourceAccount` the account
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html).
+ */
 function ruleRole(scope: Construct, id: string, ruleName: string, description: string): iam.Role {
   return new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {

@@ -1,4 +1,4 @@
-import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -238,9 +238,21 @@ describe('encryption', () => {
     expect(grantedArn).toContain(':logs:eu-west-1:123456789012:log-group:');
     expect(grantedArn.replace(/^.*:log-group:/, '')).toEqual(`${prefix.replace(/^\{"Fn::Join":\["",\["/, '')}*"]]}`);
     expect(grantedArn).not.toMatch(/log-group:\*/);
-    // The rule role can encrypt its error objects.
+    // The rule role can encrypt its error objects, through S3 for the raw bucket only.
+    const rawArn = stack.resolve(pipeline.rawBucket.bucketArn);
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: keyArn }]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'kms:GenerateDataKey',
+          Effect: 'Allow',
+          Resource: keyArn,
+          Condition: {
+            StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [rawArn, { 'Fn::Join': ['', [rawArn, '/*']] }] },
+          },
+        }]),
+      },
+      Roles: [{ Ref: stack.getLogicalId(pipeline.topicRuleRole.node.defaultChild as CfnElement) }],
     });
   });
 

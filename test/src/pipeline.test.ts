@@ -123,7 +123,7 @@ describe('device: thing, policy, certificate', () => {
     });
   });
 
-  test('GIVEN a generated certificate WHEN synthesized THEN the secret\'s resource policy denies other accounts and the provider reading it', () => {
+  test('GIVEN a generated certificate WHEN synthesized THEN the secret\'s resource policy denies other accounts, the provider reading it and anyone else changing its ownership tag', () => {
     const { stack, template } = synth();
     const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')) as any[];
     expect(policies).toHaveLength(1);
@@ -142,6 +142,16 @@ describe('device: thing, policy, certificate', () => {
         Principal: { AWS: '*' },
         Action: 'secretsmanager:GetSecretValue',
         Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [expect.stringMatching(/^IotCoreFirehosePipelineCertificateProviderOnEventRole/), 'Arn'] } } },
+      }),
+      expect.objectContaining({
+        Sid: 'OnlyTheCertificateProviderTagsTheOwner',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        Condition: {
+          'ForAnyValue:StringEquals': { 'aws:TagKeys': ['iot-pipeline:certificate-id'] },
+          'ArnNotEquals': { 'aws:PrincipalArn': { 'Fn::GetAtt': [expect.stringMatching(/^IotCoreFirehosePipelineCertificateProviderOnEventRole/), 'Arn'] } },
+        },
       }),
     ]);
   });
@@ -364,10 +374,8 @@ describe('delivery stream', () => {
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { Service: 'firehose.amazonaws.com' },
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':firehose:eu-west-1:123456789012:deliverystream/*']] } },
-      },
+      // The Firehose developer guide's trust for an S3 destination: sts:ExternalId = the account id.
+      Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } },
     }]);
     expect(parameters(template).RoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any), 'Arn'] });
     const statements = firehoseStatements(stack, template);
