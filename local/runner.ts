@@ -15,6 +15,7 @@ import { Journal, Ticket } from './journal/journal';
 import { createInvoker, Invoker } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
+import { DATA_ENDPOINT_OUTPUT_ID, DeliveryObjectKind } from '../src/contract';
 
 export interface RunnerOptions {
   /** The cloud assembly directory (cdk.out). */
@@ -45,7 +46,7 @@ export interface RunnerOptions {
 /** Where a written object went (for the demo, tests and logs). */
 export interface WrittenObject {
   readonly stream: string;
-  readonly kind: 'destination' | 'backup' | 'error';
+  readonly kind: DeliveryObjectKind;
   readonly bucket: string;
   readonly key: string;
   readonly location: string;
@@ -296,7 +297,7 @@ export class LocalRunner {
 
   private writeState(): void {
     const outputs = { ...this.model.outputs };
-    for (const stack of this.model.stacks) outputs[`${stack}.IotDataAtsEndpoint`] = `${this.host}:${this.port}`;
+    for (const stack of this.model.stacks) outputs[`${stack}.${DATA_ENDPOINT_OUTPUT_ID}`] = `${this.host}:${this.port}`;
     const state = {
       pid: process.pid,
       url: this.url,

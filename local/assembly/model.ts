@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { basename, join } from 'path';
-import { AssemblyError, CfnResource, endpointBucketName, LOCAL_ACCOUNT, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
+import { AssemblyError, CfnResource, endpointBucketName, readAssembly, Resolver, selectStacks, StackArtifact, UnresolvableError } from './cloud-assembly';
 import { loadTable, TableError, TableModel } from './table';
-import { compressionExtension, IOT_SQL_VERSION, PrefixError, PROCESSOR_DEFAULTS } from '../../src/contract';
+import { compressionExtension, IOT_SQL_VERSION, LOCAL_ACCOUNT, PrefixError, PROCESSOR_DEFAULTS } from '../../src/contract';
 import { compileStreamPrefix, StreamPrefix } from '../firehose/keys';
 import { parsePolicyDocument } from '../iot/policy';
 import type { PolicyDocument } from '../iot/policy';

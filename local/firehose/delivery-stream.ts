@@ -20,7 +20,7 @@ import { promisify } from 'util';
 import { gzip as gzipCallback } from 'zlib';
 import { compileConversion, ConversionError, RecordConverter } from './conversion';
 import { objectName } from './keys';
-import { compressionExtension, decodeBase64Strict, ERROR_OUTPUT_TYPES, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
+import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, ERROR_OUTPUT_TYPES, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
 import type { Ticket } from '../journal/journal';
 import { InvocationError, Invoker } from '../lambda/runtime';
@@ -224,7 +224,7 @@ export interface StreamDependencies {
   readonly invoker?: Invoker;
   readonly log: Logger;
   /** Called with every object written (bucket folder, key, records). */
-  readonly onObject?: (info: { bucket: string; key: string; location: string; records: number; kind: 'destination' | 'backup' | 'error' }) => void;
+  readonly onObject?: (info: { bucket: string; key: string; location: string; records: number; kind: DeliveryObjectKind }) => void;
 }
 
 /** The stream. */
@@ -432,7 +432,7 @@ export class LocalDeliveryStream {
    */
   private async writeConverted(target: S3TargetModel, items: DestinationItem[], ctx: { partitionKeys?: Record<string, string> }): Promise<void> {
     if (!this.converter) {
-      await this.writeObject(target, items, 'destination', ctx);
+      await this.writeObject(target, items, DELIVERY_OBJECT_KINDS.destination, ctx);
       return;
     }
     const converted: DestinationItem[] = [];
@@ -449,7 +449,7 @@ export class LocalDeliveryStream {
       }
     }
     if (converted.length === 0) return;
-    await this.writeObject(target, converted, 'destination', ctx, this.converter.write(rows));
+    await this.writeObject(target, converted, DELIVERY_OBJECT_KINDS.destination, ctx, this.converter.write(rows));
   }
 
   /** The JSON line Firehose writes for a record it could not convert. */
@@ -481,25 +481,26 @@ export class LocalDeliveryStream {
       if (!byType.has(item.type)) byType.set(item.type, []);
       byType.get(item.type)!.push(item);
     }
-    await Promise.all([...byType.entries()].map(([type, group]) => this.writeObject(this.model.destination, group, 'error', { errorOutputType: type })));
+    await Promise.all([...byType.entries()].map(([type, group]) => (
+      this.writeObject(this.model.destination, group, DELIVERY_OBJECT_KINDS.error, { errorOutputType: type }))));
   }
 
   private async writeBackup(target: S3TargetModel, items: FirehoseRecord[]): Promise<void> {
-    await this.writeObject(target, items, 'backup', {});
+    await this.writeObject(target, items, DELIVERY_OBJECT_KINDS.backup, {});
   }
 
   private async writeObject(
     target: S3TargetModel,
     items: ReadonlyArray<{ data: Buffer; arrival: number; ticket?: Ticket }>,
-    kind: 'destination' | 'backup' | 'error',
+    kind: DeliveryObjectKind,
     ctx: { partitionKeys?: Record<string, string>; errorOutputType?: string },
     converted?: Buffer,
   ): Promise<void> {
     let oldest = items[0].arrival;
     for (const item of items) if (item.arrival < oldest) oldest = item.arrival;
-    const prefix = kind === 'error' ? target.errorPrefix : target.prefix;
+    const prefix = kind === DELIVERY_OBJECT_KINDS.error ? target.errorPrefix : target.prefix;
     // Error objects carry the compression's extension only (FileExtension is for the destination's data).
-    const extension = kind === 'error' ? compressionExtension(target.compression) : target.extension;
+    const extension = kind === DELIVERY_OBJECT_KINDS.error ? compressionExtension(target.compression) : target.extension;
     const key = prefix.render({ timestamp: oldest, timeZone: target.timeZone, ...ctx }) + objectName(this.model.name, 1, oldest, extension);
     const raw = converted ?? Buffer.concat(items.map((i) => i.data));
     const body = target.compression === 'GZIP' && !converted ? await gzip(raw) : raw;
@@ -524,8 +525,8 @@ export class LocalDeliveryStream {
         await new Promise((res) => setTimeout(res, delay));
       }
     }
-    if (kind === 'destination') this.stats.objectsWritten++;
-    else if (kind === 'backup') this.stats.backupObjectsWritten++;
+    if (kind === DELIVERY_OBJECT_KINDS.destination) this.stats.objectsWritten++;
+    else if (kind === DELIVERY_OBJECT_KINDS.backup) this.stats.backupObjectsWritten++;
     else this.stats.errorObjectsWritten++;
     this.deps.onObject?.({ bucket: target.bucket.folder, key, location: this.deps.sink.describe(target.bucket, key), records: items.length, kind });
     for (const item of items) item.ticket?.release();

@@ -9,7 +9,7 @@ import { randomUUID } from 'crypto';
 import { unpackPrincipal } from './mqtt5';
 import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
-import { BASIC_INGEST_PREFIX, splitBasicIngest } from '../../src/contract';
+import { BASIC_INGEST_PREFIX, LOCAL_ACCOUNT, splitBasicIngest } from '../../src/contract';
 import type { ActionModel, RuleModel } from '../assembly/model';
 import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
 import type { Ticket } from '../journal/journal';
@@ -48,7 +48,7 @@ export class RulesEngine {
     private readonly streams: Map<string, LocalDeliveryStream>,
     private readonly sink: ObjectSink,
     private readonly log: Logger,
-    private readonly accountId = '000000000000',
+    private readonly accountId: string = LOCAL_ACCOUNT,
   ) {
     for (const rule of rules) {
       this.byName.set(rule.name, rule);
