@@ -2,9 +2,9 @@
  * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
  * delivers every buffer before it closes. See README.md next to this file.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
-import { BucketRef, LocalModel, loadModel } from './assembly/model';
+import { BucketRef, FunctionModel, LocalModel, loadModel } from './assembly/model';
 import { prepareDataDir } from './data-dir';
 import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
@@ -71,7 +71,6 @@ export class LocalRunner {
         app: options.app,
         stack: options.stack,
         bufferIntervalMs: options.bufferIntervalMs,
-        scratchDir: join(dataDir, 'runtime'),
         endpointBucketNames: options.s3Endpoint !== undefined,
       });
     } catch (e) {
@@ -207,7 +206,7 @@ export class LocalRunner {
         const arn = stream.processor.functionArn;
         invoker = invokers.get(arn);
         if (!invoker) {
-          invoker = createInvoker(model.functions.get(arn)!, join(dataDir, 'logs'), functionEnv);
+          invoker = createInvoker(stageFunctionCode(model.functions.get(arn)!, join(dataDir, 'runtime')), join(dataDir, 'logs'), functionEnv);
           invokers.set(arn, invoker);
           this.invokers.push(invoker);
         }
@@ -318,6 +317,18 @@ export class LocalRunner {
     };
     writeFileSync(join(this.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   }
+}
+
+/**
+ * The function with its code on disk: inline code (`Code.ZipFile`) is written to
+ * `<dir>/inline-code/<stack>-<logical id>/<module file>` and that folder becomes its code directory.
+ */
+export function stageFunctionCode(fn: FunctionModel, dir: string): FunctionModel {
+  if (!fn.inlineCode) return fn;
+  const codeDir = join(dir, 'inline-code', `${fn.stack.replace(/[^A-Za-z0-9_-]/g, '-')}-${fn.logicalId}`);
+  mkdirSync(codeDir, { recursive: true });
+  writeFileSync(join(codeDir, fn.inlineCode.fileName), fn.inlineCode.source);
+  return { ...fn, codeDir };
 }
 
 /** A part that exists once `start` has resolved. */
