@@ -11,7 +11,7 @@ import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
 import { RulesEngine } from './iot/rules';
-import { Journal, Ticket } from './journal/journal';
+import { Journal } from './journal/journal';
 import { createInvoker, Invoker } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
@@ -231,7 +231,7 @@ export class LocalRunner {
     if (truncated > 0) log(`journal: dropped a torn tail of ${truncated} bytes (a write interrupted by a crash; never acknowledged)`);
     if (replay.length > 0) {
       log(`journal: replaying ${replay.length} acknowledged message(s) not yet delivered to S3`);
-      for (const entry of replay) rules.ingest(entry, new Ticket(() => journal.markDone(entry.seq)));
+      for (const entry of replay) journal.deliver(entry.seq, rules.ingest(entry));
     }
     this.replayed = replay.length;
 
