@@ -145,39 +145,60 @@ export function decodeSegment(data: Buffer, where: string): { entries: JournalEn
   return { entries, validLength: start + validLength, version };
 }
 
+/** Reads a body field by field. */
+class BodyReader {
+  private o = 0;
+
+  constructor(private readonly body: Buffer) {}
+
+  public f64(): number {
+    const v = this.body.readDoubleLE(this.o);
+    this.o += 8;
+    return v;
+  }
+
+  /** A string after its length (`lengthBytes` 1, 2 or 4); '' when the length is 0. */
+  public text(lengthBytes: 1 | 2 | 4, encoding: BufferEncoding = 'utf8'): string {
+    const n = this.body.readUIntLE(this.o, lengthBytes);
+    this.o += lengthBytes;
+    const v = this.body.toString(encoding, this.o, this.o + n);
+    this.o += n;
+    return v;
+  }
+
+  public u8(): number {
+    return this.body.readUInt8(this.o++);
+  }
+
+  /** The fields both versions begin with: seq, timestamp, qos, client id, topic. */
+  public common(): Pick<JournalEntry, 'seq' | 'timestamp' | 'qos' | 'clientId' | 'topic'> {
+    return { seq: this.f64(), timestamp: this.f64(), qos: this.u8(), clientId: this.text(2), topic: this.text(2) };
+  }
+
+  /** What is left: the payload (a copy, the body is a view of the segment). */
+  public rest(): Buffer {
+    return Buffer.from(this.body.subarray(this.o));
+  }
+}
+
 function decodeVersion2(body: Buffer): JournalEntry {
-  let o = 0;
-  const seq = body.readDoubleLE(o); o += 8;
-  const timestamp = body.readDoubleLE(o); o += 8;
-  const qos = body.readUInt8(o); o += 1;
-  const cl = body.readUInt16LE(o); o += 2;
-  const clientId = body.toString('utf8', o, o + cl); o += cl;
-  const tl = body.readUInt16LE(o); o += 2;
-  const topic = body.toString('utf8', o, o + tl); o += tl;
-  const pl = body.readUInt16LE(o); o += 2;
-  const principal = body.toString('utf8', o, o + pl); o += pl;
-  const il = body.readUInt8(o); o += 1;
-  const sourceIp = il > 0 ? body.toString('latin1', o, o + il) : undefined; o += il;
-  const jl = body.readUInt32LE(o); o += 4;
-  const properties = jl > 0 ? parseProperties(body.toString('utf8', o, o + jl)) : undefined; o += jl;
-  return withOptional({ seq, timestamp, qos, clientId, topic, principal, payload: Buffer.from(body.subarray(o)) }, sourceIp, properties);
+  const r = new BodyReader(body);
+  const common = r.common();
+  const principal = r.text(2);
+  const sourceIp = r.text(1, 'latin1') || undefined;
+  const propertiesText = r.text(4);
+  const properties = propertiesText ? parseProperties(propertiesText) : undefined;
+  return withOptional({ ...common, principal, payload: r.rest() }, sourceIp, properties);
 }
 
 /** Version 1: `... | u32 len | principal | payload`, the source IP and properties packed into the principal after NULs. */
 function decodeVersion1(body: Buffer): JournalEntry {
-  let o = 0;
-  const seq = body.readDoubleLE(o); o += 8;
-  const timestamp = body.readDoubleLE(o); o += 8;
-  const qos = body.readUInt8(o); o += 1;
-  const cl = body.readUInt16LE(o); o += 2;
-  const clientId = body.toString('utf8', o, o + cl); o += cl;
-  const tl = body.readUInt16LE(o); o += 2;
-  const topic = body.toString('utf8', o, o + tl); o += tl;
-  const pl = body.readUInt32LE(o); o += 4;
-  const packed = body.toString('utf8', o, o + pl); o += pl;
-  const payload = Buffer.from(body.subarray(o));
+  const r = new BodyReader(body);
+  const common = r.common();
+  const packed = r.text(4);
+  const payload = r.rest();
   const first = packed.indexOf('\u0000');
-  if (first < 0) return { seq, timestamp, qos, clientId, topic, principal: packed, payload };
+  if (first < 0) return { ...common, principal: packed, payload };
   const second = packed.indexOf('\u0000', first + 1);
   const sourceIp = packed.slice(first + 1, second < 0 ? undefined : second) || undefined;
   let properties: MessageProperties | undefined;
@@ -197,7 +218,7 @@ function decodeVersion1(body: Buffer): JournalEntry {
       // unreadable properties: the message without them, as version 1 read it
     }
   }
-  return withOptional({ seq, timestamp, qos, clientId, topic, principal: packed.slice(0, first), payload }, sourceIp, properties);
+  return withOptional({ ...common, principal: packed.slice(0, first), payload }, sourceIp, properties);
 }
 
 function withOptional(entry: JournalEntry, sourceIp: string | undefined, properties: MessageProperties | undefined): JournalEntry {
