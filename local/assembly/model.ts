@@ -13,10 +13,13 @@ import type { CfnDeliveryStreamProperties } from './loaders/firehose';
 import { loadGlueTable } from './loaders/glue';
 import type { CfnGlueTableProperties } from './loaders/glue';
 import { AttachmentModel, loadPolicy, loadPolicyPrincipalAttachment, loadThing, loadThingPrincipalAttachment, loadTopicRule, PolicyModel, RuleModel, ThingModel } from './loaders/iot';
-import type { CfnPolicyPrincipalAttachmentProperties, CfnPolicyProperties, CfnThingPrincipalAttachmentProperties, CfnTopicRuleProperties } from './loaders/iot';
+import type {
+  CfnPolicyPrincipalAttachmentProperties, CfnPolicyProperties, CfnThingPrincipalAttachmentProperties, CfnThingProperties, CfnTopicRuleProperties,
+} from './loaders/iot';
 import { FunctionModel, loadFunction } from './loaders/lambda';
 import type { CfnFunctionProperties } from './loaders/lambda';
 import { loadBucket } from './loaders/s3';
+import type { CfnBucketProperties } from './loaders/s3';
 import { BucketRef, StackReader } from './stack-reader';
 import type { TableModel } from './table';
 import { LOCAL_ACCOUNT } from '../../src/contract';
@@ -90,12 +93,12 @@ function propertiesOf<T>(stack: StackReader, id: string): T {
 
 function loadStack(stack: StackReader, model: LocalModel, options: LoadOptions): void {
   for (const [id] of stack.resourcesOf('AWS::S3::Bucket')) {
-    const bucket = loadBucket(stack, id);
+    const bucket = loadBucket(stack, id, propertiesOf<CfnBucketProperties>(stack, id));
     model.buckets.set(bucket.name, bucket);
   }
 
   for (const [id] of stack.resourcesOf('AWS::IoT::Thing')) {
-    const thing = loadThing(stack, id);
+    const thing = loadThing(stack, id, propertiesOf<CfnThingProperties>(stack, id));
     const other = model.things.get(thing.name);
     if (other) stack.fail(id, `thing name "${thing.name}" is also used by ${other.path}`);
     model.things.set(thing.name, thing);
@@ -215,7 +218,7 @@ function tableReader(artifact: StackArtifact, claimedNames: Map<string, string>)
   const buckets = new Map<string, BucketRef>();
   const stack = new StackReader(artifact, { claimedNames, buckets, warnings: [] });
   for (const [id] of stack.resourcesOf('AWS::S3::Bucket')) {
-    const bucket = loadBucket(stack, id);
+    const bucket = loadBucket(stack, id, propertiesOf<CfnBucketProperties>(stack, id));
     buckets.set(bucket.name, bucket);
   }
   return stack;

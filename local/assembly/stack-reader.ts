@@ -3,7 +3,7 @@
  * turns a problem into the AssemblyError the user sees (`<stack>: <logical id> (<construct path>): <what>: <why>`),
  * the buckets a value can name, the warnings, and the one reader of CloudFormation booleans.
  */
-import { AssemblyError, CfnResource, endpointBucketName, Resolver, ResolverOptions, StackArtifact, UnresolvableError } from './cloud-assembly';
+import { AssemblyError, CfnResource, Resolver, ResolverOptions, StackArtifact, UnresolvableError } from './cloud-assembly';
 import { TableError } from './table';
 import { PrefixError } from '../../src/contract';
 import { PolicyParseError } from '../iot/policy';
@@ -45,6 +45,11 @@ export class StackReader extends Resolver {
     super(stack, readerOptions);
   }
 
+  /** Buckets are on an S3-compatible endpoint (lowercase, DNS-compatible names). */
+  public get endpointBucketNames(): boolean {
+    return this.readerOptions.endpointBucketNames === true;
+  }
+
   /** The stack's display name (what messages and models call it). */
   public get name(): string {
     return this.stack.displayName;
@@ -84,17 +89,9 @@ export class StackReader extends Resolver {
     const name = isArn ? text.replace(/^arn:[^:]+:s3:::/, '') : text;
     return this.readerOptions.buckets.get(name) ?? { name, folder: sanitizeFolder(name), endpointName: name };
   }
-
-  /** A bucket of this stack: its local name, folder (the logical id, or the stack-qualified name) and endpoint name. */
-  public ownBucket(logicalId: string): BucketRef {
-    const name = this.physicalName(logicalId);
-    const explicit = this.resources[logicalId].Properties?.BucketName !== undefined;
-    const qualifiedId = this.qualified.has(logicalId) ? `${this.stack.stackName}-${logicalId}` : logicalId;
-    const folder = this.qualified.has(logicalId) ? sanitizeFolder(qualifiedId) : logicalId;
-    return { name, folder, endpointName: explicit || this.readerOptions.endpointBucketNames ? name : endpointBucketName(qualifiedId) };
-  }
 }
 
-function sanitizeFolder(name: string): string {
+/** A bucket name as a folder name under `<data-dir>/s3/` (no path separators, not `.` or `..`). */
+export function sanitizeFolder(name: string): string {
   return name.replace(/[/\\]/g, '_').replace(/^\.+$/, '_');
 }

@@ -45,7 +45,11 @@ export interface AttachmentModel {
   readonly target: string;
 }
 
-/** The properties the runner reads (values may still be intrinsics). */
+/** The properties the runner reads (values may still be intrinsics); a thing's name is its `Ref` (ThingName). */
+export interface CfnThingProperties {
+  readonly ThingName?: unknown;
+}
+
 export interface CfnPolicyProperties {
   readonly PolicyName?: unknown;
   readonly PolicyDocument?: unknown;
@@ -71,7 +75,7 @@ export interface CfnTopicRuleProperties {
   };
 }
 
-export function loadThing(stack: StackReader, id: string): ThingModel {
+export function loadThing(stack: StackReader, id: string, _props: CfnThingProperties): ThingModel {
   return { name: stack.physicalName(id), stack: stack.name, logicalId: id, path: stack.pathOf(id) };
 }
 
