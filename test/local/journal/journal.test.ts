@@ -121,6 +121,15 @@ describe('journal', () => {
     expect(readFileSync(join(dir, current)).subarray(0, 8).toString('latin1')).toBe('IOTJRNL\u0002');
   });
 
+  test('GIVEN a segment whose format header was cut short (a crash right after it was created) WHEN opened THEN it is dropped, nothing is replayed', async () => {
+    writeFileSync(join(dir, 'segment-0000000000000001.log'), Buffer.from('IOTJ', 'latin1'));
+    const { journal, replay, truncated } = Journal.open(dir);
+    expect(replay).toEqual([]);
+    expect(truncated).toBe(4);
+    await journal.close();
+    expect(readdirSync(dir).filter((n) => n.endsWith('.log'))).toEqual([]);
+  });
+
   test('GIVEN a segment of a format this runner does not know WHEN opened THEN it is refused with what to do', () => {
     writeFileSync(join(dir, 'segment-0000000000000001.log'), Buffer.concat([Buffer.from('IOTJRNL', 'latin1'), Buffer.from([9])]));
     expect(() => Journal.open(dir)).toThrow(JournalFormatError);
