@@ -113,7 +113,7 @@ function generate(app: string, dataDir: string, o: Options): Record<'json' | 'pa
   const tables = loadTableModels({ app });
   const json = tables.get('bench.json_lines')!;
   const parquet = tables.get('bench.parquet')!;
-  const model = loadModel({ app, scratchDir: join(dataDir, 'scratch') });
+  const model = loadModel({ app });
   const conversion = [...model.streams.values()].find((s) => s.conversion)!.conversion!;
   const converter = compileConversion(conversion);
   const start = Date.UTC(2025, 5, 1, 0, 0, 0);

@@ -7,6 +7,7 @@
  * two disagree, when a supported row has no test, or when a named test does not exist.
  */
 import { MQTT5_LIMITS } from './iot/mqtt5';
+import { LOCAL_ACCOUNT } from '../src/contract';
 import { EXTERNAL_FUNCTIONS, functionAnchor, FUNCTIONS_PAGE, SUPPORTED_FUNCTIONS } from './iot/sql/functions';
 
 export type Support = 'supported' | 'not supported' | 'not applicable';
@@ -90,7 +91,7 @@ const FUNCTION_NOTES: Readonly<Record<string, string>> = {
   principal: 'the certificate\'s SHA-256 fingerprint',
   sourceip: 'the connection\'s address (127.0.0.1 on loopback)',
   time_to_epoch: 'JDK 11 patterns: y M d D H h k K m s S a E G z VV Z X O',
-  accountid: '000000000000',
+  accountid: LOCAL_ACCOUNT,
   regexp_matches: 'Java regular expressions run as JavaScript ones (a leading `(?i)` becomes a flag)',
 };
 

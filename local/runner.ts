@@ -2,19 +2,20 @@
  * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
  * delivers every buffer before it closes. See README.md next to this file.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
-import { BucketRef, LocalModel, loadModel } from './assembly/model';
+import { BucketRef, FunctionModel, LocalModel, loadModel } from './assembly/model';
 import { prepareDataDir } from './data-dir';
 import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
 import { RulesEngine } from './iot/rules';
-import { Journal, Ticket } from './journal/journal';
+import { Journal } from './journal/journal';
 import { createInvoker, Invoker } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
+import { DATA_ENDPOINT_OUTPUT_ID, DeliveryObjectKind } from '../src/contract';
 
 export interface RunnerOptions {
   /** The cloud assembly directory (cdk.out). */
@@ -45,7 +46,7 @@ export interface RunnerOptions {
 /** Where a written object went (for the demo, tests and logs). */
 export interface WrittenObject {
   readonly stream: string;
-  readonly kind: 'destination' | 'backup' | 'error';
+  readonly kind: DeliveryObjectKind;
   readonly bucket: string;
   readonly key: string;
   readonly location: string;
@@ -70,7 +71,6 @@ export class LocalRunner {
         app: options.app,
         stack: options.stack,
         bufferIntervalMs: options.bufferIntervalMs,
-        scratchDir: join(dataDir, 'runtime'),
         endpointBucketNames: options.s3Endpoint !== undefined,
       });
     } catch (e) {
@@ -206,7 +206,7 @@ export class LocalRunner {
         const arn = stream.processor.functionArn;
         invoker = invokers.get(arn);
         if (!invoker) {
-          invoker = createInvoker(model.functions.get(arn)!, join(dataDir, 'logs'), functionEnv);
+          invoker = createInvoker(stageFunctionCode(model.functions.get(arn)!, join(dataDir, 'runtime')), join(dataDir, 'logs'), functionEnv);
           invokers.set(arn, invoker);
           this.invokers.push(invoker);
         }
@@ -231,7 +231,7 @@ export class LocalRunner {
     if (truncated > 0) log(`journal: dropped a torn tail of ${truncated} bytes (a write interrupted by a crash; never acknowledged)`);
     if (replay.length > 0) {
       log(`journal: replaying ${replay.length} acknowledged message(s) not yet delivered to S3`);
-      for (const entry of replay) rules.ingest(entry, new Ticket(() => journal.markDone(entry.seq)));
+      for (const entry of replay) journal.deliver(entry.seq, rules.ingest(entry));
     }
     this.replayed = replay.length;
 
@@ -296,7 +296,7 @@ export class LocalRunner {
 
   private writeState(): void {
     const outputs = { ...this.model.outputs };
-    for (const stack of this.model.stacks) outputs[`${stack}.IotDataAtsEndpoint`] = `${this.host}:${this.port}`;
+    for (const stack of this.model.stacks) outputs[`${stack}.${DATA_ENDPOINT_OUTPUT_ID}`] = `${this.host}:${this.port}`;
     const state = {
       pid: process.pid,
       url: this.url,
@@ -317,6 +317,18 @@ export class LocalRunner {
     };
     writeFileSync(join(this.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   }
+}
+
+/**
+ * The function with its code on disk: inline code (`Code.ZipFile`) is written to
+ * `<dir>/inline-code/<stack>-<logical id>/<module file>` and that folder becomes its code directory.
+ */
+export function stageFunctionCode(fn: FunctionModel, dir: string): FunctionModel {
+  if (!fn.inlineCode) return fn;
+  const codeDir = join(dir, 'inline-code', `${fn.stack.replace(/[^A-Za-z0-9_-]/g, '-')}-${fn.logicalId}`);
+  mkdirSync(codeDir, { recursive: true });
+  writeFileSync(join(codeDir, fn.inlineCode.fileName), fn.inlineCode.source);
+  return { ...fn, codeDir };
 }
 
 /** A part that exists once `start` has resolved. */

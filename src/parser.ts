@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   DEFAULT_DIRECT_PREFIX, DELIVERY_MODES, DeliveryModeName, METRICS_NAMESPACE, PARSED_FORMATS, PARSER_ENV, POWERTOOLS_ENV,
-  PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
+  PARTITION_KEY_NAME_PATTERN, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
 import { addFunctionCheckovSkips, assetDir, BundledFunction, loggingRole } from './private/functions';
 import { grantKeyThroughS3 } from './private/key-grants';
@@ -249,7 +249,7 @@ export class PartitionKey {
   public readonly _definitionJson: string;
 
   private constructor(name: string, source: PartitionKeySource, level: number | undefined, path: string | undefined) {
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+    if (!PARTITION_KEY_NAME_PATTERN.test(name)) {
       throw new Error(`PartitionKey: "${name}" is not a valid partition key name; use 1-64 characters from a-z, A-Z, 0-9, "_" and "-".`);
     }
     this.name = name;

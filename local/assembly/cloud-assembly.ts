@@ -4,16 +4,15 @@
  * runner needs (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::Base64) to local names.
  *
  * Local physical names: a resource's name property when it has one (ThingName, BucketName, ...), else its
- * logical id. ARNs use partition `aws`, account 000000000000 and the stack's region (us-east-1 when the stack is
+ * logical id. ARNs use partition `aws`, account `LOCAL_ACCOUNT` and the stack's region (us-east-1 when the stack is
  * environment-agnostic).
  */
 import { createHash } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
+import { LOCAL_ACCOUNT } from '../../src/contract';
 import { AssemblyError } from '../errors';
 
-/** The account id of every local ARN. */
-export const LOCAL_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
 
 // A problem with the assembly that stops the runner, worded for the user (defined with the runner's other errors).

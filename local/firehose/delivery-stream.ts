@@ -14,15 +14,19 @@
  * Objects are compressed (GZIP) and named `<prefix><stream>-1-YYYY-MM-dd-HH-mm-ss-<uuid><extension>`; the
  * prefix is rendered with the arrival time of the oldest record in the object. A failed S3 write is retried
  * (with backoff) until it succeeds or the runner stops; the journal replays what was not delivered.
+ *
+ * `put` returns the promise of durability: it resolves once every object derived from the record (backup, and the
+ * destination or error object — or nothing, when the processor dropped it) is written. A record abandoned on stop
+ * never resolves. The error records themselves are built in error-records.ts.
  */
 import { randomUUID } from 'crypto';
 import { promisify } from 'util';
 import { gzip as gzipCallback } from 'zlib';
 import { compileConversion, ConversionError, RecordConverter } from './conversion';
+import { ErrorOutputType, ErrorRecord, formatConversionFailedRecord, partitionKeyMissingRecord, ProcessingProblem, processingFailedRecord } from './error-records';
 import { objectName } from './keys';
-import { compressionExtension, decodeBase64Strict, ERROR_OUTPUT_TYPES, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
+import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
-import type { Ticket } from '../journal/journal';
 import { InvocationError, Invoker } from '../lambda/runtime';
 import type { ObjectSink } from '../s3/sinks';
 
@@ -33,24 +37,32 @@ export interface FirehoseRecord {
   readonly data: Buffer;
   /** Epoch ms (approximateArrivalTimestamp). */
   readonly arrival: number;
-  readonly ticket?: Ticket;
 }
 
 /** What the stream logs. */
 export type Logger = (line: string) => void;
 
-interface DestinationItem {
+/** Something buffered for one object; `delivered` runs once, when it is durable (or deliberately dropped). */
+interface Item {
   readonly data: Buffer;
   readonly arrival: number;
-  readonly ticket?: Ticket;
+  readonly delivered: () => void;
+}
+
+interface DestinationItem extends Item {
   readonly partitionKeys?: Record<string, string>;
 }
 
-interface ErrorItem {
-  readonly data: Buffer;
-  readonly arrival: number;
-  readonly ticket?: Ticket;
-  readonly type: string;
+interface ErrorItem extends Item {
+  readonly type: ErrorOutputType;
+}
+
+/** `done` after `count` calls of the returned function. */
+function countdown(count: number, done: () => void): () => void {
+  let left = count;
+  return () => {
+    if (--left === 0) done();
+  };
 }
 
 /** Counters (for tests, status and the benchmark). */
@@ -117,10 +129,7 @@ interface ValidResult {
 }
 
 /** Why a response was rejected. */
-export interface ResponseProblem {
-  readonly errorCode: string;
-  readonly errorMessage: string;
-}
+export type ResponseProblem = ProcessingProblem;
 
 const EMPTY = Buffer.alloc(0);
 const RESULTS: ReadonlySet<string> = new Set(RECORD_RESULTS);
@@ -195,36 +204,12 @@ function responseBytes(response: unknown): number {
   }
 }
 
-/** The fields of a processing-failed record (rawData as bytes). */
-export interface ProcessingFailedFields {
-  readonly attemptsMade: number;
-  readonly arrivalTimestamp: number;
-  readonly errorCode: string;
-  readonly errorMessage: string;
-  readonly attemptEndingTimestamp: number;
-  readonly rawData: Buffer;
-  readonly lambdaArn: string;
-}
-
-/** The JSON line Firehose writes for a record it could not process. */
-export function processingFailedRecord(fields: ProcessingFailedFields): Buffer {
-  return Buffer.from(JSON.stringify({
-    attemptsMade: fields.attemptsMade,
-    arrivalTimestamp: fields.arrivalTimestamp,
-    errorCode: fields.errorCode,
-    errorMessage: fields.errorMessage,
-    attemptEndingTimestamp: fields.attemptEndingTimestamp,
-    rawData: fields.rawData.toString('base64'),
-    lambdaArn: fields.lambdaArn,
-  }) + '\n', 'utf8');
-}
-
 export interface StreamDependencies {
   readonly sink: ObjectSink;
   readonly invoker?: Invoker;
   readonly log: Logger;
   /** Called with every object written (bucket folder, key, records). */
-  readonly onObject?: (info: { bucket: string; key: string; location: string; records: number; kind: 'destination' | 'backup' | 'error' }) => void;
+  readonly onObject?: (info: { bucket: string; key: string; location: string; records: number; kind: DeliveryObjectKind }) => void;
 }
 
 /** The stream. */
@@ -243,8 +228,8 @@ export class LocalDeliveryStream {
     errorObjectsWritten: 0,
     writeRetries: 0,
   };
-  private readonly backup?: Buffering<FirehoseRecord>;
-  private readonly processor?: Buffering<FirehoseRecord>;
+  private readonly backup?: Buffering<Item>;
+  private readonly processor?: Buffering<Item>;
   private readonly destination: Buffering<DestinationItem>;
   private readonly errors: Buffering<ErrorItem>;
   private readonly converter?: RecordConverter;
@@ -274,20 +259,23 @@ export class LocalDeliveryStream {
     }
   }
 
-  /** PutRecord / PutRecordBatch. */
-  public put(record: FirehoseRecord): void {
+  /**
+   * PutRecord / PutRecordBatch. Resolves once every object derived from the record is durable (see the file
+   * comment); throws at once for a record Firehose refuses.
+   */
+  public put(record: FirehoseRecord): Promise<void> {
     if (record.data.length > 1000 * 1024) {
       throw new Error(`record of ${record.data.length} bytes is larger than Firehose's 1,000 KiB limit`);
     }
     this.stats.recordsIn++;
     this.stats.bytesIn += record.data.length;
-    if (this.backup) {
-      record.ticket?.hold();
-      this.backup.add(record);
-    }
-    record.ticket?.hold();
-    if (this.processor) this.processor.add(record);
-    else this.destination.add({ data: record.data, arrival: record.arrival, ticket: record.ticket });
+    return new Promise<void>((resolve) => {
+      const delivered = this.backup ? countdown(2, resolve) : resolve;
+      const item: Item = { data: record.data, arrival: record.arrival, delivered };
+      this.backup?.add(item);
+      if (this.processor) this.processor.add(item);
+      else this.destination.add(item);
+    });
   }
 
   /** Delivers everything buffered now and waits until it is written (shutdown, tests). */
@@ -322,7 +310,7 @@ export class LocalDeliveryStream {
     this.inFlight.add(tracked);
   }
 
-  private async process(records: FirehoseRecord[]): Promise<void> {
+  private async process(records: Item[]): Promise<void> {
     const p = this.model.processor!;
     const batch = ++this.invocationCounter;
     const ids = records.map((_r, i) => `${String(batch).padStart(12, '0')}${String(i).padStart(8, '0')}`);
@@ -358,34 +346,34 @@ export class LocalDeliveryStream {
     for (const r of records) this.processingFailed(r, attempts, problem, ending);
   }
 
-  /** Sends one source record to the error output as `processing-failed`, with the fields AWS writes. */
-  private processingFailed(r: FirehoseRecord, attempts: number, problem: ResponseProblem, ending: number): void {
+  /** Sends one source record to the error output as `processing-failed`. */
+  private processingFailed(r: Item, attempts: number, problem: ResponseProblem, ending: number): void {
     this.stats.recordsFailed++;
-    this.errors.add({
-      type: ERROR_OUTPUT_TYPES.processingFailed,
-      arrival: r.arrival,
-      ticket: r.ticket,
-      data: processingFailedRecord({
-        attemptsMade: attempts,
-        arrivalTimestamp: r.arrival,
-        ...problem,
-        attemptEndingTimestamp: ending,
-        rawData: r.data,
-        lambdaArn: this.model.processor!.lambdaArn,
-      }),
-    });
+    this.failed(r, processingFailedRecord({
+      attemptsMade: attempts,
+      arrivalTimestamp: r.arrival,
+      ...problem,
+      attemptEndingTimestamp: ending,
+      rawData: r.data,
+      lambdaArn: this.model.processor!.lambdaArn,
+    }));
   }
 
-  private route(records: FirehoseRecord[], ids: string[], results: Map<string, ValidResult>, attempts: number): void {
+  /** Buffers the error record of a source item; the item is delivered when the error object is. */
+  private failed(item: Item, record: ErrorRecord): void {
+    this.errors.add({ type: record.type, data: record.data, arrival: item.arrival, delivered: item.delivered });
+  }
+
+  private route(records: Item[], ids: string[], results: Map<string, ValidResult>, attempts: number): void {
     const ending = Date.now();
     records.forEach((r, i) => {
       const result = results.get(ids[i])!;
       if (result.result === 'Ok') {
         this.stats.recordsOk++;
-        this.destination.add({ data: result.data, arrival: r.arrival, ticket: r.ticket, partitionKeys: result.partitionKeys });
+        this.destination.add({ data: result.data, arrival: r.arrival, delivered: r.delivered, partitionKeys: result.partitionKeys });
       } else if (result.result === 'Dropped') {
         this.stats.recordsDropped++;
-        r.ticket?.release();
+        r.delivered();
       } else {
         this.processingFailed(r, attempts, { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' }, ending);
       }
@@ -403,19 +391,7 @@ export class LocalDeliveryStream {
     for (const item of items) {
       const missing = keys.find((k) => item.partitionKeys?.[k] === undefined);
       if (missing !== undefined) {
-        this.errors.add({
-          type: ERROR_OUTPUT_TYPES.partitionKeyMissing,
-          arrival: item.arrival,
-          ticket: item.ticket,
-          data: Buffer.from(JSON.stringify({
-            attemptsMade: 1,
-            arrivalTimestamp: item.arrival,
-            errorCode: 'DynamicPartitioning.MissingPartitionKey',
-            errorMessage: `The processor returned no partition key "${missing}" for the record`,
-            attemptEndingTimestamp: Date.now(),
-            rawData: item.data.toString('base64'),
-          }) + '\n'),
-        });
+        this.failed(item, partitionKeyMissingRecord({ arrivalTimestamp: item.arrival, rawData: item.data, key: missing }));
         continue;
       }
       const values = Object.fromEntries(keys.map((k) => [k, item.partitionKeys![k]]));
@@ -432,7 +408,7 @@ export class LocalDeliveryStream {
    */
   private async writeConverted(target: S3TargetModel, items: DestinationItem[], ctx: { partitionKeys?: Record<string, string> }): Promise<void> {
     if (!this.converter) {
-      await this.writeObject(target, items, 'destination', ctx);
+      await this.writeObject(target, items, DELIVERY_OBJECT_KINDS.destination, ctx);
       return;
     }
     const converted: DestinationItem[] = [];
@@ -444,35 +420,17 @@ export class LocalDeliveryStream {
       } catch (e) {
         if (!(e instanceof ConversionError)) throw e;
         this.stats.recordsConversionFailed++;
-        const data = this.conversionFailedRecord(item, e);
-        this.errors.add({ type: ERROR_OUTPUT_TYPES.formatConversionFailed, arrival: item.arrival, ticket: item.ticket, data });
+        this.failed(item, formatConversionFailedRecord({
+          arrivalTimestamp: item.arrival,
+          rawData: item.data,
+          errorCode: e.errorCode,
+          errorMessage: e.message,
+          catalog: this.model.conversion!.catalog,
+        }));
       }
     }
     if (converted.length === 0) return;
-    await this.writeObject(target, converted, 'destination', ctx, this.converter.write(rows));
-  }
-
-  /** The JSON line Firehose writes for a record it could not convert. */
-  private conversionFailedRecord(item: DestinationItem, e: ConversionError): Buffer {
-    const catalog = this.model.conversion!.catalog;
-    return Buffer.from(JSON.stringify({
-      attemptsMade: 1,
-      arrivalTimestamp: item.arrival,
-      lastErrorCode: e.errorCode,
-      lastErrorMessage: e.message,
-      attemptEndingTimestamp: Date.now(),
-      rawData: item.data.toString('base64'),
-      sequenceNumber: '0',
-      subSequenceNumber: null,
-      dataCatalogTable: {
-        catalogId: catalog.catalogId ?? null,
-        databaseName: catalog.databaseName,
-        tableName: catalog.tableName,
-        region: catalog.region,
-        versionId: catalog.versionId,
-        catalogArn: null,
-      },
-    }) + '\n', 'utf8');
+    await this.writeObject(target, converted, DELIVERY_OBJECT_KINDS.destination, ctx, this.converter.write(rows));
   }
 
   private async writeErrors(items: ErrorItem[]): Promise<void> {
@@ -481,25 +439,26 @@ export class LocalDeliveryStream {
       if (!byType.has(item.type)) byType.set(item.type, []);
       byType.get(item.type)!.push(item);
     }
-    await Promise.all([...byType.entries()].map(([type, group]) => this.writeObject(this.model.destination, group, 'error', { errorOutputType: type })));
+    await Promise.all([...byType.entries()].map(([type, group]) => (
+      this.writeObject(this.model.destination, group, DELIVERY_OBJECT_KINDS.error, { errorOutputType: type }))));
   }
 
-  private async writeBackup(target: S3TargetModel, items: FirehoseRecord[]): Promise<void> {
-    await this.writeObject(target, items, 'backup', {});
+  private async writeBackup(target: S3TargetModel, items: Item[]): Promise<void> {
+    await this.writeObject(target, items, DELIVERY_OBJECT_KINDS.backup, {});
   }
 
   private async writeObject(
     target: S3TargetModel,
-    items: ReadonlyArray<{ data: Buffer; arrival: number; ticket?: Ticket }>,
-    kind: 'destination' | 'backup' | 'error',
+    items: readonly Item[],
+    kind: DeliveryObjectKind,
     ctx: { partitionKeys?: Record<string, string>; errorOutputType?: string },
     converted?: Buffer,
   ): Promise<void> {
     let oldest = items[0].arrival;
     for (const item of items) if (item.arrival < oldest) oldest = item.arrival;
-    const prefix = kind === 'error' ? target.errorPrefix : target.prefix;
+    const prefix = kind === DELIVERY_OBJECT_KINDS.error ? target.errorPrefix : target.prefix;
     // Error objects carry the compression's extension only (FileExtension is for the destination's data).
-    const extension = kind === 'error' ? compressionExtension(target.compression) : target.extension;
+    const extension = kind === DELIVERY_OBJECT_KINDS.error ? compressionExtension(target.compression) : target.extension;
     const key = prefix.render({ timestamp: oldest, timeZone: target.timeZone, ...ctx }) + objectName(this.model.name, 1, oldest, extension);
     const raw = converted ?? Buffer.concat(items.map((i) => i.data));
     const body = target.compression === 'GZIP' && !converted ? await gzip(raw) : raw;
@@ -524,10 +483,10 @@ export class LocalDeliveryStream {
         await new Promise((res) => setTimeout(res, delay));
       }
     }
-    if (kind === 'destination') this.stats.objectsWritten++;
-    else if (kind === 'backup') this.stats.backupObjectsWritten++;
+    if (kind === DELIVERY_OBJECT_KINDS.destination) this.stats.objectsWritten++;
+    else if (kind === DELIVERY_OBJECT_KINDS.backup) this.stats.backupObjectsWritten++;
     else this.stats.errorObjectsWritten++;
     this.deps.onObject?.({ bucket: target.bucket.folder, key, location: this.deps.sink.describe(target.bucket, key), records: items.length, kind });
-    for (const item of items) item.ticket?.release();
+    for (const item of items) item.delivered();
   }
 }

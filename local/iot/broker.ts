@@ -33,14 +33,15 @@ import * as tls from 'tls';
 import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
-import { messageProperties, MQTT5_LIMITS, packPrincipal, REASON } from './mqtt5';
+import { messageProperties, MQTT5_LIMITS, REASON } from './mqtt5';
 import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
 import { BASIC_INGEST_PREFIX } from '../../src/contract';
 import type { LocalModel } from '../assembly/model';
 import { RunnerError } from '../errors';
 import type { Logger } from '../firehose/delivery-stream';
-import { Journal, Ticket } from '../journal/journal';
+import { Journal } from '../journal/journal';
+import type { JournalMessage } from '../journal/journal';
 
 type Aedes = AedesModule.Aedes;
 
@@ -273,24 +274,25 @@ export class LocalBroker {
       return;
     }
     this.stats.published++;
-    let principal = state.principal;
-    if (v5) {
-      const properties = packet.properties;
-      if (properties?.messageExpiryInterval !== undefined && properties.messageExpiryInterval > MQTT5_LIMITS.maxMessageExpirySeconds) {
-        properties.messageExpiryInterval = MQTT5_LIMITS.maxMessageExpirySeconds; // AWS IoT Core's maximum
-      }
-      principal = packPrincipal(principal, state.sourceIp, messageProperties(properties));
-    } else if (state.sourceIp !== undefined) {
-      principal = packPrincipal(principal, state.sourceIp, undefined);
+    const expiry = packet.properties?.messageExpiryInterval;
+    if (v5 && expiry !== undefined && expiry > MQTT5_LIMITS.maxMessageExpirySeconds) {
+      packet.properties!.messageExpiryInterval = MQTT5_LIMITS.maxMessageExpirySeconds; // AWS IoT Core's maximum
     }
     // No copy: the journal copies the payload into its entry and the rules engine is done with it synchronously
     // (the rule output is a new buffer).
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-    const message: IngestMessage & { principal: string } = {
-      topic: packet.topic, clientId: client.id, timestamp: Date.now(), payload, principal, qos: packet.qos,
+    const message: JournalMessage = {
+      topic: packet.topic,
+      clientId: client.id,
+      timestamp: Date.now(),
+      payload,
+      principal: state.principal,
+      sourceIp: state.sourceIp,
+      properties: v5 ? messageProperties(packet.properties) : undefined,
+      qos: packet.qos,
     };
     if (packet.qos === 0) {
-      this.ingest(message);
+      void this.ingest(message); // QoS 0: not journaled, nothing to mark
       done(null);
       return;
     }
@@ -308,7 +310,7 @@ export class LocalBroker {
       done(null);
     });
     if (seq < 0) return;
-    this.ingest(message, new Ticket(() => journal.markDone(seq)));
+    journal.deliver(seq, this.ingest(message));
   }
 
   /**
@@ -338,11 +340,13 @@ export class LocalBroker {
     }
   }
 
-  private ingest(message: IngestMessage, ticket?: Ticket): void {
+  /** The rules engine's promise of delivery; a message the engine failed on is never marked done (replayed). */
+  private ingest(message: IngestMessage): Promise<void> {
     try {
-      this.options.rules.ingest(message, ticket);
+      return this.options.rules.ingest(message);
     } catch (e) {
       this.options.log(`broker: rules engine failed on ${message.topic}: ${(e as Error).stack ?? e}`);
+      return new Promise<void>(() => undefined);
     }
   }
 

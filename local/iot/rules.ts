@@ -4,15 +4,18 @@
  * prefix removed from topic(). WHERE decides, SELECT builds the output, and each action runs. A failed action
  * sends the AWS-shaped error message to the rule's errorAction:
  * `{ruleName, topic, cloudwatchTraceId, clientId, base64OriginalPayload, failures:[{failedAction, failedResource, errorMessage}]}`.
+ *
+ * `ingest` returns the promise that everything the message caused is durable (the streams' `put`, the S3 actions'
+ * writes); the journal marks the message done when it resolves. A write that fails is logged and never resolves,
+ * so the message stays in the journal for replay.
  */
 import { randomUUID } from 'crypto';
-import { unpackPrincipal } from './mqtt5';
 import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
-import { BASIC_INGEST_PREFIX, splitBasicIngest } from '../../src/contract';
+import { BASIC_INGEST_PREFIX, LOCAL_ACCOUNT, splitBasicIngest } from '../../src/contract';
 import type { ActionModel, RuleModel } from '../assembly/model';
 import type { FirehoseRecord, LocalDeliveryStream, Logger } from '../firehose/delivery-stream';
-import type { Ticket } from '../journal/journal';
+import type { MessageProperties } from '../journal/entry';
 import type { ObjectSink } from '../s3/sinks';
 
 /** A message as the broker hands it over. */
@@ -21,10 +24,18 @@ export interface IngestMessage {
   readonly clientId: string;
   readonly timestamp: number;
   readonly payload: Buffer;
-  /** The certificate id, with the source IP and MQTT 5 properties appended by the broker (mqtt5.ts, `packPrincipal`). */
+  /** The certificate's fingerprint (`principal()`). */
   readonly principal?: string;
+  /** The connection's address (`sourceip()`). */
+  readonly sourceIp?: string;
+  /** The MQTT 5 PUBLISH properties (`get_mqtt_property()`, `get_user_properties()`). */
+  readonly properties?: MessageProperties;
   readonly qos: number;
 }
+
+const DELIVERED: Promise<void> = Promise.resolve();
+/** A delivery that will not complete (its write failed): the journal keeps the message. */
+const NOT_DELIVERED: Promise<void> = new Promise<void>(() => undefined);
 
 /** Counters per rule. */
 export interface RuleStats {
@@ -40,7 +51,7 @@ export class RulesEngine {
   public readonly stats = new Map<string, RuleStats>();
   public ruleNotFound = 0;
   private readonly byName = new Map<string, RuleModel>();
-  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly matchCache = new Map<string, RuleModel[]>();
 
   constructor(
@@ -48,7 +59,7 @@ export class RulesEngine {
     private readonly streams: Map<string, LocalDeliveryStream>,
     private readonly sink: ObjectSink,
     private readonly log: Logger,
-    private readonly accountId = '000000000000',
+    private readonly accountId: string = LOCAL_ACCOUNT,
   ) {
     for (const rule of rules) {
       this.byName.set(rule.name, rule);
@@ -57,27 +68,27 @@ export class RulesEngine {
   }
 
   /**
-   * Runs the rules for one message. The ticket is held for every delivery the message causes and released
-   * once when this call's own part is over.
+   * Runs the rules for one message; resolves once everything it caused is durable (at once when nothing was
+   * caused: no rule matched, WHERE filtered it, RuleNotFound).
    */
-  public ingest(message: IngestMessage, ticket?: Ticket): void {
-    try {
-      if (message.topic.startsWith(BASIC_INGEST_PREFIX)) {
-        const basic = splitBasicIngest(message.topic);
-        const rule = basic && this.byName.get(basic.ruleName);
-        if (!basic || !rule || rule.disabled) {
-          this.ruleNotFound++;
-          const why = basic ? `no enabled rule named "${basic.ruleName}"` : `not of the form ${BASIC_INGEST_PREFIX}<ruleName>/<topic>`;
-          this.log(`rules: Basic Ingest topic ${message.topic}: ${why} (RuleNotFound); the message is dropped`);
-          return;
-        }
-        this.run(rule, message, basic.topic, ticket);
-        return;
+  public ingest(message: IngestMessage): Promise<void> {
+    const deliveries: Array<Promise<void>> = [];
+    if (message.topic.startsWith(BASIC_INGEST_PREFIX)) {
+      const basic = splitBasicIngest(message.topic);
+      const rule = basic && this.byName.get(basic.ruleName);
+      if (!basic || !rule || rule.disabled) {
+        this.ruleNotFound++;
+        const why = basic ? `no enabled rule named "${basic.ruleName}"` : `not of the form ${BASIC_INGEST_PREFIX}<ruleName>/<topic>`;
+        this.log(`rules: Basic Ingest topic ${message.topic}: ${why} (RuleNotFound); the message is dropped`);
+        return DELIVERED;
       }
-      for (const rule of this.matching(message.topic)) this.run(rule, message, message.topic, ticket);
-    } finally {
-      ticket?.release();
+      this.run(rule, message, basic.topic, deliveries);
+    } else {
+      for (const rule of this.matching(message.topic)) this.run(rule, message, message.topic, deliveries);
     }
+    if (deliveries.length === 0) return DELIVERED;
+    if (deliveries.length === 1) return deliveries[0];
+    return Promise.all(deliveries).then(() => undefined);
   }
 
   /** The enabled rules whose FROM matches a topic (cached per topic). */
@@ -96,18 +107,18 @@ export class RulesEngine {
     while (this.pendingWrites.size > 0) await Promise.allSettled([...this.pendingWrites]);
   }
 
-  private run(rule: RuleModel, message: IngestMessage, topic: string, ticket?: Ticket): void {
+  /** Runs one rule; the deliveries its actions start are added to `deliveries`. */
+  private run(rule: RuleModel, message: IngestMessage, topic: string, deliveries: Array<Promise<void>>): void {
     const stats = this.stats.get(rule.name)!;
-    const { principal, sourceIp, properties } = unpackPrincipal(message.principal);
     const sqlMessage: SqlMessage = {
       topic,
       clientId: message.clientId,
       timestamp: message.timestamp,
       payload: message.payload,
-      principal: message.principal === undefined ? undefined : principal,
+      principal: message.principal,
       accountId: this.accountId,
-      sourceIp,
-      mqtt: properties,
+      sourceIp: message.sourceIp,
+      mqtt: message.properties,
     };
     // JSON output stays text until the action turns it into bytes (with the separator): one copy per message.
     let output: string | Buffer;
@@ -135,7 +146,7 @@ export class RulesEngine {
     stats.matched++;
     const failures: Array<{ failedAction: string; failedResource: string; errorMessage: string }> = [];
     for (const action of rule.actions) {
-      const failure = this.runAction(action, sqlMessage, output, value, message.timestamp, ticket);
+      const failure = this.runAction(action, sqlMessage, output, value, message.timestamp, deliveries);
       if (failure) failures.push(failure);
     }
     if (failures.length > 0) {
@@ -150,7 +161,7 @@ export class RulesEngine {
           base64OriginalPayload: message.payload.toString('base64'),
           failures,
         });
-        const failure = this.runAction(rule.errorAction, sqlMessage, errorMessage, undefined, message.timestamp, ticket);
+        const failure = this.runAction(rule.errorAction, sqlMessage, errorMessage, undefined, message.timestamp, deliveries);
         if (failure) {
           stats.errorActionFailures++;
           this.log(`rules: ${rule.name}: the error action failed too (${failure.errorMessage}); the message is lost, as in AWS`);
@@ -159,8 +170,10 @@ export class RulesEngine {
     }
   }
 
-  /** Runs an action; returns the failure (AWS error-message shape) or undefined. Asynchronous writes report through the ticket. */
-  private runAction(action: ActionModel, m: SqlMessage, output: string | Buffer, value: SqlValue | undefined, arrival: number, ticket?: Ticket) {
+  /** Runs an action; returns the failure (AWS error-message shape) or undefined. Its writes are added to `deliveries`. */
+  private runAction(
+    action: ActionModel, m: SqlMessage, output: string | Buffer, value: SqlValue | undefined, arrival: number, deliveries: Array<Promise<void>>,
+  ) {
     switch (action.kind) {
       case 'firehose': {
         const stream = this.streams.get(action.streamName);
@@ -180,8 +193,8 @@ export class RulesEngine {
             const bytes = typeof data === 'string'
               ? Buffer.from(data + separator, 'utf8')
               : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : data;
-            const record: FirehoseRecord = { data: bytes, arrival, ticket };
-            stream.put(record);
+            const record: FirehoseRecord = { data: bytes, arrival };
+            deliveries.push(stream.put(record));
           }
         } catch (e) {
           return { failedAction: 'FirehoseAction', failedResource: action.streamName, errorMessage: `Failed to send message to Firehose. ${(e as Error).message}` };
@@ -190,17 +203,18 @@ export class RulesEngine {
       }
       case 's3': {
         const key = action.key.render(m);
-        ticket?.hold();
         const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : output).then(
-          () => ticket?.release(),
+          () => true,
           (e: Error) => {
             // AWS would call the error action for an S3 action failure; locally a folder write failing is an
             // environment problem, reported and kept in the journal for replay.
             this.log(`rules: S3 action write of ${this.sink.describe(action.bucket, key)} failed: ${e.message}`);
+            return false;
           },
         );
         const tracked = write.finally(() => this.pendingWrites.delete(tracked));
         this.pendingWrites.add(tracked);
+        deliveries.push(tracked.then((written) => (written ? undefined : NOT_DELIVERED)));
         return undefined;
       }
       default:

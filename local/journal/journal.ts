@@ -6,9 +6,11 @@
  *   durable with one fdatasync(); then every callback of the group runs (the broker sends the PUBACKs there).
  *   While one group is being synced the next one fills, so throughput is bounded by bandwidth, not by sync
  *   latency.
- * - Entry format: `u32 length | u32 crc32(body) | body`, body = `f64 seq | f64 timestamp | u8 qos |
- *   u16 clientIdLen | clientId | u16 topicLen | topic | u32 principalLen | principal | payload`. A torn or corrupt
- *   tail (kill -9 during a write) fails the length/CRC check and is truncated at the next start.
+ * - Entries and their versioned format: entry.ts. A torn or corrupt tail (kill -9 during a write) fails the
+ *   length/CRC check and is truncated at the next start.
+ * - `deliver(seq, delivered)` is the one place an entry is marked done: when the promise of everything derived from
+ *   the message (the rules engine's `ingest`) resolves. A delivery abandoned on stop never resolves, so its entry
+ *   stays and is replayed.
  * - `<segment>.done` holds the u32 offsets (seq - first seq of the segment) of delivered entries. Done markers are
  *   written after the S3 objects are durable, so a crash can only leave an entry not marked (it is replayed:
  *   at-least-once), never marked but lost. A segment whose entries are all done is deleted.
@@ -16,36 +18,10 @@
  */
 import { close, closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, write, writeSync } from 'fs';
 import { join } from 'path';
-import { crc32 } from 'zlib';
+import { decodeSegment, encodeEntry, JournalEntry, JournalMessage, segmentHeader } from './entry';
 
-/** A journaled message. */
-export interface JournalEntry {
-  readonly seq: number;
-  readonly timestamp: number;
-  readonly qos: number;
-  readonly clientId: string;
-  readonly topic: string;
-  readonly principal: string;
-  readonly payload: Buffer;
-}
-
-/** Counts a message's outstanding deliveries; marks it done in the journal when none is left. */
-export class Ticket {
-  private pending = 1;
-
-  constructor(private readonly onDone?: () => void) {}
-
-  /** One more delivery depends on the message. */
-  public hold(): void {
-    this.pending++;
-  }
-
-  /** One delivery is durable (or deliberately dropped). */
-  public release(): void {
-    this.pending--;
-    if (this.pending === 0 && this.onDone) this.onDone();
-  }
-}
+export { decodeEntries, decodeSegment, encodeEntry, JOURNAL_FORMAT_VERSION, JournalFormatError } from './entry';
+export type { JournalEntry, JournalMessage, MessageProperties } from './entry';
 
 export interface JournalOptions {
   /** Rotate the active segment beyond this size. */
@@ -65,58 +41,6 @@ interface Segment {
   active: boolean;
 }
 
-const HEADER = 8;
-const MAX_ENTRY = 256 * 1024 * 1024;
-
-/** Encodes one entry (header + body). */
-export function encodeEntry(e: Omit<JournalEntry, 'seq'>, seq: number = (e as JournalEntry).seq): Buffer {
-  // Strings are written straight into the entry (no intermediate buffers): this runs once per message.
-  const clientIdLength = Buffer.byteLength(e.clientId, 'utf8');
-  const topicLength = Buffer.byteLength(e.topic, 'utf8');
-  const principalLength = Buffer.byteLength(e.principal, 'utf8');
-  const bodyLength = 8 + 8 + 1 + 2 + clientIdLength + 2 + topicLength + 4 + principalLength + e.payload.length;
-  const buf = Buffer.allocUnsafe(HEADER + bodyLength);
-  let o = HEADER;
-  o = buf.writeDoubleLE(seq, o);
-  o = buf.writeDoubleLE(e.timestamp, o);
-  o = buf.writeUInt8(e.qos, o);
-  o = buf.writeUInt16LE(clientIdLength, o);
-  o += buf.write(e.clientId, o, 'utf8');
-  o = buf.writeUInt16LE(topicLength, o);
-  o += buf.write(e.topic, o, 'utf8');
-  o = buf.writeUInt32LE(principalLength, o);
-  o += buf.write(e.principal, o, 'utf8');
-  e.payload.copy(buf, o);
-  buf.writeUInt32LE(bodyLength, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER)), 4);
-  return buf;
-}
-
-/** Decodes the entries of a segment; stops at the first torn or corrupt entry and says where. */
-export function decodeEntries(data: Buffer): { entries: JournalEntry[]; validLength: number } {
-  const entries: JournalEntry[] = [];
-  let pos = 0;
-  while (pos + HEADER <= data.length) {
-    const length = data.readUInt32LE(pos);
-    if (length < 25 || length > MAX_ENTRY || pos + HEADER + length > data.length) break;
-    const body = data.subarray(pos + HEADER, pos + HEADER + length);
-    if (crc32(body) !== data.readUInt32LE(pos + 4)) break;
-    let o = 0;
-    const seq = body.readDoubleLE(o); o += 8;
-    const timestamp = body.readDoubleLE(o); o += 8;
-    const qos = body.readUInt8(o); o += 1;
-    const cl = body.readUInt16LE(o); o += 2;
-    const clientId = body.toString('utf8', o, o + cl); o += cl;
-    const tl = body.readUInt16LE(o); o += 2;
-    const topic = body.toString('utf8', o, o + tl); o += tl;
-    const pl = body.readUInt32LE(o); o += 4;
-    const principal = body.toString('utf8', o, o + pl); o += pl;
-    entries.push({ seq, timestamp, qos, clientId, topic, principal, payload: Buffer.from(body.subarray(o)) });
-    pos += HEADER + length;
-  }
-  return { entries, validLength: pos };
-}
-
 type Callback = (err: Error | null) => void;
 
 /** The journal. */
@@ -134,7 +58,7 @@ export class Journal {
       const logPath = join(dir, name);
       const donePath = logPath.replace(/\.log$/, '.done');
       const data = readFileSync(logPath);
-      const { entries, validLength } = decodeEntries(data);
+      const { entries, validLength } = decodeSegment(data, logPath);
       if (validLength < data.length) {
         truncated += data.length - validLength;
         const fd = openSync(logPath, 'r+');
@@ -202,7 +126,7 @@ export class Journal {
   }
 
   /** Appends a message; `durable` runs once it is fsynced. Returns its sequence number. */
-  public append(message: Omit<JournalEntry, 'seq'>, durable: Callback): number {
+  public append(message: JournalMessage, durable: Callback): number {
     if (this.closed) {
       durable(new Error('the journal is closed'));
       return -1;
@@ -221,8 +145,15 @@ export class Journal {
     return seq;
   }
 
-  /** Marks an entry delivered. */
-  public markDone(seq: number): void {
+  /**
+   * Marks the entry done once everything derived from it is durable (`delivered` resolves); the one place entries
+   * are marked. A delivery that never resolves (abandoned on stop, a write that failed) leaves the entry for replay.
+   */
+  public deliver(seq: number, delivered: PromiseLike<unknown>): void {
+    delivered.then(() => this.markDone(seq));
+  }
+
+  private markDone(seq: number): void {
     const segment = this.segmentOf(seq);
     if (!segment) return;
     segment.pendingDone.push(seq - segment.firstSeq);
@@ -286,6 +217,8 @@ export class Journal {
       this.retireIfDone(previous);
     }
     this.fd = openSync(logPath, 'a');
+    // The format version first; it becomes durable with the first group commit (fdatasync covers the whole file).
+    writeSync(this.fd, segmentHeader());
     this.activeBytes = 0;
     fsyncDir(this.dir);
   }

@@ -3,11 +3,11 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ATHENA_MIN_BYTES_SCANNED_CUTOFF } from '../contract';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, LIFECYCLE_DEFAULT_DAYS } from '../storage';
 import { WorkGroupOptions } from '../table';
 import { createAccessLogsBucket, logInto } from './access-logs';
 import { workGroupNameProblem } from './names';
+import { ATHENA_MIN_BYTES_SCANNED_CUTOFF } from './table-layout';
 import { invalid } from './validation';
 
 /** What the workgroup is made for. */

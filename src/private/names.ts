@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { GLUE_NAME_PATTERN, WORKGROUP_NAME_PATTERN } from '../contract';
+import { GLUE_NAME_PATTERN, WORKGROUP_NAME_PATTERN } from './table-layout';
 
 /** Why a column, struct field or partition key name is not valid for Glue and Athena; undefined when it is. */
 export function columnNameProblem(name: string): string | undefined {

@@ -5,14 +5,14 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import {
-  CSV_SERDE_PARAMETERS, deriveTableLayout, PartitionKeyLayout, projectionParameters, snakeCase, TABLE_STORAGE, TableLayout,
-  TableLayoutError, TableStorageName,
-} from '../contract';
 import { TableFormat, TableFormatKind, TableOptions } from '../table';
 import { RecordFormatConversion } from './delivery-stream';
 import { grantKeyThroughS3 } from './key-grants';
 import { columnNameProblem, tableNameProblem } from './names';
+import {
+  CSV_SERDE_PARAMETERS, deriveTableLayout, PartitionKeyLayout, projectionParameters, snakeCase, TABLE_STORAGE, TableLayout,
+  TableLayoutError, TableStorageName,
+} from './table-layout';
 import { invalid } from './validation';
 
 /** What the table is made from. */

@@ -117,7 +117,7 @@ describe('the CLI finds what the construct synthesizes', () => {
 describe('the local runner loads what the construct synthesizes, and the CLI finds it there', () => {
   let model: LocalModel;
   beforeAll(() => {
-    model = loadModel({ app: outdir, scratchDir: join(outdir, 'scratch') });
+    model = loadModel({ app: outdir });
   });
 
   test('GIVEN the runner\'s resolved outputs WHEN the CLI discovers pipelines THEN each names a thing, stream, buckets and rule of the runner\'s model', () => {

@@ -1,8 +1,6 @@
 import * as fc from 'fast-check';
-import {
-  compilePrefix, DEFAULT_DATA_OUTPUT_PREFIX, deriveTableLayout, partitionedDataOutputPrefix, partitionValuesOf, projectionParameters,
-  snakeCase, TableLayoutError,
-} from '../../src/contract';
+import { compilePrefix, DEFAULT_DATA_OUTPUT_PREFIX, partitionedDataOutputPrefix } from '../../src/contract';
+import { deriveTableLayout, partitionValuesOf, projectionParameters, snakeCase, TableLayoutError } from '../../src/private/table-layout';
 
 function error(prefix: string, options = {}): TableLayoutError {
   try {

@@ -11,7 +11,8 @@ import {
   Column, ColumnType, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParquetCompression, ParsedFormat, PartitionKey, Parser,
   PipelineEncryption, TableFormat, TableFormatKind,
 } from '../../src';
-import { TABLE_OUTPUT_IDS, TABLE_STORAGE } from '../../src/contract';
+import { TABLE_OUTPUT_IDS } from '../../src/contract';
+import { TABLE_STORAGE } from '../../src/private/table-layout';
 
 const COLUMNS: Column[] = [
   { name: 'topic', type: ColumnType.STRING },

@@ -9,13 +9,14 @@
  *
  * To add a function: one entry in `FUNCTIONS` (lowercase name, fewest/most arguments, `evaluate`, `anchor`) and its
  * cases, with the reference's examples, in `test/local/iot/sql/functions.test.ts`; the conformance table in
- * local/README.md is generated from this table (`npx projen conformance`).
+ * local/README.md is generated from this table by local/conformance.ts (`UPDATE_CONFORMANCE=1 npx jest
+ * test/local/conformance.test.ts` rewrites it).
  */
 import { createHash, randomUUID } from 'crypto';
 import { SqlError } from './errors';
 import { formatTime, timeToEpoch } from './time';
 import { isInt, isObject, SqlMessage, SqlValue, toBool, toIntFloor, toNumber, toSqlString } from './values';
-import { IOT_SQL_VERSION } from '../../../src/contract';
+import { IOT_SQL_VERSION, LOCAL_ACCOUNT } from '../../../src/contract';
 
 /** One function. */
 export interface SqlFunction {
@@ -298,7 +299,7 @@ const FUNCTIONS: ReadonlyMap<string, SqlFunction> = new Map(Object.entries({
   timestamp: fn('iot-function-timestamp', 0, 0, (_args, m) => m.timestamp),
 
   // the message and the rule
-  accountid: fn('iot-sql-function-accountid', 0, 0, (_args, m) => m.accountId ?? '000000000000'),
+  accountid: fn('iot-sql-function-accountid', 0, 0, (_args, m) => m.accountId ?? LOCAL_ACCOUNT),
   clientid: fn('iot-sql-function-clientid', 0, 0, (_args, m) => m.clientId),
   get_mqtt_property: fn('iot-sql-function-get-mqtt-property', 1, 1, ([name], m) => mqttProperty(m, name)),
   get_user_properties: fn('iot-sql-function-get-user-properties', 1, 1, ([key], m) => {

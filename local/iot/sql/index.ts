@@ -11,7 +11,8 @@
  *   templates.ts  `${expression}` substitution templates of rule actions
  *   time.ts       parse_time / time_to_epoch (Java date-time patterns)
  *   values.ts     SqlValue (Int/Decimal/String/…), the message, the reference's conversions
- *   conformance.ts the SQL rows of the conformance table in local/README.md
+ *
+ * The SQL rows of the conformance table in local/README.md are built from functions.ts by local/conformance.ts.
  */
 export { SqlError, SqlEvaluationError } from './errors';
 export { tokenize } from './lexer';

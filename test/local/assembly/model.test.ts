@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { AssemblyError, readAssembly, Resolver } from '../../../local/assembly/cloud-assembly';
 import { loadModel } from '../../../local/assembly/model';
+import { stageFunctionCode } from '../../../local/runner';
 import { PROCESSOR_DEFAULTS } from '../../../src/contract';
 import { synthExampleStack } from '../fixture-app';
 import { cleanup, exampleThing, tempDir } from '../helpers';
@@ -35,7 +36,7 @@ describe('reading a synthesized pipeline (the example app\'s first stack, synthe
   afterAll(() => cleanup(scratch));
 
   test('GIVEN the assembly WHEN loaded THEN thing, policy attachment, rule, stream, processor and parser asset are resolved', () => {
-    const m = loadModel({ app, scratchDir: scratch, stack: 'IotTelemetryExample' });
+    const m = loadModel({ app, stack: 'IotTelemetryExample' });
     const thing = exampleThing(app);
 
     expect(m.stacks).toEqual(['IotTelemetryExample']);
@@ -71,7 +72,7 @@ describe('reading a synthesized pipeline (the example app\'s first stack, synthe
   });
 
   test('GIVEN --buffer-interval WHEN loaded THEN every interval (destination, backup, processor) is overridden', () => {
-    const m = loadModel({ app, scratchDir: scratch, bufferIntervalMs: 2000 });
+    const m = loadModel({ app, bufferIntervalMs: 2000 });
     const stream = [...m.streams.values()][0];
     expect(stream.destination.buffering.intervalMs).toBe(2000);
     expect(stream.backup!.buffering.intervalMs).toBe(2000);
@@ -126,7 +127,7 @@ describe('defaults of a template that leaves parameters out', () => {
         },
       },
     });
-    const stream = loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir }).streams.get('S')!;
+    const stream = loadModel({ app: join(dir, 'cdk.out') }).streams.get('S')!;
     expect(stream.processor).toMatchObject({
       bufferSizeBytes: PROCESSOR_DEFAULTS.bufferSizeMiB * 1024 * 1024,
       bufferIntervalMs: PROCESSOR_DEFAULTS.bufferIntervalSeconds * 1000,
@@ -134,6 +135,21 @@ describe('defaults of a template that leaves parameters out', () => {
     });
     expect(stream.destination.buffering).toEqual({ intervalMs: 300000, sizeBytes: 5 * 1024 * 1024 });
     expect(stream.destination.errorPrefix.render({ timestamp: Date.UTC(2026, 0, 2, 3), errorOutputType: 'processing-failed' })).toBe('processing-failed/2026/01/02/03/');
+  });
+
+  test('GIVEN a function with inline code WHEN loaded THEN nothing is written; the runner writes the module file when it stages the function', () => {
+    dir = tempDir('inline');
+    const source = 'def handler(event, context):\n    return {"records": []}\n';
+    assembly(join(dir, 'cdk.out'), {
+      F: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.12', Handler: 'app.handler', Code: { ZipFile: source } } },
+    });
+    const fn = [...loadModel({ app: join(dir, 'cdk.out') }).functions.values()][0];
+    expect(fn.codeDir).toBe('');
+    expect(fn.inlineCode).toEqual({ fileName: 'app.py', source });
+
+    const staged = stageFunctionCode(fn, join(dir, 'runtime'));
+    expect(staged.codeDir).toBe(join(dir, 'runtime', 'inline-code', 'Mini-F'));
+    expect(readFileSync(join(staged.codeDir, 'app.py'), 'utf8')).toBe(source);
   });
 });
 
@@ -150,8 +166,8 @@ describe('failing at start, naming the construct', () => {
   ])('GIVEN a rule with %s WHEN loaded THEN AssemblyError with its logical id and path', (_name, sql, message) => {
     dir = tempDir('bad');
     assembly(join(dir, 'cdk.out'), { TopicRule: RULE(sql) });
-    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(AssemblyError);
-    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(message);
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(AssemblyError);
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(message);
   });
 
   test('GIVEN a stream with ZIP compression WHEN loaded THEN AssemblyError naming the stream', () => {
@@ -164,7 +180,7 @@ describe('failing at start, naming the construct', () => {
         Properties: { ExtendedS3DestinationConfiguration: { BucketARN: { 'Fn::GetAtt': ['B', 'Arn'] }, CompressionFormat: 'ZIP' } },
       },
     });
-    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir })).toThrow(/S \(Mini\/S\/Resource\): delivery stream: compression ZIP is not supported/);
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(/S \(Mini\/S\/Resource\): delivery stream: compression ZIP is not supported/);
   });
 
   test('GIVEN a stream prefix with !{partitionKeyFromQuery:…} WHEN loaded THEN AssemblyError naming the stream and what to use instead', () => {
@@ -183,15 +199,15 @@ describe('failing at start, naming the construct', () => {
         },
       },
     });
-    expect(() => loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir }))
+    expect(() => loadModel({ app: join(dir, 'cdk.out') }))
       .toThrow(/S \(Mini\/S\/Resource\): delivery stream: .*partitionKeyFromQuery:id.*not supported by the local runner; use partition keys from the Lambda processor/);
   });
 
   test('GIVEN a directory without manifest.json or an unknown --stack WHEN loaded THEN it says what to give', () => {
     dir = tempDir('bad');
-    expect(() => loadModel({ app: dir, scratchDir: dir })).toThrow(/no manifest.json.*cdk synth/);
+    expect(() => loadModel({ app: dir })).toThrow(/no manifest.json.*cdk synth/);
     assembly(join(dir, 'cdk.out'), {});
-    expect(() => loadModel({ app: join(dir, 'cdk.out'), stack: 'Other', scratchDir: dir })).toThrow(/No stack "Other".*it has: Mini/);
+    expect(() => loadModel({ app: join(dir, 'cdk.out'), stack: 'Other' })).toThrow(/No stack "Other".*it has: Mini/);
   });
 
   test('GIVEN an unsupported action WHEN loaded THEN a warning, and the rule still runs its other actions', () => {
@@ -202,7 +218,7 @@ describe('failing at start, naming the construct', () => {
         Properties: { TopicRulePayload: { Sql: 'SELECT * FROM \'a\'', AwsIotSqlVersion: '2016-03-23', Actions: [{ Lambda: { FunctionArn: 'arn:aws:lambda:x' } }] } },
       },
     });
-    const m = loadModel({ app: join(dir, 'cdk.out'), scratchDir: dir });
+    const m = loadModel({ app: join(dir, 'cdk.out') });
     expect(m.warnings).toEqual([expect.stringMatching(/action 0 Lambda is not run locally/)]);
     expect(m.rules[0].actions).toEqual([{ kind: 'unsupported', type: 'Lambda' }]);
   });

@@ -193,9 +193,9 @@ describe('a delivery stream with record format conversion', () => {
     const stream = new LocalDeliveryStream(model, { sink, log: () => undefined });
     const arrival = Date.UTC(2025, 0, 2, 3, 4, 5);
     // WHEN
-    stream.put({ data: Buffer.from('{"device":"a","temp":1}\n'), arrival });
-    stream.put({ data: Buffer.from('{"device":"b","temp":"hot"}\n'), arrival });
-    stream.put({ data: Buffer.from('{"device":"c","temp":3}{"device":"d","temp":4}'), arrival });
+    void stream.put({ data: Buffer.from('{"device":"a","temp":1}\n'), arrival });
+    void stream.put({ data: Buffer.from('{"device":"b","temp":"hot"}\n'), arrival });
+    void stream.put({ data: Buffer.from('{"device":"c","temp":3}{"device":"d","temp":4}'), arrival });
     await stream.drain();
     stream.stop();
     // THEN

@@ -2,7 +2,6 @@ import { gunzipSync } from 'zlib';
 import type { BucketRef, StreamModel } from '../../../local/assembly/model';
 import { LocalDeliveryStream, validateResponse } from '../../../local/firehose/delivery-stream';
 import { compileStreamPrefix as compilePrefix } from '../../../local/firehose/keys';
-import { Ticket } from '../../../local/journal/journal';
 import { InvocationError, Invoker } from '../../../local/lambda/runtime';
 import type { ObjectSink } from '../../../local/s3/sinks';
 
@@ -69,8 +68,11 @@ const ok = (event: any) => ({
   records: event.records.map((r: any) => ({ recordId: r.recordId, result: 'Ok', data: Buffer.from(`parsed:${Buffer.from(r.data, 'base64')}`).toString('base64') })),
 });
 
-function put(s: LocalDeliveryStream, texts: string[], ticket?: Ticket): void {
-  texts.forEach((t, i) => s.put({ data: Buffer.from(`${t}\n`), arrival: Date.UTC(2026, 0, 2, 3, 4, 5) + i, ticket }));
+/** Puts the records; returns a mock called once per record whose every object is durable. */
+function put(s: LocalDeliveryStream, texts: string[]): jest.Mock {
+  const delivered = jest.fn();
+  texts.forEach((t, i) => void s.put({ data: Buffer.from(`${t}\n`), arrival: Date.UTC(2026, 0, 2, 3, 4, 5) + i }).then(() => delivered(t)));
+  return delivered;
 }
 
 describe('processor response validation', () => {
@@ -178,19 +180,19 @@ describe('a local delivery stream', () => {
     expect([...sink.objects.keys()].find((k) => k.startsWith('Parsed/errors/'))).toMatch(/^Parsed\/errors\/processing-failed\/2026\/01\/02\/03\/S-1-.*\.gz$/);
   });
 
-  test('GIVEN Ok, Dropped and ProcessingFailed results WHEN routed THEN destination, nothing, and the error prefix; tickets released once durable', async () => {
+  test('GIVEN Ok, Dropped and ProcessingFailed results WHEN routed THEN destination, nothing, and the error prefix; each put resolves once durable', async () => {
     const sink = new MemorySink();
-    const done = jest.fn();
-    const ticket = new Ticket(done);
     const invoker = new FakeInvoker((event: any) => ({
       records: event.records.map((r: any, i: number) => ({ recordId: r.recordId, result: ['Ok', 'Dropped', 'ProcessingFailed'][i], data: i === 0 ? r.data : '' })),
     }));
     const s = new LocalDeliveryStream(stream(), { sink, invoker, log: () => undefined });
-    put(s, ['keep', 'drop', 'fail'], ticket);
-    ticket.release(); // the caller's own hold
-    expect(done).not.toHaveBeenCalled();
+    const delivered = put(s, ['keep', 'drop', 'fail']);
+    await Promise.resolve();
+    expect(delivered).not.toHaveBeenCalled();
     await s.drain();
-    expect(done).toHaveBeenCalledTimes(1);
+    // the backup and the destination object (keep), the backup alone (drop), the backup and the error object (fail)
+    expect(delivered.mock.calls.map(([t]) => t).sort()).toEqual(['drop', 'fail', 'keep']);
+    expect(sink.objects.size).toBe(3);
     expect([...sink.objects.entries()].filter(([k]) => k.startsWith('Parsed/parsed/')).map(([, b]) => gunzipSync(b).toString())).toEqual(['keep\n']);
     const failed = sink.lines('Parsed/errors/processing-failed/');
     expect(failed).toEqual([expect.objectContaining({ errorCode: 'Lambda.ProcessingFailedStatus', attemptsMade: 1, rawData: Buffer.from('fail\n').toString('base64') })]);
@@ -225,26 +227,34 @@ describe('a local delivery stream', () => {
       dynamicPartitioning: true,
       destination: { ...stream().destination, prefix: compilePrefix('parsed/device=!{partitionKeyFromLambda:device}/', { dynamicPartitioning: true }) },
     }), { sink, invoker, log: () => undefined });
-    put(s, ['a']);
+    const delivered = put(s, ['a']);
     await s.drain();
+    expect(delivered).toHaveBeenCalledTimes(1); // its error object (and the backup) are durable
     expect([...sink.objects.keys()].filter((k) => k.startsWith('Parsed/'))).toEqual([expect.stringMatching(/^Parsed\/errors\/partitionKeyMissing\/2026\/01\/02\/03\/S-1-/)]);
     expect(sink.lines('Parsed/errors/partitionKeyMissing/')).toEqual([expect.objectContaining({ errorCode: 'DynamicPartitioning.MissingPartitionKey', rawData: Buffer.from('a\n').toString('base64') })]);
   });
 
-  test('GIVEN an S3 write that fails WHEN retried THEN the object lands and the ticket is released only after it did', async () => {
+  test('GIVEN an S3 write that fails WHEN retried THEN the object lands and the put resolves only after it did', async () => {
     const sink = new MemorySink();
     sink.failures = 1;
-    const done = jest.fn();
-    const ticket = new Ticket(done);
     const logs: string[] = [];
     const s = new LocalDeliveryStream(stream({ backup: undefined }, false), { sink, log: (l) => logs.push(l) });
-    put(s, ['a'], ticket);
-    ticket.release();
+    const delivered = put(s, ['a']);
     await s.drain();
     expect(s.stats.writeRetries).toBe(1);
     expect(logs.join('\n')).toMatch(/failed \(disk full \(simulated\)\); retrying/);
-    expect(done).toHaveBeenCalledTimes(1);
+    expect(delivered).toHaveBeenCalledTimes(1);
     expect(sink.objects.size).toBe(1);
+  });
+
+  test('GIVEN a stop before the buffers are written WHEN abandoned THEN the put never resolves (the journal keeps the message)', async () => {
+    const sink = new MemorySink();
+    const s = new LocalDeliveryStream(stream({ backup: undefined }, false), { sink, log: () => undefined });
+    const delivered = put(s, ['a']);
+    s.stop();
+    await s.drain();
+    expect(sink.objects.size).toBe(0);
+    expect(delivered).not.toHaveBeenCalled();
   });
 
   test('GIVEN a record over 1,000 KiB WHEN put THEN it is refused like Firehose does', () => {

@@ -38,7 +38,7 @@ describe('the example app\'s device policy (its first stack, synthesized in this
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'cdk-iot-local-authz-'));
     const app = synthExampleStack(join(scratch, 'cdk.out'));
-    m = loadModel({ app, scratchDir: scratch });
+    m = loadModel({ app });
     thing = exampleThing(app);
   }, 300000);
 

@@ -122,7 +122,7 @@ describe('the tables of an assembly', () => {
 describe('record format conversion in the model', () => {
   test('GIVEN the Parquet pipeline THEN its stream converts with the table\'s schema, OpenX keys and SNAPPY, writing .parquet objects uncompressed', () => {
     // WHEN
-    const model = loadModel({ app, stack: QUERY_STACKS.parquet, scratchDir: join(dir, 'scratch') });
+    const model = loadModel({ app, stack: QUERY_STACKS.parquet });
     // THEN
     const [stream] = [...model.streams.values()];
     expect(stream.conversion).toMatchObject({
@@ -136,7 +136,7 @@ describe('record format conversion in the model', () => {
   });
 
   test('GIVEN the JSON pipeline THEN no conversion', () => {
-    const model = loadModel({ app, stack: QUERY_STACKS.json, scratchDir: join(dir, 'scratch') });
+    const model = loadModel({ app, stack: QUERY_STACKS.json });
     expect([...model.streams.values()][0].conversion).toBeUndefined();
   });
 });

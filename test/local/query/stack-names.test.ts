@@ -32,7 +32,7 @@ afterAll(() => cleanup(dir));
 
 test('GIVEN two stacks with the same construct paths THEN each keeps its own stream, bucket folders and device policy', () => {
   // WHEN
-  const model = loadModel({ app, scratchDir: join(dir, 'scratch') });
+  const model = loadModel({ app });
   // THEN
   const streams = [...model.streams.values()];
   expect(streams.map((s) => s.stack)).toEqual(['First', 'Second']);
@@ -49,7 +49,7 @@ test('GIVEN two stacks with the same construct paths THEN each keeps its own str
 
 test('GIVEN the same stacks THEN each table reads the bucket folder the runner writes to', () => {
   // WHEN
-  const model = loadModel({ app, scratchDir: join(dir, 'scratch') });
+  const model = loadModel({ app });
   const tables = loadTableModels({ app });
   // THEN
   const folders = [...model.streams.values()].map((s) => s.destination.bucket.folder);

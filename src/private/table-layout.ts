@@ -1,8 +1,8 @@
 /**
  * The queryable table over a pipeline's parsed data (`table` prop): how its partition keys and Athena partition
  * projection follow from the data output prefix, which names Glue and Athena accept, and the SerDe of each format.
- * The construct writes the result into the Glue table; the local runner and `cdk-iot-pipeline query` read the
- * same table from the template and can use these helpers to find partition values in object keys.
+ * The construct writes the result into the Glue table; the local runner and `cdk-iot-pipeline query` read that
+ * table back from the template (local/assembly/table.ts), so nothing outside the construct imports this file.
  *
  * How a prefix becomes partitions (each folder, i.e. each `/`-separated segment, is looked at on its own):
  * - a folder without expressions is fixed text;
@@ -16,8 +16,7 @@
  *   second, a timestamp in the object name) and throws `TableLayoutError` saying why.
  * A prefix without a timestamp gets `yyyy/MM/dd/HH/` appended, as Firehose does (not with dynamic partitioning).
  */
-import { compilePrefix, PrefixError, PrefixPart } from './prefixes';
-import { compileTimeFormat } from './time-format';
+import { compilePrefix, compileTimeFormat, PrefixError, PrefixPart } from '../contract';
 
 /** A prefix (or a name) that cannot become a Glue table with partition projection; the message says why. */
 export class TableLayoutError extends Error {
