@@ -38,16 +38,11 @@ const SHARED_NAMES = [
   'REJECTED_MESSAGES_KEY',
   'BASIC_INGEST_PREFIX',
   'ERROR_OUTPUT_TYPES',
+  'LOCAL_ACCOUNT',
 ] as const satisfies ReadonlyArray<keyof typeof contract>;
 
 /** Key prefixes of the contract: a string that starts with one spells the prefix too (`'iot-rule-errors/2024/'`). */
 const SHARED_PREFIXES = ['RULE_ERRORS_PREFIX', 'REJECTED_MESSAGES_PREFIX', 'BASIC_INGEST_PREFIX'] as const satisfies ReadonlyArray<typeof SHARED_NAMES[number]>;
-
-/**
- * Shared values of the local runner, by the name they have in (or are to move to) the contract: `'000000000000'` is
- * the account id of every local ARN. Once `LOCAL_ACCOUNT` is exported by src/contract, it belongs in SHARED_NAMES.
- */
-const TO_CONTRACT: Readonly<Record<string, string>> = { LOCAL_ACCOUNT: '000000000000' };
 
 /** The folders that share the contract; src/contract itself, tests, examples and benchmarks are exempt. */
 const CONTRACT_USERS = ['src/**', 'lambda/**', 'cli/**', 'local/**'];
@@ -96,17 +91,13 @@ function sharedLiteralRules(): RestrictedSyntax[] {
       message: `This string starts with '${value}': build it from ${[name, ...others].join(' or ')} of src/contract/.`,
     };
   });
-  const toContract = Object.entries(TO_CONTRACT).map(([name, value]) => ({
-    selector: spelling(value, false),
-    message: `'${value}' is ${name}: define it once in src/contract/ and import it from there.`,
-  }));
   // A union type that spells every kind in place (`'destination' | 'backup' | 'error'`, in any order, with others);
   // not a union around an object or function type that holds one (so one spelling is one report).
   const objectKinds = {
     selector: `TSUnionType:not(:has(TSTypeLiteral, TSFunctionType))${DELIVERY_OBJECT_KINDS.map((kind) => `:has(TSLiteralType > Literal[value="${kind}"])`).join('')}`,
     message: `The kinds of object a delivery stream writes (${DELIVERY_OBJECT_KINDS.map((k) => `'${k}'`).join(' | ')}) are one type: define it once in src/contract/ and import it.`,
   };
-  return [...exact, ...prefixed, ...toContract, objectKinds];
+  return [...exact, ...prefixed, objectKinds];
 }
 
 /**

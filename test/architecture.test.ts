@@ -117,7 +117,7 @@ describe('the shared names, spelled only in src/contract/', () => {
     ['lambda/toolkit/probe.ts', "const name = process.env['POWERTOOLS_SERVICE_NAME'];", /POWERTOOLS_ENV\.serviceName/],
     ['src/private/probe.ts', "const type = 'Custom::IotDeviceCertificate';", /CERTIFICATE_RESOURCE_TYPE/],
     ['cli/probe.ts', "const folder = 'processing-failed';", /ERROR_OUTPUT_TYPES\.processingFailed/],
-    ['local/probe.ts', "const account = '000000000000';", /LOCAL_ACCOUNT: define it once in src\/contract/],
+    ['local/probe.ts', "const account = '000000000000';", /'000000000000' is LOCAL_ACCOUNT of src\/contract\//],
     ['local/iot/probe.ts', 'const key = (day: string) => `iot-rule-errors/${day}/`;', /starts with 'iot-rule-errors\/': build it from RULE_ERRORS_PREFIX/],
     ['local/iot/probe.ts', "const topic = '$aws/rules/telemetry/devices/one';", /starts with '\$aws\/rules\/': build it from BASIC_INGEST_PREFIX/],
     ['local/firehose/probe.ts', "type Kind = 'error' | 'backup' | 'destination';", /kinds of object a delivery stream writes/],
