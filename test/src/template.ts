@@ -109,3 +109,13 @@ export function stringsIn(value: unknown): string[] {
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
   return [];
 }
+
+/** The type of every resource of the template, in template order. */
+export function resourceTypes(template: Template): string[] {
+  return Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((resource) => resource.Type);
+}
+
+/** The logical ids of every output of the template. */
+export function outputIds(template: Template): string[] {
+  return Object.keys(template.findOutputs('*'));
+}
