@@ -111,6 +111,8 @@ export interface RunnerFixtureOptions extends Partial<Omit<RunnerOptions, 'app' 
   readonly app: (dir: string) => string;
   /** The things to issue device certificates for once the runner is up (none when left out). */
   readonly things?: (app: string) => string[];
+  /** Runner options read when the runner starts: values an earlier `beforeAll` makes, such as a server's endpoint. */
+  readonly startOptions?: () => Partial<RunnerOptions>;
 }
 
 /**
@@ -136,13 +138,13 @@ export interface RunnerFixture extends TestRunner {
  * the temp dir. Call it in a `describe` (or at the top of a file); later `beforeAll` hooks of the suite see it started.
  */
 export function useRunner(options: RunnerFixtureOptions): RunnerFixture {
-  const { name, app: appOf, things: thingsOf, ...runnerOptions } = options;
+  const { name, app: appOf, things: thingsOf, startOptions, ...runnerOptions } = options;
   let dir: string | undefined;
   let started: { app: string; t: TestRunner; certs: Map<string, IssuedCertificate> } | undefined;
   beforeAll(async () => {
     dir = tempDir(name);
     const app = appOf(dir);
-    const t = await startRunner({ ...runnerOptions, app, dataDir: join(dir, 'data') });
+    const t = await startRunner({ ...runnerOptions, ...startOptions?.(), app, dataDir: join(dir, 'data') });
     started = { app, t, certs: new Map() };
     for (const thing of thingsOf?.(app) ?? []) started.certs.set(thing, issue(t.dataDir, thing));
   });
