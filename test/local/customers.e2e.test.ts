@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { cleanup, connect, exampleAssembly, issue, listFiles, readObject, startRunner, tempDir, TestRunner } from './helpers';
+import { connect, exampleAssembly, issue, listFiles, readObject, useRunner } from './helpers';
 
 jest.mock('aedes', () => jest.requireActual('./helpers').aedesCommonJs());
 jest.setTimeout(120000);
@@ -18,20 +18,7 @@ function thingOf(assembly: string, constructId: string): string {
 }
 
 describe('local runner: two customers with their own parsers', () => {
-  let dir: string;
-  let t: TestRunner;
-  let app: string;
-
-  beforeAll(async () => {
-    app = exampleAssembly();
-    dir = tempDir('e2e-customers');
-    t = await startRunner({ app, dataDir: join(dir, 'data'), stack: 'TwoCustomersExample' });
-  });
-
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
-  });
+  const t = useRunner({ name: 'e2e-customers', app: () => exampleAssembly(), stack: 'TwoCustomersExample' });
 
   function parsedObjects(streamPrefix: string): string[] {
     const stream = [...t.runner.model.streams.values()].find((s) => s.logicalId.startsWith(streamPrefix))!;
@@ -41,8 +28,8 @@ describe('local runner: two customers with their own parsers', () => {
 
   test('GIVEN each customer\'s device WHEN both publish THEN A\'s parser writes CSV and B\'s Python parser writes JSON, each into its own bucket', async () => {
     // GIVEN one device per customer, each connected as its own thing
-    const thingA = thingOf(app, 'CustomerA');
-    const thingB = thingOf(app, 'CustomerB');
+    const thingA = thingOf(t.app, 'CustomerA');
+    const thingB = thingOf(t.app, 'CustomerB');
     const a = await connect(t.runner.port, issue(t.dataDir, thingA), thingA);
     const b = await connect(t.runner.port, issue(t.dataDir, thingB), thingB);
     // WHEN

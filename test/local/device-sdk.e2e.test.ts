@@ -10,7 +10,7 @@ import { createHash } from 'crypto';
 import { join } from 'path';
 import { promisify } from 'util';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { cleanup, exampleAssembly, exampleThing, issue, readJsonLines, startRunner, tempDir, TestRunner } from './helpers';
+import { readJsonLines, useExampleRunner, useRunner } from './helpers';
 import type { IssuedCertificate } from '../../local/iot/certs';
 import { setCertificateStatus } from '../../local/iot/registry';
 import { IotCoreFirehosePipeline } from '../../src';
@@ -42,23 +42,7 @@ async function devicePublish(
 }
 
 describe('the AWS IoT Device SDK v2 (MQTT 3.1.1 and MQTT 5) against the local runner', () => {
-  let dir: string;
-  let t: TestRunner;
-  let thing: string;
-  let cert: IssuedCertificate;
-
-  beforeAll(async () => {
-    const app = exampleAssembly();
-    thing = exampleThing(app);
-    dir = tempDir('device-sdk');
-    t = await startRunner({ app, dataDir: join(dir, 'data'), stack: 'IotTelemetryExample' });
-    cert = issue(t.dataDir, thing);
-  });
-
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
-  });
+  const t = useExampleRunner('device-sdk');
 
   async function delivered(tag: string): Promise<{ raw: Array<Record<string, unknown>>; parsed: Array<Record<string, unknown>> }> {
     await t.runner.flush();
@@ -75,7 +59,7 @@ describe('the AWS IoT Device SDK v2 (MQTT 3.1.1 and MQTT 5) against the local ru
     ['MQTT 3.1.1 with ALPN x-amzn-mqtt-ca (as on port 443)', ['--alpn'], { event: 'connected', protocol: '3.1.1', alpn: true }],
   ])('GIVEN a certificate from `local certs` WHEN the SDK publishes 25 messages at QoS 1 over %s THEN all are acknowledged and land raw and parsed', async (name, extra, connected) => {
     const tag = `device-sdk-${name.replace(/\W+/g, '-')}`;
-    const events = await devicePublish(t.runner.port, cert, thing, 'iot-test-topic/sdk-device', 25, tag, extra);
+    const events = await devicePublish(t.runner.port, t.cert, t.thing, 'iot-test-topic/sdk-device', 25, tag, extra);
     expect(events[0]).toEqual(connected);
     expect(events.filter((e) => e.event === 'puback').map((e) => e.seq)).toEqual([...Array(25).keys()]);
     if (extra.includes('5')) expect(events.filter((e) => e.event === 'puback').every((e) => e.reason_code === 0)).toBe(true);
@@ -88,14 +72,14 @@ describe('the AWS IoT Device SDK v2 (MQTT 3.1.1 and MQTT 5) against the local ru
   });
 
   test('GIVEN the thing\'s certificate WHEN the SDK connects with another client id THEN the connection is refused and nothing is published', async () => {
-    await expect(devicePublish(t.runner.port, cert, 'not-the-thing', 'iot-test-topic/x', 1, 'refused')).rejects.toMatchObject({
+    await expect(devicePublish(t.runner.port, t.cert, 'not-the-thing', 'iot-test-topic/x', 1, 'refused')).rejects.toMatchObject({
       stdout: expect.stringMatching(/"event": "error"/),
     });
     expect(t.logs.join('\n')).toMatch(/connect denied for client id "not-the-thing"/);
   });
 
   test('GIVEN MQTT 5 and a client id the policy refuses WHEN the SDK connects THEN CONNACK 0x87 Not authorized', async () => {
-    const failed = await devicePublish(t.runner.port, cert, 'not-the-thing', 'iot-test-topic/x', 1, 'refused-5', ['--mqtt-version', '5']).catch((e: { stdout: string }) => e.stdout);
+    const failed = await devicePublish(t.runner.port, t.cert, 'not-the-thing', 'iot-test-topic/x', 1, 'refused-5', ['--mqtt-version', '5']).catch((e: { stdout: string }) => e.stdout);
     expect(failed).toMatch(/reason_code\W+135\b/); // CONNACK 0x87 Not authorized
   });
 });
@@ -106,33 +90,25 @@ describe('a rule with IoT SQL functions and MQTT 5 properties, fed by the SDK', 
     + 'get_or_default(site, \'unknown\') AS site, CASE status WHEN \'ok\' THEN \'green\' WHEN \'warn\' THEN \'amber\' ELSE \'red\' END AS light, '
     + 'get_user_properties(\'tenant\') AS tenant, get_mqtt_property(\'content_type\') AS contentType, get_mqtt_property(\'format_indicator\') AS format '
     + 'FROM \'sql-topic/+\'';
-  let dir: string;
-  let t: TestRunner;
-  let cert: IssuedCertificate;
-
-  beforeAll(async () => {
-    dir = tempDir('device-sdk-sql');
-    const app = new App({ outdir: join(dir, 'cdk.out') });
-    const stack = new Stack(app, 'SqlRule');
-    new IotCoreFirehosePipeline(stack, 'Pipeline', {
-      topic: 'sql-topic', thingName: THING, sql: SQL, monitoring: { alarms: false }, removalPolicy: RemovalPolicy.DESTROY,
-    });
-    app.synth();
-    t = await startRunner({ app: join(dir, 'cdk.out'), dataDir: join(dir, 'data') });
-    cert = issue(t.dataDir, THING);
-  });
-
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
+  const t = useRunner({
+    name: 'device-sdk-sql',
+    app: (dir) => {
+      const app = new App({ outdir: join(dir, 'cdk.out') });
+      const stack = new Stack(app, 'SqlRule');
+      new IotCoreFirehosePipeline(stack, 'Pipeline', {
+        topic: 'sql-topic', thingName: THING, sql: SQL, monitoring: { alarms: false }, removalPolicy: RemovalPolicy.DESTROY,
+      });
+      return app.synth().directory;
+    },
+    things: () => [THING],
   });
 
   test('GIVEN MQTT 5 with a user property, content type and UTF-8 indicator WHEN published THEN the rule output has the reference\'s results', async () => {
     const extra = ['--extra', JSON.stringify({ serial: '012345', temp: 21.7, status: 'warn' })];
-    const v5 = await devicePublish(t.runner.port, cert, THING, 'sql-topic/sensor-7', 2, 'sql-5',
+    const v5 = await devicePublish(t.runner.port, t.cert, THING, 'sql-topic/sensor-7', 2, 'sql-5',
       ['--mqtt-version', '5', '--user-property', 'tenant', 'acme', '--content-type', 'application/json', '--utf8', ...extra]);
     expect(v5[v5.length - 1]).toEqual({ event: 'done', acked: 2 });
-    const v311 = await devicePublish(t.runner.port, cert, THING, 'sql-topic/sensor-8', 1, 'sql-311', extra);
+    const v311 = await devicePublish(t.runner.port, t.cert, THING, 'sql-topic/sensor-8', 1, 'sql-311', extra);
     expect(v311[v311.length - 1]).toEqual({ event: 'done', acked: 1 });
 
     await t.runner.flush();
@@ -154,9 +130,9 @@ describe('a rule with IoT SQL functions and MQTT 5 properties, fed by the SDK', 
 
   test('GIVEN the certificate set REVOKED WHEN the SDK connects over MQTT 5 and 3.1.1 THEN both are refused (CONNACK 0x87 / 5)', async () => {
     setCertificateStatus(t.dataDir, { thing: THING }, 'REVOKED');
-    const v5 = await devicePublish(t.runner.port, cert, THING, 'sql-topic/x', 1, 'revoked-5', ['--mqtt-version', '5']).catch((e: { stdout: string }) => e.stdout);
+    const v5 = await devicePublish(t.runner.port, t.cert, THING, 'sql-topic/x', 1, 'revoked-5', ['--mqtt-version', '5']).catch((e: { stdout: string }) => e.stdout);
     expect(v5).toMatch(/reason_code\W+135\b/); // CONNACK 0x87 Not authorized
-    await expect(devicePublish(t.runner.port, cert, THING, 'sql-topic/x', 1, 'revoked-311')).rejects.toMatchObject({ stdout: expect.stringMatching(/"event": "error"/) });
+    await expect(devicePublish(t.runner.port, t.cert, THING, 'sql-topic/x', 1, 'revoked-311')).rejects.toMatchObject({ stdout: expect.stringMatching(/"event": "error"/) });
     expect(t.logs.join('\n')).toMatch(/connect denied for client id "sql-device": the certificate [0-9a-f]{64} of thing "sql-device" is REVOKED/);
   });
 });

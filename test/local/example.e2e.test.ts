@@ -5,43 +5,29 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as tls from 'tls';
 import * as mqtt from 'mqtt';
-import { cleanup, connect, exampleAssembly, exampleThing, issue, listFiles, readJsonLines, readObject, startRunner, tempDir, TestRunner, waitFor } from './helpers';
-import type { IssuedCertificate } from '../../local/iot/certs';
+import { cleanup, connect, issue, listFiles, readJsonLines, readObject, tempDir, useExampleRunner, waitFor } from './helpers';
 
 jest.mock('aedes', () => jest.requireActual('./helpers').aedesCommonJs());
 jest.setTimeout(120000);
 
 describe('local runner: the example app end to end', () => {
-  let dir: string;
-  let t: TestRunner;
-  let thing: string;
-  let cert: IssuedCertificate;
+  const t = useExampleRunner('e2e-example');
   let parsedDir: string;
   let rawDir: string;
 
-  beforeAll(async () => {
-    const app = exampleAssembly();
-    thing = exampleThing(app);
-    dir = tempDir('e2e-example');
-    t = await startRunner({ app, dataDir: join(dir, 'data'), stack: 'IotTelemetryExample' });
-    cert = issue(t.dataDir, thing);
+  beforeAll(() => {
     const stream = [...t.runner.model.streams.values()][0];
     parsedDir = join(t.dataDir, 's3', stream.destination.bucket.folder);
     rawDir = join(t.dataDir, 's3', stream.backup!.bucket.folder);
   });
 
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
-  });
-
   test('GIVEN the synthesized example WHEN the runner starts THEN one readiness line names the endpoint, stack, thing, rule and stream', () => {
-    expect(t.runner.readyLine).toMatch(new RegExp(`^ready mqtts://127\\.0\\.0\\.1:${t.runner.port} stack=IotTelemetryExample things=${thing} rules=IotTelemetryExample_Pipeline_(\\w+),IotTelemetryExample_Pipeline_\\1_Rejected streams=PipelineDeliveryStream\\w+ data-dir=`));
+    expect(t.runner.readyLine).toMatch(new RegExp(`^ready mqtts://127\\.0\\.0\\.1:${t.runner.port} stack=IotTelemetryExample things=${t.thing} rules=IotTelemetryExample_Pipeline_(\\w+),IotTelemetryExample_Pipeline_\\1_Rejected streams=PipelineDeliveryStream\\w+ data-dir=`));
     expect(t.runner.port).toBeGreaterThan(0);
   });
 
   test('GIVEN a device certificate WHEN mqtt.js publishes QoS 1 over mutual TLS THEN raw .gz and parsed .json.gz objects land with Firehose keys and the parsed records', async () => {
-    const client = await connect(t.runner.port, cert, thing);
+    const client = await connect(t.runner.port, t.cert, t.thing);
     try {
       for (let i = 1; i <= 5; i++) {
         await client.publishAsync(`iot-test-topic/sensor-${i % 2}`, JSON.stringify({ seq: i, temp: 20 + i, via: 'mqtt.js' }), { qos: 1 });
@@ -70,12 +56,12 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN the thing\'s certificate and another client id WHEN connecting THEN CONNACK "not authorized" and a logged reason', async () => {
-    await expect(connect(t.runner.port, cert, 'not-the-thing')).rejects.toThrow(/Not authorized/i);
+    await expect(connect(t.runner.port, t.cert, 'not-the-thing')).rejects.toThrow(/Not authorized/i);
     expect(t.logs.join('\n')).toMatch(/connect denied for client id "not-the-thing": .*IsAttached is false/);
   });
 
   test('GIVEN a topic the policy does not allow WHEN publishing THEN the client is disconnected, the reason logged, and nothing is delivered', async () => {
-    const client = await connect(t.runner.port, cert, thing);
+    const client = await connect(t.runner.port, t.cert, t.thing);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish('forbidden/topic', JSON.stringify({ via: 'denied' }), { qos: 1 });
     await closed;
@@ -87,7 +73,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN a payload over AWS IoT\'s 128 KB WHEN published THEN the client is disconnected and nothing is delivered', async () => {
-    const client = await connect(t.runner.port, cert, thing);
+    const client = await connect(t.runner.port, t.cert, t.thing);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish('iot-test-topic/big', JSON.stringify({ via: 'too-big', pad: 'x'.repeat(130 * 1024) }), { qos: 1 });
     await closed;
@@ -98,7 +84,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN a message to <topic>/a/b (the default rule matches one level) WHEN published THEN nothing is delivered for it', async () => {
-    const client = await connect(t.runner.port, cert, thing);
+    const client = await connect(t.runner.port, t.cert, t.thing);
     await client.publishAsync('iot-test-topic/a/b', JSON.stringify({ via: 'two-levels' }), { qos: 1 });
     await client.endAsync();
     await t.runner.flush();
@@ -108,7 +94,7 @@ describe('local runner: the example app end to end', () => {
   test('GIVEN a client certificate from another CA WHEN connecting THEN the TLS handshake is refused and logged', async () => {
     const other = tempDir('other-ca');
     try {
-      const foreign = issue(join(other, 'data'), thing);
+      const foreign = issue(join(other, 'data'), t.thing);
       // The server verifies the client certificate and aborts the handshake; with TLS 1.3 the client learns it
       // when the server's alert arrives, so wait for the connection to close rather than for a connect error.
       const socket = tls.connect({
@@ -116,7 +102,7 @@ describe('local runner: the example app end to end', () => {
         port: t.runner.port,
         key: readFileSync(foreign.keyPath),
         cert: readFileSync(foreign.certPath),
-        ca: readFileSync(cert.caPath),
+        ca: readFileSync(t.cert.caPath),
         servername: 'localhost',
       });
       const outcome = await new Promise<string>((resolve) => {
@@ -133,7 +119,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN an MQTT 5 client WHEN it connects and publishes THEN it is accepted on the same port (aedes 2.0.0-beta.1 speaks 3.1.1 and 5)', async () => {
-    const client = await connect(t.runner.port, cert, thing, { protocolVersion: 5, connectTimeout: 5000 });
+    const client = await connect(t.runner.port, t.cert, t.thing, { protocolVersion: 5, connectTimeout: 5000 });
     try {
       expect((client as unknown as { connackPacket: mqtt.IConnackPacket }).connackPacket.reasonCode).toBe(0);
       await client.publishAsync('iot-test-topic/v5', JSON.stringify({ via: 'v5' }), { qos: 1 });
@@ -145,7 +131,7 @@ describe('local runner: the example app end to end', () => {
   });
 
   test('GIVEN QoS 0 messages WHEN published THEN they are delivered too (best effort, not journaled)', async () => {
-    const client = await connect(t.runner.port, cert, thing);
+    const client = await connect(t.runner.port, t.cert, t.thing);
     const journaledBefore = t.runner.broker.stats.journaled;
     await client.publishAsync('iot-test-topic/q0', JSON.stringify({ via: 'qos0' }), { qos: 0 });
     await client.endAsync();

@@ -6,16 +6,13 @@
 import { join } from 'path';
 import type { MqttClient } from 'mqtt';
 import { FIXTURE_REGION, synthFixture, THINGS } from './fixture-app';
-import { cleanup, connect, issue, listFiles, readJsonLines, readObject, startRunner, tempDir, TestRunner } from './helpers';
-import type { IssuedCertificate } from '../../local/iot/certs';
+import { connect, listFiles, readJsonLines, readObject, useRunner } from './helpers';
 
 jest.mock('aedes', () => jest.requireActual('./helpers').aedesCommonJs());
 jest.setTimeout(180000);
 
 describe('local runner: a fixture app synthesized from src', () => {
-  let dir: string;
-  let t: TestRunner;
-  const certs: Record<string, IssuedCertificate> = {};
+  const t = useRunner({ name: 'e2e-fixture', app: (dir) => synthFixture(join(dir, 'cdk.out')), things: () => Object.values(THINGS) });
 
   /** The folder of a pipeline's bucket: Filtered + Parsed → the bucket whose logical id starts with FilteredStorageParsedBucket. */
   function bucket(prefix: string): string {
@@ -25,7 +22,7 @@ describe('local runner: a fixture app synthesized from src', () => {
   }
 
   async function publish(thing: string, messages: Array<[string, unknown]>, qos: 0 | 1 = 1): Promise<void> {
-    const client: MqttClient = await connect(t.runner.port, certs[thing], thing);
+    const client: MqttClient = await connect(t.runner.port, t.certOf(thing), thing);
     try {
       for (const [topic, payload] of messages) {
         await client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos });
@@ -34,18 +31,6 @@ describe('local runner: a fixture app synthesized from src', () => {
       await client.endAsync();
     }
   }
-
-  beforeAll(async () => {
-    dir = tempDir('e2e-fixture');
-    const app = synthFixture(join(dir, 'cdk.out'));
-    t = await startRunner({ app, dataDir: join(dir, 'data') });
-    for (const thing of Object.values(THINGS)) certs[thing] = issue(t.dataDir, thing);
-  });
-
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
-  });
 
   test('GIVEN the fixture WHEN started THEN all things, rules and streams are loaded and the region comes from the stack env', () => {
     expect([...t.runner.model.things.keys()].sort()).toEqual(Object.values(THINGS).sort());
@@ -152,7 +137,7 @@ describe('local runner: a fixture app synthesized from src', () => {
     await publish(THINGS.ingest, [[`$aws/rules/${rule.name}/fx-ingest/i1`, { via: 'basic-ingest' }]]);
     await t.runner.flush();
     expect(readJsonLines(bucket('IngestStorageRawBucket'), 'raw/')).toEqual([{ topic: 'fx-ingest/i1', via: 'basic-ingest' }]);
-    const client = await connect(t.runner.port, certs[THINGS.ingest], THINGS.ingest);
+    const client = await connect(t.runner.port, t.certOf(THINGS.ingest), THINGS.ingest);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish('fx-ingest/i2', '{}', { qos: 1 });
     await closed;

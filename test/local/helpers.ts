@@ -103,6 +103,87 @@ export async function startRunner(options: Partial<RunnerOptions> & { app: strin
   return { runner, logs, dataDir: options.dataDir };
 }
 
+/** What a suite's runner fixture starts. */
+export interface RunnerFixtureOptions extends Partial<Omit<RunnerOptions, 'app' | 'dataDir'>> {
+  /** Names the suite's temp dir. */
+  readonly name: string;
+  /** The cloud assembly to run, given the suite's temp dir (synthesize into it, or return `exampleAssembly()`). */
+  readonly app: (dir: string) => string;
+  /** The things to issue device certificates for once the runner is up (none when left out). */
+  readonly things?: (app: string) => string[];
+  /** Runner options read when the runner starts: values an earlier `beforeAll` makes, such as a server's endpoint. */
+  readonly startOptions?: () => Partial<RunnerOptions>;
+}
+
+/**
+ * One runner shared by the tests of a suite, with its temp dir, assembly and device certificates. Read it inside
+ * tests and hooks (it exists from the fixture's `beforeAll` to its `afterAll`).
+ */
+export interface RunnerFixture extends TestRunner {
+  /** The suite's temp dir; the runner's data dir is `<dir>/data`. */
+  readonly dir: string;
+  /** The cloud assembly the runner runs. */
+  readonly app: string;
+  /** The first of `things`. */
+  readonly thing: string;
+  /** The certificate of the first of `things`. */
+  readonly cert: IssuedCertificate;
+  /** The certificate issued for one of `things`. */
+  certOf(thing: string): IssuedCertificate;
+}
+
+/**
+ * Registers the suite's runner fixture: `beforeAll` makes a temp dir, gets the assembly, starts a runner on a free
+ * loopback port with its data dir inside, and issues the things' certificates; `afterAll` stops the runner and removes
+ * the temp dir. Call it in a `describe` (or at the top of a file); later `beforeAll` hooks of the suite see it started.
+ */
+export function useRunner(options: RunnerFixtureOptions): RunnerFixture {
+  const { name, app: appOf, things: thingsOf, startOptions, ...runnerOptions } = options;
+  let dir: string | undefined;
+  let started: { app: string; t: TestRunner; certs: Map<string, IssuedCertificate> } | undefined;
+  beforeAll(async () => {
+    dir = tempDir(name);
+    const app = appOf(dir);
+    const t = await startRunner({ ...runnerOptions, ...startOptions?.(), app, dataDir: join(dir, 'data') });
+    started = { app, t, certs: new Map() };
+    for (const thing of thingsOf?.(app) ?? []) started.certs.set(thing, issue(t.dataDir, thing));
+  });
+  afterAll(async () => {
+    await started?.t.runner.stop();
+    started = undefined;
+    cleanup(dir);
+  });
+  const get = () => {
+    if (!started || !dir) throw new Error(`the runner fixture "${name}" is read outside its tests: read it in a test or a hook after useRunner()`);
+    return { ...started, dir };
+  };
+  const certOf = (thing: string): IssuedCertificate => {
+    const cert = get().certs.get(thing);
+    if (!cert) throw new Error(`the runner fixture "${name}" issued no certificate for "${thing}": name it in \`things\``);
+    return cert;
+  };
+  const firstThing = (): string => {
+    const [thing] = get().certs.keys();
+    if (thing === undefined) throw new Error(`the runner fixture "${name}" has no things: name them in \`things\``);
+    return thing;
+  };
+  return {
+    get dir() { return get().dir; },
+    get app() { return get().app; },
+    get runner() { return get().t.runner; },
+    get logs() { return get().t.logs; },
+    get dataDir() { return get().t.dataDir; },
+    get thing() { return firstThing(); },
+    get cert() { return certOf(firstThing()); },
+    certOf,
+  };
+}
+
+/** The runner fixture of the example app's `IotTelemetryExample` stack, with its thing's certificate. */
+export function useExampleRunner(name: string): RunnerFixture {
+  return useRunner({ name, app: () => exampleAssembly(), stack: 'IotTelemetryExample', things: (app) => [exampleThing(app)] });
+}
+
 /** Issues a device certificate into `<dataDir>/../certs-<thing>`. */
 export function issue(dataDir: string, thing: string): IssuedCertificate {
   return issueDeviceCertificate(dataDir, thing, join(dataDir, '..', `certs-${thing}`));

@@ -7,8 +7,7 @@
 import { join } from 'path';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import type { MqttClient } from 'mqtt';
-import { cleanup, connect, issue, listFiles, readJsonLines, readObject, startRunner, tempDir, TestRunner, waitFor } from './helpers';
-import type { IssuedCertificate } from '../../local/iot/certs';
+import { connect, listFiles, readJsonLines, readObject, useRunner, waitFor } from './helpers';
 import { IotCoreFirehosePipeline, ParsedFormat, Parser } from '../../src';
 import { REJECTED_MESSAGES_PREFIX } from '../../src/contract';
 
@@ -36,9 +35,7 @@ function synth(outdir: string): string {
 }
 
 describe('local runner: device identity cannot be forged', () => {
-  let dir: string;
-  let t: TestRunner;
-  let cert: IssuedCertificate;
+  const t = useRunner({ name: 'e2e-identity', app: (dir) => synth(join(dir, 'cdk.out')), things: () => [REAL] });
 
   function bucket(prefix: string): string {
     const ref = [...t.runner.model.buckets.values()].find((b) => b.folder.startsWith(prefix));
@@ -46,20 +43,9 @@ describe('local runner: device identity cannot be forged', () => {
     return join(t.dataDir, 's3', ref.folder);
   }
 
-  beforeAll(async () => {
-    dir = tempDir('e2e-identity');
-    t = await startRunner({ app: synth(join(dir, 'cdk.out')), dataDir: join(dir, 'data') });
-    cert = issue(t.dataDir, REAL);
-  });
-
-  afterAll(async () => {
-    await t?.runner.stop();
-    cleanup(dir);
-  });
-
   test('GIVEN a device WHEN it publishes a forged "topic" (and "device") in its payload THEN the parsed data names only the real device, and the forged message is kept in the raw bucket under its real client id', async () => {
     // WHEN
-    const client: MqttClient = await connect(t.runner.port, cert, REAL);
+    const client: MqttClient = await connect(t.runner.port, t.cert, REAL);
     try {
       await client.publishAsync(`${TOPIC}/${REAL}`, JSON.stringify({ seq: 1, t: 20.5 }), { qos: 1 });
       await client.publishAsync(`${TOPIC}/${REAL}`, JSON.stringify({ seq: 2, topic: `${TOPIC}/${VICTIM}`, t: -40 }), { qos: 1 });
@@ -89,7 +75,7 @@ describe('local runner: device identity cannot be forged', () => {
 
   test('GIVEN several devices WHEN a device publishes under another device\'s sub-topic THEN the broker refuses it and nothing names the other device', async () => {
     // WHEN
-    const client: MqttClient = await connect(t.runner.port, cert, REAL);
+    const client: MqttClient = await connect(t.runner.port, t.cert, REAL);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish(`${TOPIC}/${VICTIM}`, JSON.stringify({ seq: 4 }), { qos: 1 });
     await closed;

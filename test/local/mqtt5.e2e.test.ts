@@ -15,7 +15,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import * as mqtt from 'mqtt';
 // eslint-disable-next-line import/no-extraneous-dependencies -- mqtt's own packet codec: writes what mqtt.js refuses to send
 import * as mqttPacket from 'mqtt-packet';
-import { cleanup, connect, issue, readJsonLines, startRunner, tempDir, TestRunner, waitFor } from './helpers';
+import { connect, readJsonLines, useRunner, waitFor } from './helpers';
 import type { IssuedCertificate } from '../../local/iot/certs';
 import { setCertificateStatus } from '../../local/iot/registry';
 import { IotCoreFirehosePipeline } from '../../src';
@@ -59,32 +59,31 @@ function disconnected(client: mqtt.MqttClient): Promise<number | 'closed'> {
 }
 
 describe('MQTT 5 against the local runner', () => {
-  let dir: string;
-  let t: TestRunner;
-  let device: IssuedCertificate;
-  let listenerCert: IssuedCertificate;
   let listener: mqtt.MqttClient;
   const received: mqtt.IPublishPacket[] = [];
 
+  // jest runs afterAll hooks in the order they are declared: the listener disconnects before the fixture stops the runner.
+  afterAll(async () => {
+    await listener?.endAsync();
+  });
+
+  const t = useRunner({
+    name: 'mqtt5',
+    app: (dir) => {
+      synth(join(dir, 'cdk.out'));
+      return join(dir, 'cdk.out');
+    },
+    things: () => [DEVICE, LISTENER],
+  });
+
   beforeAll(async () => {
-    dir = tempDir('mqtt5');
-    synth(join(dir, 'cdk.out'));
-    t = await startRunner({ app: join(dir, 'cdk.out'), dataDir: join(dir, 'data') });
-    device = issue(t.dataDir, DEVICE);
-    listenerCert = issue(t.dataDir, LISTENER);
-    listener = await connect5(t.runner.port, listenerCert, LISTENER);
+    listener = await connect5(t.runner.port, t.certOf(LISTENER), LISTENER);
     listener.on('message', (_topic, _payload, packet) => received.push(packet));
     await listener.subscribeAsync('m5/#', { qos: 1 });
   });
 
-  afterAll(async () => {
-    await listener?.endAsync();
-    await t?.runner.stop();
-    cleanup(dir);
-  });
-
   test('GIVEN an MQTT 5 client WHEN it connects THEN CONNACK 0x00 advertises AWS IoT Core\'s Topic Alias Maximum 8 and Receive Maximum 100', async () => {
-    const client = await connect5(t.runner.port, device, DEVICE);
+    const client = await connect5(t.runner.port, t.cert, DEVICE);
     try {
       const connack = connackOf(client);
       expect(connack.reasonCode).toBe(0);
@@ -95,7 +94,7 @@ describe('MQTT 5 against the local runner', () => {
   });
 
   test('GIVEN an MQTT 5 publish with properties WHEN delivered THEN a subscriber gets user properties, content type, payload format, response topic, correlation data, and the expiry clamped to 604,800 s', async () => {
-    const client = await connect5(t.runner.port, device, DEVICE);
+    const client = await connect5(t.runner.port, t.cert, DEVICE);
     try {
       const ack = await client.publishAsync('m5/props', JSON.stringify({ via: 'props' }), {
         qos: 1,
@@ -126,7 +125,7 @@ describe('MQTT 5 against the local runner', () => {
   });
 
   test('GIVEN topic aliases WHEN a publish sets alias 1 and the next uses it alone THEN both reach the rule and the subscriber with the topic; alias 9 is DISCONNECT 0x94', async () => {
-    const client = await connect5(t.runner.port, device, DEVICE);
+    const client = await connect5(t.runner.port, t.cert, DEVICE);
     await client.publishAsync('m5/aliased', JSON.stringify({ via: 'alias', n: 1 }), { qos: 1, properties: { topicAlias: 1 } });
     await client.publishAsync('', JSON.stringify({ via: 'alias', n: 2 }), { qos: 1, properties: { topicAlias: 1 } });
     await waitFor('both aliased messages', () => received.filter((p) => p.topic === 'm5/aliased').length === 2);
@@ -142,7 +141,7 @@ describe('MQTT 5 against the local runner', () => {
   });
 
   test('GIVEN a publish the policy does not allow WHEN sent over MQTT 5 THEN PUBACK 0x87 Not authorized, the connection stays, and a permitted publish still works', async () => {
-    const client = await connect5(t.runner.port, device, DEVICE);
+    const client = await connect5(t.runner.port, t.cert, DEVICE);
     try {
       await expect(client.publishAsync('elsewhere/x', JSON.stringify({ via: 'denied' }), { qos: 1 })).rejects.toMatchObject({ code: 0x87 });
       expect(client.connected).toBe(true);
@@ -156,7 +155,7 @@ describe('MQTT 5 against the local runner', () => {
   });
 
   test('GIVEN a subscription the policy does not allow WHEN subscribing over MQTT 5 THEN SUBACK 0x87 Not authorized', async () => {
-    const client = await connect5(t.runner.port, device, DEVICE); // the construct's policy: Connect and Publish only
+    const client = await connect5(t.runner.port, t.cert, DEVICE); // the construct's policy: Connect and Publish only
     try {
       // mqtt.js rejects a subscription whose SUBACK reason code is a failure, with the SUBACK
       await expect(client.subscribeAsync('m5/#', { qos: 1 })).rejects.toMatchObject({ packet: { cmd: 'suback', granted: [0x87] } });
@@ -170,7 +169,7 @@ describe('MQTT 5 against the local runner', () => {
     ['a QoS 2 publish (AWS IoT supports QoS 0 and 1) WHEN sent THEN DISCONNECT 0x9B QoS not supported', (c) => c.publish('m5/q2', '{}', { qos: 2 }), 0x9b],
     ['a payload over 128 KB WHEN sent THEN DISCONNECT 0x95 Packet too large', (c) => c.publish('m5/big', Buffer.alloc(128 * 1024 + 1, 0x61), { qos: 1 }), 0x95],
   ])('GIVEN MQTT 5 and %s', async (_name, send, code) => {
-    const client = await connect5(t.runner.port, device, DEVICE);
+    const client = await connect5(t.runner.port, t.cert, DEVICE);
     const reason = disconnected(client);
     send(client);
     expect(await reason).toBe(code);
@@ -182,9 +181,9 @@ describe('MQTT 5 against the local runner', () => {
       host: '127.0.0.1',
       port: t.runner.port,
       servername: 'localhost',
-      key: readFileSync(device.keyPath),
-      cert: readFileSync(device.certPath),
-      ca: readFileSync(device.caPath),
+      key: readFileSync(t.cert.keyPath),
+      cert: readFileSync(t.cert.certPath),
+      ca: readFileSync(t.cert.caPath),
     });
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     const packets: mqttPacket.Packet[] = [];
@@ -203,38 +202,38 @@ describe('MQTT 5 against the local runner', () => {
   });
 
   test('GIVEN an MQTT 3.1.1 publisher and an MQTT 5 subscriber WHEN a message is published THEN it is delivered across versions', async () => {
-    const client = await connect(t.runner.port, device, DEVICE);
+    const client = await connect(t.runner.port, t.cert, DEVICE);
     await client.publishAsync('m5/from-311', JSON.stringify({ via: '311' }), { qos: 1 });
     await client.endAsync();
     await waitFor('the v3 message at the v5 subscriber', () => received.some((p) => p.topic === 'm5/from-311'));
   });
 
   test('GIVEN an open MQTT 5 connection WHEN its certificate is set INACTIVE THEN DISCONNECT 0x87 and reconnecting is refused (CONNACK 0x87 / 5) until it is ACTIVE again', async () => {
-    const v5 = await connect5(t.runner.port, device, DEVICE);
+    const v5 = await connect5(t.runner.port, t.cert, DEVICE);
     const gone = disconnected(v5);
 
     setCertificateStatus(t.dataDir, { thing: DEVICE }, 'INACTIVE');
 
     expect(await gone).toBe(0x87);
     expect(t.logs.join('\n')).toMatch(/disconnecting m5-device: its certificate [0-9a-f]{64} is now INACTIVE/);
-    await expect(connect5(t.runner.port, device, DEVICE)).rejects.toMatchObject({ code: 0x87 });
-    await expect(connect(t.runner.port, device, DEVICE)).rejects.toMatchObject({ code: 5 });
+    await expect(connect5(t.runner.port, t.cert, DEVICE)).rejects.toMatchObject({ code: 0x87 });
+    await expect(connect(t.runner.port, t.cert, DEVICE)).rejects.toMatchObject({ code: 5 });
     expect(listener.connected).toBe(true); // another certificate: untouched
 
     setCertificateStatus(t.dataDir, { thing: DEVICE }, 'ACTIVE');
-    const again = await connect5(t.runner.port, device, DEVICE);
+    const again = await connect5(t.runner.port, t.cert, DEVICE);
     await again.endAsync();
   });
 
   test('GIVEN an open MQTT 3.1.1 connection WHEN its certificate is REVOKED THEN it is closed, reconnecting is refused, and it cannot be activated again', async () => {
-    const v3 = await connect(t.runner.port, device, DEVICE);
+    const v3 = await connect(t.runner.port, t.cert, DEVICE);
     const gone = new Promise<void>((res) => v3.once('close', () => res()));
 
     setCertificateStatus(t.dataDir, { thing: DEVICE }, 'REVOKED');
 
     await gone;
-    await expect(connect(t.runner.port, device, DEVICE)).rejects.toMatchObject({ code: 5 });
-    await expect(connect5(t.runner.port, device, DEVICE)).rejects.toMatchObject({ code: 0x87 });
+    await expect(connect(t.runner.port, t.cert, DEVICE)).rejects.toMatchObject({ code: 5 });
+    await expect(connect5(t.runner.port, t.cert, DEVICE)).rejects.toMatchObject({ code: 0x87 });
     expect(() => setCertificateStatus(t.dataDir, { thing: DEVICE }, 'ACTIVE')).toThrow(/REVOKED, which AWS IoT makes final/);
   });
 });

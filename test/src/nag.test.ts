@@ -21,9 +21,20 @@ function findings(stack: Stack): string[] {
   ].map((finding) => `${finding.id}: ${finding.entry.data}`);
 }
 
-function nagSuppressions(stack: Stack): Array<{ id: string; reason: string; applies_to?: unknown[] }> {
-  const resources = Object.values(App.of(stack)!.synth().getStackByName(stack.stackName).template.Resources) as any[];
-  return resources.flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+/** A cdk-nag suppression as the template's metadata holds it. */
+interface NagSuppression {
+  readonly id: string;
+  readonly reason: string;
+  readonly applies_to?: unknown[];
+}
+
+/** The synthesized resources of a stack, with their type and cdk-nag metadata. */
+function synthesizedResources(stack: Stack): Array<{ Type: string; Metadata?: { cdk_nag?: { rules_to_suppress?: NagSuppression[] } } }> {
+  return Object.values(App.of(stack)!.synth().getStackByName(stack.stackName).template.Resources);
+}
+
+function nagSuppressions(stack: Stack): NagSuppression[] {
+  return synthesizedResources(stack).flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -128,7 +139,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-S1': 'AWS::S3::Bucket',
       'AwsSolutions-SMG4': 'AWS::SecretsManager::Secret',
     };
-    const resources = Object.values(App.of(stack)!.synth().getStackByName(stack.stackName).template.Resources) as any[];
+    const resources = synthesizedResources(stack);
     let count = 0;
     for (const resource of resources) {
       for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {

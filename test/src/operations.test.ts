@@ -1,16 +1,17 @@
-import { App, CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { arnInStack, PolicyDocument, propertiesOfType, resourcesOfType, Statement, stringsIn, testStack } from './template';
 import {
   DeviceCertificate, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, IotLogLevel, PartitionKey, Parser,
   PipelineEncryption, PipelineEncryptionKind, PipelineMonitoring,
 } from '../../src';
 
 function newStack(): Stack {
-  return new Stack(new App(), 'OpsStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+  return testStack('OpsStack');
 }
 
 function synth(props: Partial<IotCoreFirehosePipelineProps> = {}) {
@@ -19,13 +20,26 @@ function synth(props: Partial<IotCoreFirehosePipelineProps> = {}) {
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
-/** Every IoT policy document of the stack, resolved and serialized. */
-function policyDocuments(stack: Stack): string[] {
-  return Object.values(Template.fromStack(stack).findResources('AWS::IoT::Policy')).map((policy) => JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)));
+/** The resolved statements of every IoT policy of the stack, one list per policy. */
+function iotPolicies(stack: Stack): Statement[][] {
+  return propertiesOfType<{ PolicyDocument: PolicyDocument }>(Template.fromStack(stack), 'AWS::IoT::Policy')
+    .map((policy) => stack.resolve(policy.PolicyDocument.Statement) as Statement[]);
 }
 
-function alarmsByName(template: Template): Record<string, any> {
-  const alarms = template.findResources('AWS::CloudWatch::Alarm');
+/** The resources a policy allows `action` on (each an ARN as the template renders it). */
+function resourcesFor(statements: Statement[], action: string): unknown[] {
+  return statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+}
+
+/** The policy whose Connect statement names this client (by the end of its ARN). */
+function policyOfClient(policies: Statement[][], clientId: string): Statement[] {
+  const found = policies.filter((statements) => resourcesFor(statements, 'iot:Connect').some((arn) => stringsIn(arn).some((part) => part.endsWith(`:client/${clientId}`))));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function alarmsByName(template: Template): Record<string, Record<string, unknown>> {
+  const alarms = resourcesOfType<Record<string, unknown>>(template, 'AWS::CloudWatch::Alarm');
   return Object.fromEntries(Object.entries(alarms).map(([logicalId, alarm]) => [logicalId.replace(/^PipelineMonitoring/, '').replace(/[0-9A-F]{8}$/, ''), alarm.Properties]));
 }
 
@@ -66,10 +80,10 @@ describe('alarms and dashboard', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
     new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', monitoring: { alarmAction: new actions.SnsAction(topic) } });
-    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    const alarms = propertiesOfType<{ AlarmActions?: unknown }>(Template.fromStack(stack), 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
-      expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
+      expect(alarm.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
     }
   });
 
@@ -131,10 +145,12 @@ describe('alarms and dashboard', () => {
 
   test('GIVEN the dashboard WHEN synthesized THEN it shows the flow from rule to parser', () => {
     const { template } = synth();
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    const dashboards = propertiesOfType<{ DashboardBody: { 'Fn::Join': [string, unknown[]] } }>(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    // The body is JSON text joined with tokens (names of the rule, stream, function): its literal text names the metrics.
+    const text = dashboards[0].DashboardBody['Fn::Join'][1].filter((part): part is string => typeof part === 'string').join('');
     for (const metric of ['TopicMatch', 'IncomingRecords', 'DeliveryToS3.Records', 'DeliveryToS3.DataFreshness', 'ExecuteProcessing.Success', 'Duration']) {
-      expect(body).toContain(metric);
+      expect(text).toContain(`"${metric}"`);
     }
   });
 });
@@ -142,8 +158,8 @@ describe('alarms and dashboard', () => {
 describe('Basic Ingest', () => {
   test('GIVEN basicIngest WHEN synthesized THEN the policy allows publishing only to $aws/rules/<rule>/<topic> and below, and the rule SQL is unchanged', () => {
     const { stack, pipeline, template } = synth({ basicIngest: true });
-    const policy = Object.values(template.findResources('AWS::IoT::Policy'))[0];
-    const publish = stack.resolve(policy.Properties.PolicyDocument).Statement[1];
+    const [policy] = iotPolicies(stack);
+    const publish = policy[1];
     const rule = stack.resolve(pipeline.topicRule.ref);
     const join = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:123456789012:topic/$aws/rules/', rule, suffix]] });
     expect(publish.Resource).toEqual([join('/fleet'), join('/fleet/*')]);
@@ -223,21 +239,25 @@ describe('encryption', () => {
       },
     });
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
-    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
-    const pipelineLogGroups = logGroups.filter((group) => group.Properties.LogGroupName !== undefined);
+    const logGroups = propertiesOfType<{ LogGroupName?: { 'Fn::Join': [string, [string, unknown, string]] }; KmsKeyId?: unknown; RetentionInDays?: number }>(
+      template, 'AWS::Logs::LogGroup');
+    const pipelineLogGroups = logGroups.filter((group) => group.LogGroupName !== undefined);
     expect(pipelineLogGroups).toHaveLength(2);
     for (const group of pipelineLogGroups) {
-      expect(group.Properties.KmsKeyId).toEqual(keyArn);
-      expect(group.Properties.RetentionInDays).toEqual(365);
+      expect(group.KmsKeyId).toEqual(keyArn);
+      expect(group.RetentionInDays).toEqual(365);
     }
     // CloudWatch Logs may use the key for exactly the pipeline's log groups (their name prefix), not every log group.
-    const logsStatement = stack.resolve(Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement)
-      .find((st: any) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
-    const prefix = JSON.stringify(pipelineLogGroups[0].Properties.LogGroupName).replace(/(delivery|parser)"\]\]\}$/, '');
-    const grantedArn = JSON.stringify(logsStatement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']);
-    expect(grantedArn).toContain(':logs:eu-west-1:123456789012:log-group:');
-    expect(grantedArn.replace(/^.*:log-group:/, '')).toEqual(`${prefix.replace(/^\{"Fn::Join":\["",\["/, '')}*"]]}`);
-    expect(grantedArn).not.toMatch(/log-group:\*/);
+    const [key] = propertiesOfType<{ KeyPolicy: PolicyDocument }>(template, 'AWS::KMS::Key');
+    const logsStatements = (stack.resolve(key.KeyPolicy.Statement) as Statement[]).filter((st) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(logsStatements).toHaveLength(1);
+    // Both names are `<prefix>` + the stack id's unique part + `/<suffix>`; the key may serve `<prefix><stack id part>/*`.
+    const [prefix, stackIdPart] = pipelineLogGroups[0].LogGroupName!['Fn::Join'][1];
+    expect(pipelineLogGroups[1].LogGroupName!['Fn::Join'][1].slice(0, 2)).toEqual([prefix, stackIdPart]);
+    expect(prefix).toMatch(/^\/iot-pipeline\/OpsStack-Pipeline-[0-9A-F]{8}\/$/);
+    expect(logsStatements[0].Condition?.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:123456789012:log-group:${prefix}`, stackIdPart, '/*']],
+    });
     // The rule role can encrypt its error objects, through S3 for the raw bucket only.
     const rawArn = stack.resolve(pipeline.rawBucket.bucketArn);
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -289,8 +309,10 @@ describe('encryption', () => {
     expect(pipeline.encryptionKey).toBeUndefined();
     template.resourceCountIs('AWS::KMS::Key', 0);
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } });
-    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket')) as any[]) {
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    const buckets = propertiesOfType<{ BucketEncryption: { ServerSideEncryptionConfiguration: Array<{ ServerSideEncryptionByDefault: unknown }> } }>(template, 'AWS::S3::Bucket');
+    expect(buckets.length).toBeGreaterThan(0);
+    for (const bucket of buckets) {
+      expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
     }
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.absent() });
   });
@@ -306,10 +328,11 @@ describe('encryption', () => {
 
 describe('more devices', () => {
   test('GIVEN one device WHEN synthesized THEN it may publish to the topic and below (no sub-topic confinement needed)', () => {
-    const { stack, template } = synth({ thingName: 'gateway' });
-    const document = JSON.stringify(stack.resolve(Object.values(template.findResources('AWS::IoT::Policy'))[0].Properties.PolicyDocument));
-    expect(document).toContain(':topic/fleet"');
-    expect(document).toContain(':topic/fleet/*"');
+    const { stack } = synth({ thingName: 'gateway' });
+    const policies = iotPolicies(stack);
+    expect(policies).toHaveLength(1);
+    expect(resourcesFor(policies[0], 'iot:Publish')).toContainEqual(arnInStack('iot', 'topic/fleet'));
+    expect(resourcesFor(policies[0], 'iot:Publish')).toContainEqual(arnInStack('iot', 'topic/fleet/*'));
   });
 
   test.each([
@@ -319,11 +342,13 @@ describe('more devices', () => {
     const stack = newStack();
     const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', thingName: 'gateway', confineDevicesToSubTopic });
     pipeline.addDevice('SensorA', { thingName: 'sensor-a' });
-    const documents = policyDocuments(stack);
-    expect(documents.find((d) => d.includes('client/gateway'))).toContain(':topic/fleet/gateway/*');
-    expect(documents.find((d) => d.includes('client/${iot:Connection.Thing.ThingName}'))).toContain(':topic/fleet/${iot:Connection.Thing.ThingName}/*');
-    for (const document of documents) {
-      expect(document).not.toMatch(/:topic\/fleet"|:topic\/fleet\/\*"/);
+    const policies = iotPolicies(stack);
+    expect(resourcesFor(policyOfClient(policies, 'gateway'), 'iot:Publish')).toContainEqual(arnInStack('iot', 'topic/fleet/gateway/*'));
+    expect(resourcesFor(policyOfClient(policies, '${iot:Connection.Thing.ThingName}'), 'iot:Publish'))
+      .toContainEqual(arnInStack('iot', 'topic/fleet/${iot:Connection.Thing.ThingName}/*'));
+    for (const statements of policies) {
+      const published = resourcesFor(statements, 'iot:Publish').flatMap(stringsIn);
+      expect(published).not.toContainEqual(expect.stringMatching(/:topic\/fleet(\/\*)?$/));
     }
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
@@ -332,7 +357,9 @@ describe('more devices', () => {
     const stack = newStack();
     const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'fleet', confineDevicesToSubTopic: false });
     pipeline.addDevice('SensorA');
-    for (const document of policyDocuments(stack)) expect(document).toContain(':topic/fleet/*"');
+    const policies = iotPolicies(stack);
+    expect(policies).toHaveLength(2);
+    for (const statements of policies) expect(resourcesFor(statements, 'iot:Publish')).toContainEqual(arnInStack('iot', 'topic/fleet/*'));
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not prove which device sent a record'));
     expect(warnings).toHaveLength(1);
   });
@@ -346,13 +373,13 @@ describe('more devices', () => {
     template.resourceCountIs('AWS::IoT::Thing', 3);
     template.resourceCountIs('AWS::IoT::Policy', 2);
     expect([a.thingName, b.thingName]).toEqual(['sensor-a', 'sensor-b']);
-    const fleet = Object.entries(template.findResources('AWS::IoT::Policy')).find(([logicalId]) => logicalId.includes('FleetPolicy'))!;
-    const document = stack.resolve(fleet[1].Properties.PolicyDocument);
-    expect(JSON.stringify(document.Statement[0].Resource)).toContain(':client/${iot:Connection.Thing.ThingName}');
-    expect(document.Statement[0].Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
-    expect(JSON.stringify(document.Statement[1].Resource)).toContain(':topic/fleet/${iot:Connection.Thing.ThingName}/*');
-    const attachments = Object.values(template.findResources('AWS::IoT::PolicyPrincipalAttachment')) as any[];
-    expect(attachments.map((attachment) => attachment.Properties.PolicyName)).toEqual([{ Ref: fleet[0] }, { Ref: fleet[0] }]);
+    const fleet = Object.entries(resourcesOfType<{ PolicyDocument: PolicyDocument }>(template, 'AWS::IoT::Policy')).find(([logicalId]) => logicalId.includes('FleetPolicy'))!;
+    const statements = stack.resolve(fleet[1].Properties.PolicyDocument.Statement) as Statement[];
+    expect(statements[0].Resource).toEqual(arnInStack('iot', 'client/${iot:Connection.Thing.ThingName}'));
+    expect(statements[0].Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    expect([statements[1].Resource].flat()).toContainEqual(arnInStack('iot', 'topic/fleet/${iot:Connection.Thing.ThingName}/*'));
+    const attachments = propertiesOfType<{ PolicyName: unknown }>(template, 'AWS::IoT::PolicyPrincipalAttachment');
+    expect(attachments.map((attachment) => attachment.PolicyName)).toEqual([{ Ref: fleet[0] }, { Ref: fleet[0] }]);
   });
 });
 

@@ -71,12 +71,12 @@ describe('the npm tarball', () => {
       handler(event).then((r) => process.stdout.write(JSON.stringify(r)));
     `], { cwd: work, encoding: 'utf8', timeout: 60_000 });
     // THEN every record is Ok with a 3-column CSV line
-    const response = JSON.parse(out);
-    const seed = JSON.parse(fs.readFileSync(SEED, 'utf8'));
-    expect(response.records.map((r: any) => r.recordId)).toEqual(seed.records.map((r: any) => r.recordId));
-    const lines = response.records.map((r: any) => Buffer.from(r.data, 'base64').toString('utf8'));
+    const response = JSON.parse(out) as { records: Array<{ recordId: string; result: string; data: string }> };
+    const seed = JSON.parse(fs.readFileSync(SEED, 'utf8')) as { records: Array<{ recordId: string; approximateArrivalTimestamp: number }> };
+    expect(response.records.map((r) => r.recordId)).toEqual(seed.records.map((r) => r.recordId));
+    const lines = response.records.map((r) => Buffer.from(r.data, 'base64').toString('utf8'));
     expect(lines[0]).toEqual(`asdasd,"Hello, world!",${new Date(seed.records[0].approximateArrivalTimestamp).toISOString()}\n`);
-    expect(response.records.every((r: any) => r.result === 'Ok')).toBe(true);
+    expect(response.records.every((r) => r.result === 'Ok')).toBe(true);
   });
 
   test('GIVEN the installed package WHEN the main entry is required THEN the construct classes load', () => {

@@ -1,8 +1,12 @@
-import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  actionsOf, allPolicyActions, arnInStack, IamRoleProperties, logicalIdOf, PolicyDocument, propertiesOfType, Reference,
+  resourceOf, resourcesOfType, Statement, statementsOfRole, stringsIn, testStack,
+} from './template';
 import {
   DeviceCertificate, DeviceCertificateSource, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParsedFormat, ParsedFormatKind,
   PartitionKey, PartitionKeySource, Parser, ParserDelivery, ParserDeliveryMode, PipelineEncryption,
@@ -11,9 +15,7 @@ import {
   CERTIFICATE_ID_TAG, DATA_ENDPOINT_OUTPUT_ID, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
 } from '../../src/contract';
 
-function newStack(): Stack {
-  return new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
-}
+const newStack = (): Stack => testStack();
 
 function synth(props: Partial<IotCoreFirehosePipelineProps> = {}): { stack: Stack; pipeline: IotCoreFirehosePipeline; template: Template } {
   const stack = newStack();
@@ -21,19 +23,74 @@ function synth(props: Partial<IotCoreFirehosePipelineProps> = {}): { stack: Stac
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
-/** The resolved statements of every policy attached to the delivery stream's role. */
-function firehoseStatements(stack: Stack, template: Template): any[] {
-  const roleId = (parameters(template).RoleArn as any)['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
-    .flatMap((p: any) => stack.resolve(p.Properties.PolicyDocument.Statement));
+/** AWS::IoT::Policy, AWS::IoT::TopicRule, AWS::S3::Bucket and AWS::Logs::LogGroup as far as these tests read them. */
+interface IotPolicyProperties {
+  readonly PolicyDocument: PolicyDocument;
+}
+interface TopicRuleAction {
+  readonly Firehose?: { readonly RoleArn: Reference };
+  readonly S3?: { readonly BucketName: unknown; readonly Key: string; readonly RoleArn: Reference };
+}
+interface TopicRuleProperties {
+  readonly RuleName: string;
+  readonly TopicRulePayload: { readonly Sql: string; readonly Actions: TopicRuleAction[]; readonly ErrorAction: TopicRuleAction };
+}
+interface LifecycleRule {
+  readonly Id: string;
+}
+interface BucketProperties {
+  readonly PublicAccessBlockConfiguration?: unknown;
+  readonly BucketEncryption?: {
+    readonly ServerSideEncryptionConfiguration: Array<{ readonly ServerSideEncryptionByDefault: { readonly SSEAlgorithm: string } }>;
+  };
+  readonly LifecycleConfiguration?: { readonly Rules: LifecycleRule[] };
+  readonly LoggingConfiguration?: { readonly DestinationBucketName: unknown };
+  readonly AccessControl?: unknown;
+  readonly OwnershipControls?: unknown;
+  readonly VersioningConfiguration?: unknown;
+  readonly BucketName?: unknown;
+}
+/** A log group name the construct renders: `[prefix, <stack id part>, suffix]` joined. */
+interface LogGroupName {
+  readonly 'Fn::Join': [string, [string, unknown, string]];
+}
+interface LogGroupProperties {
+  readonly LogGroupName?: LogGroupName;
+  readonly RetentionInDays?: number;
 }
 
+/** The resolved statements of the policy document of the only IoT policy of a stack. */
+function devicePolicyStatements(stack: Stack, template: Template): Statement[] {
+  const policies = propertiesOfType<IotPolicyProperties>(template, 'AWS::IoT::Policy');
+  expect(policies).toHaveLength(1);
+  return stack.resolve(policies[0].PolicyDocument.Statement) as Statement[];
+}
+
+/** The logical id of the role a CloudFormation `Fn::GetAtt` names. */
+function roleIdOf(arn: Reference): string {
+  const getAtt = arn['Fn::GetAtt'];
+  if (!getAtt) throw new Error(`expected { 'Fn::GetAtt': [roleId, 'Arn'] }, got a reference with ${Object.keys(arn).join(', ')}`);
+  return getAtt[0];
+}
+
+/** The resolved statements of every policy attached to the delivery stream's role. */
+function firehoseStatements(stack: Stack, template: Template): Statement[] {
+  return statementsOfRole(stack, template, roleIdOf(parameters(template).RoleArn as Reference));
+}
+
+interface DeliveryStreamProperties {
+  readonly ExtendedS3DestinationConfiguration: {
+    readonly ProcessingConfiguration: {
+      readonly Processors: Array<{ readonly Parameters: Array<{ readonly ParameterName: string; readonly ParameterValue: unknown }> }>;
+    };
+  };
+}
+
+/** The parameters of the delivery stream's (only) processor, by name. */
 function parameters(template: Template): Record<string, unknown> {
-  const streams = template.findResources('AWS::KinesisFirehose::DeliveryStream');
-  const stream = Object.values(streams)[0] as any;
-  const processor = stream.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0];
-  return Object.fromEntries(processor.Parameters.map((p: any) => [p.ParameterName, p.ParameterValue]));
+  const [stream] = propertiesOfType<DeliveryStreamProperties>(template, 'AWS::KinesisFirehose::DeliveryStream');
+  const processor = stream.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0];
+  return Object.fromEntries(processor.Parameters.map((p) => [p.ParameterName, p.ParameterValue]));
 }
 
 describe('device: thing, policy, certificate', () => {
@@ -42,19 +99,18 @@ describe('device: thing, policy, certificate', () => {
 
     template.resourceCountIs('AWS::IoT::Thing', 1);
     template.resourceCountIs('AWS::IoT::Policy', 1);
-    const policies = template.findResources('AWS::IoT::Policy');
-    const document = stack.resolve(Object.values(policies)[0].Properties.PolicyDocument);
-    expect(document.Statement).toHaveLength(2);
-    const [connect, publish] = document.Statement;
+    const statements = devicePolicyStatements(stack, template);
+    expect(statements).toHaveLength(2);
+    const [connect, publish] = statements;
     expect(connect.Action).toEqual('iot:Connect');
     expect(connect.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
-    expect(JSON.stringify(connect.Resource)).toContain(`:client/${pipeline.thingName}`);
+    expect(connect.Resource).toEqual(arnInStack('iot', `client/${pipeline.thingName}`));
     expect(publish.Action).toEqual('iot:Publish');
-    expect(JSON.stringify(publish.Resource[0])).toMatch(/:topic\/iot-test-topic"\]\]\}$/);
-    expect(JSON.stringify(publish.Resource[1])).toMatch(/:topic\/iot-test-topic\/\*"\]\]\}$/);
-    for (const statement of document.Statement) {
+    expect(publish.Resource).toEqual([arnInStack('iot', 'topic/iot-test-topic'), arnInStack('iot', 'topic/iot-test-topic/*')]);
+    for (const statement of statements) {
       expect(statement.Effect).toEqual('Allow');
-      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:\*"|:topic\/\*"|:client\/\*"/);
+      // No wildcard resource: neither "*" nor an ARN ending in ":*", "topic/*" or "client/*".
+      expect(stringsIn(statement.Resource)).not.toContainEqual(expect.stringMatching(/^\*$|:\*$|:topic\/\*$|:client\/\*$/));
     }
   });
 
@@ -68,8 +124,7 @@ describe('device: thing, policy, certificate', () => {
   test('GIVEN a thing name WHEN synthesized THEN thing and policy use it', () => {
     const { stack, template } = synth({ thingName: 'sensor-7' });
     template.hasResourceProperties('AWS::IoT::Thing', { ThingName: 'sensor-7' });
-    const policy = Object.values(template.findResources('AWS::IoT::Policy'))[0];
-    expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument))).toContain(':client/sensor-7"');
+    expect(devicePolicyStatements(stack, template)).toContainEqual(expect.objectContaining({ Action: 'iot:Connect', Resource: arnInStack('iot', 'client/sensor-7') }));
   });
 
   test('GIVEN the default certificate WHEN synthesized THEN it is generated into a secret and attached to thing and policy', () => {
@@ -102,7 +157,8 @@ describe('device: thing, policy, certificate', () => {
       },
     });
     // No statement grants reading any secret.
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:GetSecretValue');
+    expect(allPolicyActions(stack, template)).not.toContain('secretsmanager:GetSecretValue');
+    expect(allPolicyActions(stack, template)).not.toContain('secretsmanager:*');
     template.hasOutput('*', { Value: stack.resolve(pipeline.certificateSecret!.secretArn) });
   });
 
@@ -125,9 +181,9 @@ describe('device: thing, policy, certificate', () => {
 
   test('GIVEN a generated certificate WHEN synthesized THEN the secret\'s resource policy denies other accounts, the provider reading it and anyone else changing its ownership tag', () => {
     const { stack, template } = synth();
-    const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')) as any[];
+    const policies = propertiesOfType<{ ResourcePolicy: PolicyDocument }>(template, 'AWS::SecretsManager::ResourcePolicy');
     expect(policies).toHaveLength(1);
-    const statements = stack.resolve(policies[0].Properties.ResourcePolicy.Statement);
+    const statements = stack.resolve(policies[0].ResourcePolicy.Statement);
     expect(statements).toEqual([
       expect.objectContaining({
         Sid: 'OnlyThisAccount',
@@ -225,20 +281,19 @@ describe('topic rule', () => {
 
   test('GIVEN the rule role WHEN synthesized THEN it may only PutRecord to this stream and write rule errors, and only this rule assumes it', () => {
     const { stack, pipeline, template } = synth();
-    const rule = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.topicRule)];
-    const roleId = rule.Properties.TopicRulePayload.Actions[0].Firehose.RoleArn['Fn::GetAtt'][0];
-    expect(roleId).toEqual(stack.getLogicalId(pipeline.topicRuleRole.node.defaultChild as any));
-    const role = template.findResources('AWS::IAM::Role')[roleId];
-    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'iot.amazonaws.com' });
-    expect(stack.resolve(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition)).toEqual({
+    const rule = resourceOf<TopicRuleProperties>(template, pipeline.topicRule).Properties;
+    const roleId = roleIdOf(rule.TopicRulePayload.Actions[0].Firehose!.RoleArn);
+    expect(roleId).toEqual(logicalIdOf(pipeline.topicRuleRole));
+    const role = resourceOf<IamRoleProperties>(template, pipeline.topicRuleRole).Properties;
+    expect(role.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'iot.amazonaws.com' });
+    expect(stack.resolve(role.AssumeRolePolicyDocument.Statement[0].Condition)).toEqual({
       StringEquals: {
         'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:123456789012:rule/${rule.Properties.RuleName}`]] },
+        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:123456789012:rule/${rule.RuleName}`]] },
       },
     });
-    expect(rule.Properties.RuleName).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref === roleId)!;
-    const statements = stack.resolve(policy.Properties.PolicyDocument.Statement);
+    expect(rule.RuleName).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
+    const statements = statementsOfRole(stack, template, roleId);
     expect(statements).toEqual([
       { Action: 'firehose:PutRecord', Effect: 'Allow', Resource: stack.resolve(pipeline.deliveryStream.deliveryStreamArn) },
       { Action: 's3:PutObject', Effect: 'Allow', Resource: stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-errors/*')) },
@@ -256,23 +311,25 @@ describe('topic rule', () => {
   test('GIVEN defaults WHEN synthesized THEN a second rule keeps messages with their own "topic" in the raw bucket, with a role that trusts only it', () => {
     const { stack, pipeline, template } = synth();
     template.resourceCountIs('AWS::IoT::TopicRule', 2);
-    const rejected = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.rejectedMessagesRule!)];
-    const main = template.findResources('AWS::IoT::TopicRule')[stack.getLogicalId(pipeline.topicRule)];
-    expect(rejected.Properties.RuleName).toEqual(`${main.Properties.RuleName}_Rejected`);
-    const payload = rejected.Properties.TopicRulePayload;
+    const rejected = resourceOf<TopicRuleProperties>(template, pipeline.rejectedMessagesRule!).Properties;
+    const main = resourceOf<TopicRuleProperties>(template, pipeline.topicRule).Properties;
+    expect(rejected.RuleName).toEqual(`${main.RuleName}_Rejected`);
+    const payload = rejected.TopicRulePayload;
     expect(payload.Sql).toEqual("SELECT * FROM 'iot-test-topic/+' WHERE NOT isUndefined(topic)");
     expect(payload.Actions).toHaveLength(1);
     expect(payload.Actions[0].S3).toMatchObject({
       BucketName: stack.resolve(pipeline.rawBucket.bucketName),
       Key: 'iot-rule-rejected/${parse_time("yyyy/MM/dd/HH", timestamp(), "UTC")}/${clientid()}/${newuuid()}.json',
     });
-    expect(payload.ErrorAction.S3.Key).toMatch(/^iot-rule-errors\//);
-    const roleId = payload.Actions[0].S3.RoleArn['Fn::GetAtt'][0];
-    expect(roleId).not.toEqual(main.Properties.TopicRulePayload.Actions[0].Firehose.RoleArn['Fn::GetAtt'][0]);
-    const role = template.findResources('AWS::IAM::Role')[roleId];
-    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(`:rule/${rejected.Properties.RuleName}"`);
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref === roleId)!;
-    expect(stack.resolve(policy.Properties.PolicyDocument.Statement)).toEqual([{
+    expect(payload.ErrorAction.S3!.Key).toMatch(/^iot-rule-errors\//);
+    const roleId = roleIdOf(payload.Actions[0].S3!.RoleArn);
+    expect(roleId).not.toEqual(roleIdOf(main.TopicRulePayload.Actions[0].Firehose!.RoleArn));
+    const role = resourcesOfType<IamRoleProperties>(template, 'AWS::IAM::Role')[roleId].Properties;
+    expect(stack.resolve(role.AssumeRolePolicyDocument.Statement)).toEqual([expect.objectContaining({
+      Principal: { Service: 'iot.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': arnInStack('iot', `rule/${rejected.RuleName}`) } },
+    })]);
+    expect(statementsOfRole(stack, template, roleId)).toEqual([{
       Action: 's3:PutObject',
       Effect: 'Allow',
       Resource: [stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-rejected/*')), stack.resolve(pipeline.rawBucket.arnForObjects('iot-rule-errors/*'))],
@@ -310,20 +367,22 @@ describe('delivery stream', () => {
         },
       },
     });
-    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    const logGroups = propertiesOfType<LogGroupProperties>(template, 'AWS::Logs::LogGroup');
     expect(logGroups.length).toBeGreaterThan(1);
-    for (const logGroup of logGroups) expect(logGroup.Properties.RetentionInDays).toEqual(365);
+    for (const logGroup of logGroups) expect(logGroup.RetentionInDays).toEqual(365);
   });
 
   test('GIVEN defaults WHEN synthesized THEN the pipeline\'s log groups are named under one prefix that differs per stack creation', () => {
-    const { stack, pipeline, template } = synth();
-    const name = template.findResources('AWS::Logs::LogGroup')[stack.getLogicalId(pipeline.deliveryLogGroup.node.defaultChild as any)].Properties.LogGroupName;
+    const { pipeline, template } = synth();
+    const name = resourceOf<LogGroupProperties>(template, pipeline.deliveryLogGroup).Properties.LogGroupName!;
     expect(name).toEqual({
       'Fn::Join': ['', [expect.stringMatching(/^\/iot-pipeline\/TestStack-Pipeline-[0-9A-F]{8}\/$/), { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }, '/delivery']],
     });
-    const named = (Object.values(template.findResources('AWS::Logs::LogGroup')) as any[]).filter((g) => g.Properties.LogGroupName !== undefined);
-    expect(named.map((g) => JSON.stringify(g.Properties.LogGroupName).replace('/delivery"', '/parser"'))).toEqual([JSON.stringify(name).replace('/delivery"', '/parser"'), JSON.stringify(name).replace('/delivery"', '/parser"')]);
-    expect(named.map((g) => JSON.stringify(g.Properties.LogGroupName).match(/\/(delivery|parser)"/)![1]).sort()).toEqual(['delivery', 'parser']);
+    // The other named log group (the parser's) differs from the delivery log group's name in its last part only.
+    const [prefix, stackIdPart] = name['Fn::Join'][1];
+    const named = propertiesOfType<LogGroupProperties>(template, 'AWS::Logs::LogGroup').flatMap((g) => (g.LogGroupName ? [g.LogGroupName] : []));
+    expect(named).toHaveLength(2);
+    expect(named).toEqual(expect.arrayContaining(['delivery', 'parser'].map((suffix) => ({ 'Fn::Join': ['', [prefix, stackIdPart, `/${suffix}`]] }))));
   });
 
   test('GIVEN defaults WHEN synthesized THEN the processor parameters are all explicit', () => {
@@ -361,7 +420,7 @@ describe('delivery stream', () => {
 
   test('GIVEN the Firehose role WHEN synthesized THEN it may invoke exactly the parser function', () => {
     const { stack, pipeline, template } = synth();
-    const invokes = firehoseStatements(stack, template).filter((s: any) => JSON.stringify(s.Action).includes('lambda:'));
+    const invokes = firehoseStatements(stack, template).filter((s) => actionsOf(s).some((action) => action.startsWith('lambda:')));
     expect(invokes).toHaveLength(1);
     expect(invokes[0].Action).toEqual(['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration']);
     expect(invokes[0].Resource).toEqual(stack.resolve(pipeline.parserFunction.functionArn));
@@ -369,17 +428,17 @@ describe('delivery stream', () => {
 
   test('GIVEN the Firehose role WHEN synthesized THEN it holds the six S3 actions Firehose needs, objects only under the stream\'s prefixes, no s3:Delete*', () => {
     const { stack, pipeline, template } = synth();
-    const role = template.findResources('AWS::IAM::Role')[stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any)];
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+    const role = resourceOf<IamRoleProperties>(template, pipeline.deliveryStreamRole).Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { Service: 'firehose.amazonaws.com' },
       // The Firehose developer guide's trust for an S3 destination: sts:ExternalId = the account id.
       Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } },
     }]);
-    expect(parameters(template).RoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(pipeline.deliveryStreamRole.node.defaultChild as any), 'Arn'] });
+    expect(parameters(template).RoleArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(pipeline.deliveryStreamRole), 'Arn'] });
     const statements = firehoseStatements(stack, template);
-    const s3Statements = statements.filter((s: any) => JSON.stringify(s.Action).includes('s3:'));
+    const s3Statements = statements.filter((s) => actionsOf(s).some((action) => action.startsWith('s3:')));
     expect(s3Statements).toEqual([
       {
         Sid: 'BucketsOfTheStream',
@@ -395,17 +454,19 @@ describe('delivery stream', () => {
           stack.resolve((i < 2 ? pipeline.parsedBucket : pipeline.rawBucket).arnForObjects(`${prefix}*`))),
       },
     ]);
-    expect(JSON.stringify(statements)).not.toMatch(/s3:Delete|s3:\*|s3:PutObjectRetention|s3:PutObjectLegalHold|kms:/);
+    expect(statements.flatMap(actionsOf)).not.toContainEqual(expect.stringMatching(/^(s3:Delete|s3:\*|s3:PutObjectRetention|s3:PutObjectLegalHold|kms:)/));
     // Every other statement: the log group and the parser, nothing else.
-    expect(statements.flatMap((s: any) => [s.Action].flat()).filter((a: string) => !a.startsWith('s3:')).sort())
+    expect(statements.flatMap(actionsOf).filter((a) => !a.startsWith('s3:')).sort())
       .toEqual(['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     // No other role is created for the stream (aws-cdk-lib's destination and stream roles).
-    expect(Object.values(template.findResources('AWS::IAM::Role')).filter((r: any) => JSON.stringify(r).includes('firehose.amazonaws.com'))).toHaveLength(1);
+    const trustsFirehose = propertiesOfType<IamRoleProperties>(template, 'AWS::IAM::Role')
+      .filter((r) => r.AssumeRolePolicyDocument.Statement.some((st) => stringsIn(st.Principal).includes('firehose.amazonaws.com')));
+    expect(trustsFirehose).toHaveLength(1);
   });
 
   test('GIVEN a customer-managed key WHEN synthesized THEN the Firehose role may use it through S3 for the pipeline\'s buckets only', () => {
     const { stack, pipeline, template } = synth({ encryption: PipelineEncryption.customerManaged() });
-    const kmsStatements = firehoseStatements(stack, template).filter((s: any) => JSON.stringify(s.Action).includes('kms:'));
+    const kmsStatements = firehoseStatements(stack, template).filter((s) => actionsOf(s).some((action) => action.startsWith('kms:')));
     expect(kmsStatements).toEqual([{
       Sid: 'DataKeysThroughS3',
       Effect: 'Allow',
@@ -425,9 +486,10 @@ describe('delivery stream', () => {
 
   test('GIVEN prefixes without a given error prefix, and the backup off WHEN synthesized THEN the object scope widens only as far as Firehose may write', () => {
     const { stack, pipeline, template } = synth({ dataOutputPrefix: 'data/', backup: { enabled: false } });
-    const objects = firehoseStatements(stack, template).find((s: any) => s.Sid === 'ObjectsUnderTheStreamPrefixes');
+    const objects = firehoseStatements(stack, template).filter((s) => s.Sid === 'ObjectsUnderTheStreamPrefixes');
+    expect(objects).toHaveLength(1);
     // Without an error prefix Firehose chooses where errors go: the whole bucket, and only the parsed bucket.
-    expect(objects.Resource).toEqual(stack.resolve(pipeline.parsedBucket.arnForObjects('*')));
+    expect(objects[0].Resource).toEqual(stack.resolve(pipeline.parsedBucket.arnForObjects('*')));
   });
 
   test('GIVEN backup disabled WHEN synthesized THEN the stream has no backup configuration', () => {
@@ -509,8 +571,10 @@ describe('parser', () => {
 
   test('GIVEN a handler role WHEN synthesized THEN no function role carries an AWS-managed policy', () => {
     const { template } = synth({ certificate: DeviceCertificate.none() });
-    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as any[]) {
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const roles = propertiesOfType<IamRoleProperties>(template, 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) {
+      expect(role.ManagedPolicyArns).toBeUndefined();
     }
   });
 });
@@ -519,13 +583,14 @@ describe('storage', () => {
   test('GIVEN defaults WHEN synthesized THEN parsed and raw buckets are hardened, logged and retained', () => {
     const { template } = synth();
     template.resourceCountIs('AWS::S3::Bucket', 3);
-    const buckets = template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.anyValue() } });
-    expect(Object.keys(buckets)).toHaveLength(2);
-    for (const bucket of Object.values(buckets) as any[]) {
+    const buckets = Object.values(resourcesOfType<BucketProperties>(template, 'AWS::S3::Bucket'))
+      .filter((bucket) => bucket.Properties.LoggingConfiguration !== undefined);
+    expect(buckets).toHaveLength(2);
+    for (const bucket of buckets) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toEqual('AES256');
+      expect(bucket.Properties.BucketEncryption?.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toEqual('AES256');
       expect(bucket.DeletionPolicy).toEqual('Retain');
     }
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -535,11 +600,11 @@ describe('storage', () => {
 
   test('GIVEN RemovalPolicy.DESTROY WHEN synthesized THEN buckets are emptied (auto-delete) and deleted with the stack', () => {
     const { stack, template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
-    const buckets = template.findResources('AWS::S3::Bucket');
+    const buckets = resourcesOfType<BucketProperties>(template, 'AWS::S3::Bucket');
     expect(Object.keys(buckets)).toHaveLength(3);
-    const autoDeletes = Object.values(template.findResources('Custom::S3AutoDeleteObjects')) as any[];
-    expect(autoDeletes.map((r) => stack.resolve(r.Properties.BucketName).Ref).sort()).toEqual(Object.keys(buckets).sort());
-    for (const bucket of Object.values(buckets) as any[]) {
+    const autoDeletes = propertiesOfType<{ BucketName: Reference }>(template, 'Custom::S3AutoDeleteObjects');
+    expect(autoDeletes.map((r) => (stack.resolve(r.BucketName) as Reference).Ref).sort()).toEqual(Object.keys(buckets).sort());
+    for (const bucket of Object.values(buckets)) {
       expect(bucket.DeletionPolicy).toEqual('Delete');
     }
   });
@@ -550,9 +615,8 @@ describe('storage', () => {
   });
 
   test('GIVEN defaults WHEN synthesized THEN noncurrent versions expire, incomplete uploads are aborted, rule errors and rejected messages expire', () => {
-    const { stack, pipeline, template } = synth();
-    const rules = (bucket: s3.IBucket) => template.findResources('AWS::S3::Bucket')[stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)]
-      .Properties.LifecycleConfiguration.Rules;
+    const { pipeline, template } = synth();
+    const rules = (bucket: s3.IBucket) => resourceOf<BucketProperties>(template, bucket).Properties.LifecycleConfiguration?.Rules;
     const noncurrent = {
       Id: 'expire-noncurrent-versions',
       Status: 'Enabled',
@@ -570,28 +634,35 @@ describe('storage', () => {
   });
 
   test('GIVEN lifecycle options WHEN synthesized THEN they replace the defaults; fractions of days are rejected', () => {
-    const { stack, pipeline, template } = synth({
+    const { pipeline, template } = synth({
       lifecycle: { noncurrentVersionExpiration: Duration.days(7), ruleErrorExpiration: Duration.days(14), accessLogExpiration: Duration.days(400) },
     });
-    const raw = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(pipeline.rawBucket.node.defaultChild as s3.CfnBucket)];
-    expect(JSON.stringify(raw.Properties.LifecycleConfiguration)).toMatch(/"NoncurrentDays":7.*"ExpirationInDays":14.*"ExpirationInDays":14/);
-    expect(JSON.stringify(template.findResources('AWS::S3::Bucket'))).toContain('"ExpirationInDays":400');
+    const rules = (bucket: s3.IBucket) => resourceOf<BucketProperties>(template, bucket).Properties.LifecycleConfiguration?.Rules;
+    const noncurrent = expect.objectContaining({ Id: 'expire-noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 7 } });
+    expect(rules(pipeline.rawBucket)).toEqual([
+      noncurrent,
+      expect.objectContaining({ Id: 'expire-rule-errors', ExpirationInDays: 14 }),
+      expect.objectContaining({ Id: 'expire-rejected-messages', ExpirationInDays: 14 }),
+    ]);
+    expect(rules(pipeline.parsedBucket)).toEqual([noncurrent]);
+    expect(rules(pipeline.accessLogsBucket!)).toEqual([expect.objectContaining({ Id: 'expire-access-logs', ExpirationInDays: 400 }), noncurrent]);
     expect(() => synth({ lifecycle: { ruleErrorExpiration: Duration.hours(12) } }))
       .toThrow(/invalid `lifecycle.ruleErrorExpiration`: 12 hours is not a whole number of days/);
   });
 
   test.each([true, false])('GIVEN @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy=%s WHEN synthesized THEN the access logs arrive through the log bucket\'s policy, never an ACL', (flag) => {
-    const stack = new Stack(new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': flag } }), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stack = testStack('TestStack', { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': flag });
     const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't' });
     const template = Template.fromStack(stack);
-    const logsId = stack.getLogicalId(pipeline.accessLogsBucket!.node.defaultChild as s3.CfnBucket);
-    const logs = template.findResources('AWS::S3::Bucket')[logsId];
+    const logsId = logicalIdOf(pipeline.accessLogsBucket!);
+    const logs = resourceOf<BucketProperties>(template, pipeline.accessLogsBucket!);
     expect(logs.Properties.AccessControl).toBeUndefined();
     expect(logs.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(logs.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p: any) => p.Properties.Bucket.Ref === logsId) as any;
-    const delivery = policy.Properties.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'logging.s3.amazonaws.com');
-    expect(delivery.map((st: any) => stack.resolve(st))).toEqual([pipeline.parsedBucket, pipeline.rawBucket].map((bucket, i) => ({
+    const policies = propertiesOfType<{ Bucket: Reference; PolicyDocument: PolicyDocument }>(template, 'AWS::S3::BucketPolicy').filter((p) => p.Bucket.Ref === logsId);
+    expect(policies).toHaveLength(1);
+    const delivery = policies[0].PolicyDocument.Statement.filter((st) => st.Principal?.Service === 'logging.s3.amazonaws.com');
+    expect(delivery.map((st) => stack.resolve(st))).toEqual([pipeline.parsedBucket, pipeline.rawBucket].map((bucket, i) => ({
       Sid: `S3ServerAccessLogs${i === 0 ? 'ParsedBucket' : 'RawBucket'}`,
       Effect: 'Allow',
       Principal: { Service: 'logging.s3.amazonaws.com' },
@@ -600,8 +671,8 @@ describe('storage', () => {
       Condition: { ArnLike: { 'aws:SourceArn': stack.resolve(bucket.bucketArn) }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
     })));
     for (const bucket of [pipeline.parsedBucket, pipeline.rawBucket]) {
-      const props = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)].Properties;
-      expect(props.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logsId });
+      const props = resourceOf<BucketProperties>(template, bucket).Properties;
+      expect(props.LoggingConfiguration?.DestinationBucketName).toEqual({ Ref: logsId });
     }
   });
 
@@ -645,15 +716,17 @@ describe('two pipelines in one stack', () => {
     expect(stack.resolve(a.dataEndpoint)).toEqual(stack.resolve(b.dataEndpoint));
     // No hard-coded physical names besides the thing names and the rule names (unique per construct path: their
     // roles trust exactly them) and the log groups (unique per construct path and stack creation).
-    const ruleNames = (Object.values(template.findResources('AWS::IoT::TopicRule')) as any[]).map((r) => r.Properties.RuleName);
+    const ruleNames = propertiesOfType<TopicRuleProperties>(template, 'AWS::IoT::TopicRule').map((r) => r.RuleName);
     expect(new Set(ruleNames).size).toEqual(4);
-    expect(ruleNames.every((name) => /^TestStack_Customer[AB]_[0-9A-F]{8}(_Rejected)?$/.test(name))).toBe(true);
-    const logGroupNames = (Object.values(template.findResources('AWS::Logs::LogGroup')) as any[])
-      .map((r) => JSON.stringify(r.Properties.LogGroupName)).filter((name) => name !== undefined);
-    expect(new Set(logGroupNames).size).toEqual(4);
+    expect(ruleNames).toEqual(Array(4).fill(expect.stringMatching(/^TestStack_Customer[AB]_[0-9A-F]{8}(_Rejected)?$/)));
+    // A log group name is `<prefix>` + the stack id's unique part + `/<suffix>`: the literal parts tell them apart.
+    const logGroupNames = propertiesOfType<LogGroupProperties>(template, 'AWS::Logs::LogGroup')
+      .flatMap((r) => (r.LogGroupName ? [r.LogGroupName['Fn::Join'][1]] : []));
+    expect(logGroupNames).toHaveLength(4);
+    expect(new Set(logGroupNames.map(([prefix, , suffix]) => `${prefix}…${suffix}`)).size).toEqual(4);
     const named = ['AWS::KinesisFirehose::DeliveryStream', 'AWS::IoT::Policy', 'AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
     for (const type of named) {
-      for (const resource of Object.values(template.findResources(type)) as any[]) {
+      for (const resource of Object.values(resourcesOfType<Record<string, unknown> | undefined>(template, type))) {
         const props = resource.Properties ?? {};
         const names = [props.DeliveryStreamName, props.PolicyName, props.BucketName, props.FunctionName, props.RoleName];
         expect(names.filter((name) => name !== undefined)).toEqual([]);

@@ -8,6 +8,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
+  actionsOf, IamPolicyProperties, logicalIdOf, outputIds, propertiesOfType, Reference, resourcesOfType, resourceTypes, Statement,
+  statementsOfRole, TemplateResource, testStack,
+} from './template';
+import {
   Column, ColumnType, IotCoreFirehosePipeline, IotCoreFirehosePipelineProps, ParquetCompression, ParsedFormat, PartitionKey, Parser,
   PipelineEncryption, TableFormat, TableFormatKind,
 } from '../../src';
@@ -24,7 +28,54 @@ const COLUMNS: Column[] = [
 const JSON_PARSER = Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) });
 
 function newStack(id = 'TestStack'): Stack {
-  return new Stack(new App(), id, { env: { account: '123456789012', region: 'eu-west-1' } });
+  return testStack(id);
+}
+
+/** AWS::Glue::Database, AWS::Glue::Table, the stream's S3 destination, AWS::Athena::WorkGroup and AWS::S3::Bucket, as far as these tests read them. */
+interface GlueDatabaseProperties {
+  readonly DatabaseInput: { readonly Name: string };
+}
+interface GlueTableProperties {
+  readonly DatabaseName: string;
+  readonly CatalogId: unknown;
+  readonly TableInput: {
+    readonly Name: string;
+    readonly TableType: string;
+    readonly StorageDescriptor: {
+      readonly Location: unknown;
+      readonly SerdeInfo: { readonly SerializationLibrary: string };
+      readonly InputFormat: string;
+    };
+    readonly PartitionKeys: Array<{ readonly Name: string; readonly Type: string; readonly Comment?: string }>;
+    readonly Parameters: Record<string, unknown>;
+  };
+}
+interface S3DestinationProperties {
+  readonly RoleARN: Reference;
+  readonly CompressionFormat: string;
+  readonly FileExtension?: string;
+  readonly BufferingHints: unknown;
+  readonly DataFormatConversionConfiguration?: {
+    readonly Enabled: boolean;
+    readonly OutputFormatConfiguration: { readonly Serializer: { readonly ParquetSerDe: { readonly Compression: string } } };
+  };
+  readonly DynamicPartitioningConfiguration?: { readonly Enabled: boolean };
+  readonly S3BackupConfiguration: { readonly Prefix: string; readonly CompressionFormat: string };
+}
+interface WorkGroupProperties {
+  readonly Name: string;
+  readonly WorkGroupConfiguration: {
+    readonly BytesScannedCutoffPerQuery?: number;
+    readonly ResultConfiguration: {
+      readonly OutputLocation?: unknown;
+      readonly EncryptionConfiguration?: unknown;
+      readonly ExpectedBucketOwner?: unknown;
+    };
+  };
+}
+interface BucketProperties {
+  readonly BucketEncryption: { readonly ServerSideEncryptionConfiguration: unknown[] };
+  readonly AccessControl?: unknown;
 }
 
 function synth(props: Partial<IotCoreFirehosePipelineProps> = {}, stack = newStack()) {
@@ -34,22 +85,29 @@ function synth(props: Partial<IotCoreFirehosePipelineProps> = {}, stack = newSta
     table: { columns: COLUMNS },
     ...props,
   });
-  const template = Template.fromStack(stack);
-  return { stack, pipeline, template, json: template.toJSON() };
+  return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
-function only(json: any, type: string): any {
-  const found = Object.entries<any>(json.Resources).filter(([, r]) => r.Type === type);
+/** The only resource of a type, with its logical id. */
+function only<P>(template: Template, type: string): TemplateResource<P> & { readonly id: string; readonly DependsOn?: string[] } {
+  const found = Object.entries(resourcesOfType<P>(template, type));
   expect(found).toHaveLength(1);
   return { id: found[0][0], ...found[0][1] };
 }
 
-function s3Destination(json: any): any {
-  return only(json, 'AWS::KinesisFirehose::DeliveryStream').Properties.ExtendedS3DestinationConfiguration;
+function s3Destination(template: Template): S3DestinationProperties {
+  return only<{ ExtendedS3DestinationConfiguration: S3DestinationProperties }>(template, 'AWS::KinesisFirehose::DeliveryStream').Properties
+    .ExtendedS3DestinationConfiguration;
 }
 
-function statements(json: any): any[] {
-  return Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement);
+/** Every statement of every IAM policy of the template. */
+function statements(template: Template): Statement[] {
+  return propertiesOfType<IamPolicyProperties>(template, 'AWS::IAM::Policy').flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** `s3://<bucket>/<path>` as the table renders the location of a bucket the stack creates. */
+function locationIn(stack: Stack, bucket: s3.IBucket, path: string): unknown {
+  return { 'Fn::Join': ['', ['s3://', { Ref: stack.resolve(bucket.bucketName).Ref }, path]] };
 }
 
 function errorOf(build: () => unknown): string {
@@ -63,10 +121,10 @@ function errorOf(build: () => unknown): string {
 
 describe('table: Glue database and table over the parsed data', () => {
   test('GIVEN table with the default prefix WHEN synthesized THEN a JSON table over parsed/ with year/month/day/hour projected', () => {
-    const { pipeline, json } = synth();
-    const database = only(json, 'AWS::Glue::Database');
+    const { pipeline, template } = synth();
+    const database = only<GlueDatabaseProperties>(template, 'AWS::Glue::Database');
     expect(database.Properties.DatabaseInput.Name).toBe('test_stack');
-    const table = only(json, 'AWS::Glue::Table');
+    const table = only<GlueTableProperties>(template, 'AWS::Glue::Table');
     expect(table.DependsOn).toEqual([database.id]);
     expect(table.Properties.DatabaseName).toBe('test_stack');
     expect(table.Properties.CatalogId).toEqual({ Ref: 'AWS::AccountId' });
@@ -88,7 +146,7 @@ describe('table: Glue database and table over the parsed data', () => {
       SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: { 'case.insensitive': 'TRUE', 'ignore.malformed.json': 'FALSE' } },
       StoredAsSubDirectories: false,
     });
-    expect(input.PartitionKeys.map((k: any) => [k.Name, k.Type])).toEqual([['year', 'int'], ['month', 'int'], ['day', 'int'], ['hour', 'int']]);
+    expect(input.PartitionKeys.map((k) => [k.Name, k.Type])).toEqual([['year', 'int'], ['month', 'int'], ['day', 'int'], ['hour', 'int']]);
     expect(input.Parameters).toEqual({
       'classification': 'json',
       'EXTERNAL': 'TRUE',
@@ -108,22 +166,24 @@ describe('table: Glue database and table over the parsed data', () => {
     });
     expect([pipeline.databaseName, pipeline.tableName, pipeline.workGroupName]).toEqual(['test_stack', 'pipeline', 'test_stack-pipeline']);
     // the stream writes JSON Lines as before: no conversion
-    expect(s3Destination(json).CompressionFormat).toBe('GZIP');
-    expect(s3Destination(json).DataFormatConversionConfiguration).toBeUndefined();
+    expect(s3Destination(template).CompressionFormat).toBe('GZIP');
+    expect(s3Destination(template).DataFormatConversionConfiguration).toBeUndefined();
   });
 
   test('GIVEN table WHEN synthesized THEN the stack outputs name the database, table and workgroup under the contract ids', () => {
-    const { json } = synth({ table: { columns: COLUMNS, databaseName: 'plant', tableName: 'telemetry' } });
-    const output = (id: string) => Object.entries<any>(json.Outputs).filter(([logicalId]) => new RegExp(`^Pipeline${id}[0-9A-F]{8}$`).test(logicalId)).map(([, o]) => o.Value);
+    const { template } = synth({ table: { columns: COLUMNS, databaseName: 'plant', tableName: 'telemetry' } });
+    const output = (id: string) => Object.entries(template.findOutputs('*') as Record<string, { Value: unknown }>)
+      .filter(([logicalId]) => new RegExp(`^Pipeline${id}[0-9A-F]{8}$`).test(logicalId)).map(([, o]) => o.Value);
     expect(output(TABLE_OUTPUT_IDS.databaseName)).toEqual(['plant']);
     expect(output(TABLE_OUTPUT_IDS.tableName)).toEqual(['telemetry']);
     expect(output(TABLE_OUTPUT_IDS.workGroupName)).toEqual(['plant-telemetry']);
-    expect(only(json, 'AWS::Athena::WorkGroup').Properties.Name).toBe('plant-telemetry');
+    expect(only<WorkGroupProperties>(template, 'AWS::Athena::WorkGroup').Properties.Name).toBe('plant-telemetry');
   });
 
   test('GIVEN no table WHEN synthesized THEN no Glue or Athena resources and no table outputs', () => {
-    const { pipeline, json } = synth({ table: undefined });
-    expect(JSON.stringify(json)).not.toMatch(/AWS::Glue|AWS::Athena|DatabaseNameOutput|WorkGroupNameOutput/);
+    const { pipeline, template } = synth({ table: undefined });
+    expect(resourceTypes(template)).not.toContainEqual(expect.stringMatching(/^AWS::(Glue|Athena)::/));
+    expect(outputIds(template)).not.toContainEqual(expect.stringMatching(new RegExp(`${TABLE_OUTPUT_IDS.databaseName}|${TABLE_OUTPUT_IDS.workGroupName}`)));
     expect(pipeline.databaseName).toBeUndefined();
     expect(pipeline.workGroup).toBeUndefined();
   });
@@ -141,19 +201,19 @@ describe('table: Glue database and table over the parsed data', () => {
     const stack = newStack();
     new IotCoreFirehosePipeline(stack, 'A', { topic: 'a', table: { columns: COLUMNS } });
     new IotCoreFirehosePipeline(stack, 'B', { topic: 'b', table: { columns: COLUMNS } });
-    const json = Template.fromStack(stack).toJSON();
-    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::Glue::Database')).toHaveLength(1);
-    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::Glue::Table').map((r) => r.Properties.TableInput.Name)).toEqual(['a', 'b']);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    expect(propertiesOfType<GlueTableProperties>(template, 'AWS::Glue::Table').map((r) => r.TableInput.Name)).toEqual(['a', 'b']);
     expect(errorOf(() => new IotCoreFirehosePipeline(stack, 'C', { topic: 'c', table: { columns: COLUMNS, tableName: 'a' } })))
       .toMatch(/TestStack\/C: invalid `table.tableName`: the database "test_stack" already has a table "a" \(of TestStack\/A\)/);
   });
 
   test('GIVEN a CSV reference parser WHEN synthesized THEN OpenCSVSerde with RFC 4180 quoting', () => {
-    const { json } = synth({
+    const { template } = synth({
       parser: Parser.reference({ format: ParsedFormat.csv({ columns: ['device', 'temp'] }) }),
       table: { columns: [{ name: 'device', type: ColumnType.STRING }, { name: 'temp', type: ColumnType.DOUBLE }] },
     });
-    const input = only(json, 'AWS::Glue::Table').Properties.TableInput;
+    const input = only<GlueTableProperties>(template, 'AWS::Glue::Table').Properties.TableInput;
     expect(input.Parameters.classification).toBe('csv');
     expect(input.StorageDescriptor.SerdeInfo).toEqual({
       SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
@@ -173,11 +233,11 @@ describe('table: Glue database and table over the parsed data', () => {
   });
 
   test('GIVEN a custom prefix with a date folder WHEN synthesized THEN its key is a date projection and the location is the fixed part', () => {
-    const { json } = synth({ dataOutputPrefix: 'line-1/dt=!{timestamp:yyyy-MM-dd}/', errorOutputPrefix: 'errors/!{firehose:error-output-type}/' });
-    const input = only(json, 'AWS::Glue::Table').Properties.TableInput;
+    const { stack, pipeline, template } = synth({ dataOutputPrefix: 'line-1/dt=!{timestamp:yyyy-MM-dd}/', errorOutputPrefix: 'errors/!{firehose:error-output-type}/' });
+    const input = only<GlueTableProperties>(template, 'AWS::Glue::Table').Properties.TableInput;
     expect(input.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string', Comment: '!{timestamp:yyyy-MM-dd}; projected: date yyyy-MM-dd from 2025-01-01 to NOW' }]);
     expect(input.Parameters).toMatchObject({ 'projection.dt.type': 'date', 'projection.dt.range': '2025-01-01,NOW', 'projection.dt.interval.unit': 'DAYS' });
-    expect(JSON.stringify(input.StorageDescriptor.Location)).toContain('"/line-1/"');
+    expect(input.StorageDescriptor.Location).toEqual(locationIn(stack, pipeline.parsedBucket, '/line-1/'));
   });
 
   test('GIVEN a prefix that cannot be projected WHEN synthesized THEN the error names the prop and says why', () => {
@@ -192,14 +252,16 @@ describe('table: Glue database and table over the parsed data', () => {
   test('GIVEN dynamic partitioning WHEN synthesized THEN the parser\'s keys are injected partition keys, or enum with known values', () => {
     const parser = Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 2)] });
     const columns = COLUMNS.filter((c) => c.name !== 'device');
-    const injected = only(synth({ dynamicPartitioning: true, parser, table: { columns } }).json, 'AWS::Glue::Table').Properties.TableInput;
-    expect(injected.PartitionKeys.map((k: any) => k.Name)).toEqual(['device', 'year', 'month', 'day', 'hour']);
+    const withInjected = synth({ dynamicPartitioning: true, parser, table: { columns } });
+    const injected = only<GlueTableProperties>(withInjected.template, 'AWS::Glue::Table').Properties.TableInput;
+    expect(injected.PartitionKeys.map((k) => k.Name)).toEqual(['device', 'year', 'month', 'day', 'hour']);
     expect(injected.Parameters['projection.device.type']).toBe('injected');
-    expect(JSON.stringify(injected.Parameters['storage.location.template'])).toContain('/parsed/device=${device}/year=${year}/');
-    const known = only(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: ['sensor-1', 'sensor-2'] } } }).json, 'AWS::Glue::Table');
+    expect(injected.Parameters['storage.location.template']).toEqual(
+      locationIn(withInjected.stack, withInjected.pipeline.parsedBucket, '/parsed/device=${device}/year=${year}/month=${month}/day=${day}/hour=${hour}/'));
+    const known = only<GlueTableProperties>(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: ['sensor-1', 'sensor-2'] } } }).template, 'AWS::Glue::Table');
     expect(known.Properties.TableInput.Parameters).toMatchObject({ 'projection.device.type': 'enum', 'projection.device.values': 'sensor-1,sensor-2' });
     const many = Array.from({ length: 100 }, (_v, i) => `sensor-${i}`);
-    const long = only(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: many } } }).json, 'AWS::Glue::Table');
+    const long = only<GlueTableProperties>(synth({ dynamicPartitioning: true, parser, table: { columns, partitionKeyValues: { device: many } } }).template, 'AWS::Glue::Table');
     expect(long.Properties.TableInput.PartitionKeys[0].Comment).toHaveLength(255);
     expect(long.Properties.TableInput.Parameters['projection.device.values']).toBe(many.join(','));
     // a column named like a partition key is an error: its value lives in the folder
@@ -238,9 +300,9 @@ describe('table: TableFormat.parquet() — Firehose record format conversion', (
   const parquet = { columns: COLUMNS, format: TableFormat.parquet() };
 
   test('GIVEN Parquet WHEN synthesized THEN OpenX JSON in, Parquet (Snappy) out with the table\'s schema, UNCOMPRESSED at the S3 level, 64 MiB buffer', () => {
-    const { json } = synth({ table: parquet });
-    const destination = s3Destination(json);
-    const table = only(json, 'AWS::Glue::Table');
+    const { template } = synth({ table: parquet });
+    const destination = s3Destination(template);
+    const table = only<GlueTableProperties>(template, 'AWS::Glue::Table');
     expect(destination.DataFormatConversionConfiguration).toEqual({
       Enabled: true,
       InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: true, ConvertDotsInJsonKeysToUnderscores: false } } },
@@ -270,11 +332,12 @@ describe('table: TableFormat.parquet() — Firehose record format conversion', (
   });
 
   test('GIVEN Parquet WHEN synthesized THEN the Firehose role may read exactly that table: GetTable/GetTableVersion(s) on catalog, database, table', () => {
-    const { json } = synth({ table: parquet });
-    const roleId = s3Destination(json).RoleARN['Fn::GetAtt'][0];
-    const policies = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
-    expect(policies).toHaveLength(1);
-    const glue = policies[0].Properties.PolicyDocument.Statement.filter((s: any) => JSON.stringify(s.Action).includes('glue:'));
+    const { stack, template } = synth({ table: parquet });
+    const roleId = s3Destination(template).RoleARN['Fn::GetAtt']![0];
+    const policies = propertiesOfType<IamPolicyProperties>(template, 'AWS::IAM::Policy').filter((p) => p.Roles.some((r) => r.Ref === roleId));
+    expect(policies.map((p) => p.Roles)).toEqual([[{ Ref: roleId }]]);
+    const isGlue = (s: Statement) => actionsOf(s).some((action) => action.startsWith('glue:'));
+    const glue = statementsOfRole(stack, template, roleId).filter(isGlue);
     const arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:${resource}`]] });
     expect(glue).toEqual([{
       Sid: 'ReadTheTableSchema',
@@ -282,26 +345,26 @@ describe('table: TableFormat.parquet() — Firehose record format conversion', (
       Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
       Resource: [arn('catalog'), arn('database/test_stack'), arn('table/test_stack/pipeline')],
     }]);
-    expect(statements(json).filter((s) => JSON.stringify(s.Action).includes('glue:'))).toHaveLength(1);
+    expect(statements(template).filter(isGlue)).toHaveLength(1);
   });
 
   test('GIVEN Parquet options WHEN synthesized THEN the compression inside the files follows them', () => {
     const format = TableFormat.parquet({ compression: ParquetCompression.GZIP });
     expect(format.kind).toBe(TableFormatKind.PARQUET);
-    const { json } = synth({ table: { columns: COLUMNS, format } });
-    expect(s3Destination(json).DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.Compression).toBe('GZIP');
+    const { template } = synth({ table: { columns: COLUMNS, format } });
+    expect(s3Destination(template).DataFormatConversionConfiguration?.OutputFormatConfiguration.Serializer.ParquetSerDe.Compression).toBe('GZIP');
     expect(TableFormat.fromParser().kind).toBe(TableFormatKind.FROM_PARSER);
   });
 
   test('GIVEN Parquet with dynamic partitioning WHEN synthesized THEN both are configured', () => {
-    const { json } = synth({
+    const { template } = synth({
       dynamicPartitioning: true,
       parser: Parser.reference({ partitionKeys: [PartitionKey.topicLevel('device', 2)] }),
       table: { columns: COLUMNS.filter((c) => c.name !== 'device'), format: TableFormat.parquet() },
     });
-    const destination = s3Destination(json);
-    expect(destination.DynamicPartitioningConfiguration.Enabled).toBe(true);
-    expect(destination.DataFormatConversionConfiguration.Enabled).toBe(true);
+    const destination = s3Destination(template);
+    expect(destination.DynamicPartitioningConfiguration?.Enabled).toBe(true);
+    expect(destination.DataFormatConversionConfiguration?.Enabled).toBe(true);
   });
 
   test('GIVEN Parquet with a small buffer or a CSV parser WHEN synthesized THEN the error says what to change', () => {
@@ -312,7 +375,7 @@ describe('table: TableFormat.parquet() — Firehose record format conversion', (
   });
 
   test('GIVEN Parquet WHEN any compression is set THEN it applies to the raw backup only', () => {
-    const destination = s3Destination(synth({ compression: firehose.Compression.SNAPPY, table: parquet }).json);
+    const destination = s3Destination(synth({ compression: firehose.Compression.SNAPPY, table: parquet }).template);
     expect(destination.CompressionFormat).toBeUndefined();
     expect(destination.S3BackupConfiguration.CompressionFormat).toBe('Snappy');
   });
@@ -320,8 +383,8 @@ describe('table: TableFormat.parquet() — Firehose record format conversion', (
 
 describe('table: the Athena workgroup', () => {
   test('GIVEN table WHEN synthesized THEN an enforced workgroup with metrics, engine 3, a 10 GiB cutoff and SSE-S3 results in a hardened, expiring bucket', () => {
-    const { pipeline, json } = synth();
-    const workGroup = only(json, 'AWS::Athena::WorkGroup').Properties;
+    const { pipeline, template } = synth();
+    const workGroup = only<WorkGroupProperties>(template, 'AWS::Athena::WorkGroup').Properties;
     const results = Stack.of(pipeline).resolve(pipeline.queryResultsBucket!.bucketName);
     expect(workGroup).toEqual({
       Name: 'test_stack-pipeline',
@@ -341,7 +404,7 @@ describe('table: the Athena workgroup', () => {
         },
       },
     });
-    const bucket = json.Resources[results.Ref];
+    const bucket = resourcesOfType<BucketProperties>(template, 'AWS::S3::Bucket')[results.Ref];
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
@@ -351,13 +414,13 @@ describe('table: the Athena workgroup', () => {
       LoggingConfiguration: { DestinationBucketName: { Ref: expect.stringMatching(/^PipelineStorageAccessLogsBucket/) }, LogFilePrefix: 'query-results-bucket/' },
       LifecycleConfiguration: { Rules: [{ Id: 'expire-query-results', Status: 'Enabled', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
     });
-    Template.fromJSON(json).hasResourceProperties('AWS::S3::BucketPolicy', {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: results,
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     // AND its access logs are delivered through the log bucket's policy (for this bucket only), not an ACL
     expect(bucket.Properties.AccessControl).toBeUndefined();
-    Template.fromJSON(json).hasResourceProperties('AWS::S3::BucketPolicy', {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: Match.stringLikeRegexp('^PipelineStorageAccessLogsBucket') },
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
@@ -371,11 +434,11 @@ describe('table: the Athena workgroup', () => {
   });
 
   test('GIVEN a customer-managed key WHEN synthesized THEN results are SSE-KMS with the pipeline key, in a bucket encrypted with it', () => {
-    const { pipeline, json, stack } = synth({ encryption: PipelineEncryption.customerManaged() });
+    const { pipeline, template, stack } = synth({ encryption: PipelineEncryption.customerManaged() });
     const keyArn = stack.resolve(pipeline.encryptionKey!.keyArn);
-    expect(only(json, 'AWS::Athena::WorkGroup').Properties.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration)
+    expect(only<WorkGroupProperties>(template, 'AWS::Athena::WorkGroup').Properties.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration)
       .toEqual({ EncryptionOption: 'SSE_KMS', KmsKey: keyArn });
-    const bucket = json.Resources[stack.resolve(pipeline.queryResultsBucket!.bucketName).Ref];
+    const bucket = resourcesOfType<BucketProperties>(template, 'AWS::S3::Bucket')[logicalIdOf(pipeline.queryResultsBucket!)];
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
       { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
     ]);
@@ -384,36 +447,38 @@ describe('table: the Athena workgroup', () => {
   test('GIVEN workgroup options WHEN synthesized THEN they are used; disabled means no workgroup, no bucket, no output', () => {
     const stack = newStack();
     const own = new s3.Bucket(stack, 'Results');
-    const { json } = synth({ table: { columns: COLUMNS, workGroup: { name: 'analysts', bytesScannedCutoffPerQuery: Size.mebibytes(100), resultsBucket: own } } }, stack);
-    const workGroup = only(json, 'AWS::Athena::WorkGroup').Properties;
+    const { template } = synth({ table: { columns: COLUMNS, workGroup: { name: 'analysts', bytesScannedCutoffPerQuery: Size.mebibytes(100), resultsBucket: own } } }, stack);
+    const workGroup = only<WorkGroupProperties>(template, 'AWS::Athena::WorkGroup').Properties;
     expect(workGroup.Name).toBe('analysts');
     expect(workGroup.WorkGroupConfiguration.BytesScannedCutoffPerQuery).toBe(100 * 1024 * 1024);
     expect(workGroup.WorkGroupConfiguration.ResultConfiguration.ExpectedBucketOwner).toBeUndefined();
-    expect(JSON.stringify(workGroup)).toContain(stack.resolve(own.bucketName).Ref);
-    expect(Object.keys(json.Resources).filter((id) => id.includes('QueryResults'))).toEqual([]);
+    expect(workGroup.WorkGroupConfiguration.ResultConfiguration.OutputLocation).toEqual(locationIn(stack, own, '/'));
+    expect(Object.keys(template.toJSON().Resources).filter((id) => id.includes('QueryResults'))).toEqual([]);
 
     const disabled = synth({ table: { columns: COLUMNS, workGroup: { enabled: false } } });
-    expect(JSON.stringify(disabled.json)).not.toMatch(/AWS::Athena|QueryResults|WorkGroupNameOutput/);
+    expect(resourceTypes(disabled.template)).not.toContainEqual(expect.stringMatching(/^AWS::Athena::/));
+    expect(Object.keys(disabled.template.toJSON().Resources).filter((id) => id.includes('QueryResults'))).toEqual([]);
+    expect(outputIds(disabled.template)).not.toContainEqual(expect.stringMatching(new RegExp(TABLE_OUTPUT_IDS.workGroupName)));
     expect(disabled.pipeline.workGroupName).toBeUndefined();
     expect(disabled.pipeline.tableName).toBe('pipeline');
   });
 
   test('GIVEN the caller\'s own parsed and raw buckets WHEN synthesized THEN the results bucket still logs its access (into its own log bucket)', () => {
     const stack = newStack();
-    const { json } = synth({
+    const { template } = synth({
       parsedBucket: s3.Bucket.fromBucketName(stack, 'P', 'existing-parsed'),
       rawBucket: s3.Bucket.fromBucketName(stack, 'R', 'existing-raw'),
     }, stack);
-    const buckets = Object.entries<any>(json.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
+    const buckets = Object.keys(resourcesOfType(template, 'AWS::S3::Bucket'));
     expect(buckets).toHaveLength(2);
     const logBucket = buckets.find((id) => id.startsWith('PipelineQueryResultsAccessLogsBucket'))!;
     expect(logBucket).toBeDefined();
     // the same kind of log bucket as the pipeline's own: versioned, no ACLs
-    expect(json.Resources[logBucket].Properties).toMatchObject({
+    expect(resourcesOfType(template, 'AWS::S3::Bucket')[logBucket].Properties).toMatchObject({
       VersioningConfiguration: { Status: 'Enabled' },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
     });
-    expect(JSON.stringify(only(json, 'AWS::Glue::Table').Properties.TableInput.StorageDescriptor.Location)).toContain('s3://existing-parsed/parsed/');
+    expect(only<GlueTableProperties>(template, 'AWS::Glue::Table').Properties.TableInput.StorageDescriptor.Location).toEqual('s3://existing-parsed/parsed/');
   });
 });
 
@@ -432,23 +497,21 @@ describe('grantQuery', () => {
     // without a table there is nothing to grant
     const bare = new IotCoreFirehosePipeline(stack, 'Bare', { topic: 'bare' });
     expect(() => bare.grantQuery(role)).toThrow(/TestStack\/Bare: grantQuery\(\) needs a table; give the pipeline `table: \{ columns: \[...\] \}`/);
-    const after = Template.fromStack(stack).toJSON();
-    const policy = Object.values<any>(after.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes('Analyst'));
-    const granted = policy.Properties.PolicyDocument.Statement;
-    const byAction = (action: string) => granted.filter((st: any) => [st.Action].flat().includes(action));
+    const granted = statementsOfRole(stack, Template.fromStack(stack), logicalIdOf(role));
+    const byAction = (action: string) => granted.filter((st) => actionsOf(st).includes(action));
     expect(byAction('athena:StartQueryExecution')[0].Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':athena:eu-west-1:123456789012:workgroup/test_stack-pipeline']] });
     expect(byAction('glue:GetTable')[0].Resource).toHaveLength(3);
     const parsedArn = stack.resolve(pipeline.parsedBucket.bucketArn);
     const resultsArn = stack.resolve(pipeline.queryResultsBucket!.bucketArn);
     const objectsOf = (arn: unknown, prefix: string) => ({ 'Fn::Join': ['', [arn, `/${prefix}*`]] });
-    expect(byAction('s3:GetObject').map((st: any) => st.Resource)).toEqual([objectsOf(parsedArn, 'data/'), objectsOf(resultsArn, '')]);
-    expect(byAction('s3:PutObject').map((st: any) => st.Resource)).toEqual([objectsOf(resultsArn, '')]);
-    expect(byAction('s3:ListBucket').map((st: any) => st.Resource)).toEqual([parsedArn, resultsArn]);
+    expect(byAction('s3:GetObject').map((st) => st.Resource)).toEqual([objectsOf(parsedArn, 'data/'), objectsOf(resultsArn, '')]);
+    expect(byAction('s3:PutObject').map((st) => st.Resource)).toEqual([objectsOf(resultsArn, '')]);
+    expect(byAction('s3:ListBucket').map((st) => st.Resource)).toEqual([parsedArn, resultsArn]);
     // only what Athena needs: no deletes, retention, legal hold, or write to the parsed data
-    const actions = granted.flatMap((st: any) => [st.Action].flat());
+    const actions = granted.flatMap((st) => [st.Action].flat());
     expect(actions.filter((a: string) => /Delete|Retention|LegalHold|\*/.test(a))).toEqual([]);
     // the key: through S3 only, for these buckets only; decrypt data and results, data keys for results only
-    const keyStatements = granted.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+    const keyStatements = granted.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
     const s3Context = (buckets: unknown[]) => buckets.flatMap((arn) => [arn, objectsOf(arn, '')]);
     expect(keyStatements).toEqual([
       {

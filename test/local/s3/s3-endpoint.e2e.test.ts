@@ -8,7 +8,7 @@ import { AddressInfo } from 'net';
 import { join } from 'path';
 import { gunzipSync } from 'zlib';
 import { decodeAwsChunked } from '../../../local/s3/api';
-import { cleanup, connect, exampleAssembly, exampleThing, issue, startRunner, tempDir, TestRunner } from '../helpers';
+import { connect, exampleAssembly, exampleThing, issue, startRunner, useRunner } from '../helpers';
 
 jest.mock('aedes', () => jest.requireActual('../helpers').aedesCommonJs());
 jest.setTimeout(120000);
@@ -64,23 +64,19 @@ class FakeS3 {
 }
 
 describe('local runner with --s3-endpoint', () => {
-  let dir: string;
   let s3: FakeS3;
-  let t: TestRunner;
   let endpoint: string;
   const s3Endpoint = async () => endpoint;
 
+  // jest runs beforeAll and afterAll hooks in the order they are declared: the fake S3 starts before the runner
+  // fixture's runner and stops after it.
   beforeAll(async () => {
-    dir = tempDir('s3-endpoint');
     s3 = new FakeS3();
     endpoint = await s3.start();
-    t = await startRunner({ app: exampleAssembly(), dataDir: join(dir, 'data'), s3Endpoint: endpoint });
   });
-
+  const t = useRunner({ name: 's3-endpoint', app: () => exampleAssembly(), startOptions: () => ({ s3Endpoint: endpoint }) });
   afterAll(async () => {
-    await t?.runner.stop();
     await s3?.stop();
-    cleanup(dir);
   });
 
   test('GIVEN an S3-compatible endpoint WHEN the runner starts THEN it creates the buckets, named as lowercase logical ids', () => {
@@ -108,7 +104,7 @@ describe('local runner with --s3-endpoint', () => {
     // a write that outlives the stop timeout is the duplicate the journal's replay then adds).
     const failingS3 = new FakeS3(true);
     const thing = exampleThing(exampleAssembly());
-    const dataDir = join(dir, 'data-failing');
+    const dataDir = join(t.dir, 'data-failing');
     const failing = await startRunner({ app: exampleAssembly(), dataDir, s3Endpoint: await failingS3.start(), stopTimeoutMs: 1500 });
     try {
       const client = await connect(failing.runner.port, issue(dataDir, thing), thing);
