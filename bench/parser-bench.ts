@@ -14,6 +14,10 @@
  *    floor as a handler (the same decode/parse/encode, no library) and an empty (pass-through) handler, the three
  *    interleaved, median of the runs. Target: process spawn → exit ≤ 1.15× the floor handler.
  *
+ * `--compare <bundle.js>` (another build of the reference parser, e.g. `esbuild lambda/reference-parser/index.ts`
+ * with the flags below, from before a change) times that bundle too, interleaved in the same processes: in the
+ * throughput table (its ms and its ratio to the same floor) and in the cold-start table.
+ *
  * With `--json` the last line is one JSON object with every figure of the tables, the ratios, the targets and
  * the machine (CPU count, load). Set BENCH_RUNS=<n> to change the number of timed runs (default 15; 9 for the
  * 6 MB batch; cold starts: max(31, n)). On a shared machine the figures move with the load: compare ratios
@@ -106,6 +110,8 @@ interface ThroughputResult {
   readonly records: number;
   readonly floorMs: number;
   readonly parserMs: number;
+  /** With `--compare`: the compared bundle's median ms. */
+  readonly compareMs?: number;
   readonly ok: number;
   readonly responseBytes: number;
   readonly avgMessageBytes: number;
@@ -137,13 +143,14 @@ function main(): void {
     for (const batch of BATCHES) {
       for (let v = 0; v < VARIANTS.length; v++) {
         const { result: r } = child<ThroughputResult>(
-          [driver, String(batch.eventBytes), String(batch.warmup), String(batch.runs)], VARIANTS[v].env);
+          [driver, String(batch.eventBytes), String(batch.warmup), String(batch.runs), ...(compare ? [compare] : [])], VARIANTS[v].env);
         avgMessage = r.avgMessageBytes;
         const ratio = r.parserMs / r.floorMs;
         const met = v === 0 ? ratio <= TARGET_RATIO : undefined;
         rows.push([batch.name, VARIANTS[v].name, String(r.records), fmt(r.floorMs, 2), fmt(r.parserMs, 2),
           fmt(r.records / r.parserMs, 0) + 'k', fmt(ratio, 2), `${r.ok}/${r.records} Ok, ${fmt(r.responseBytes / 1e6, 2)} MB`,
-          met === undefined ? '' : met ? 'ok' : 'MISSED']);
+          met === undefined ? '' : met ? 'ok' : 'MISSED',
+          ...(r.compareMs === undefined ? [] : [fmt(r.compareMs, 2), fmt(r.compareMs / r.floorMs, 2)])]);
         throughput.push({
           batch: batch.name,
           configuration: VARIANTS[v].name,
@@ -156,12 +163,14 @@ function main(): void {
           ok: r.ok,
           responseBytes: r.responseBytes,
           ...(met === undefined ? {} : { target: TARGET_RATIO, met }),
+          ...(r.compareMs === undefined ? {} : { compare: { parserMs: round(r.compareMs, 3), ratio: round(r.compareMs / r.floorMs, 3) } }),
         });
       }
     }
     console.log(`\nThroughput: median ms per batch (messages ~${Math.round(avgMessage)} B; ratio = parser / floor; `
       + `target ≤ ${TARGET_RATIO} for the defaults)`);
-    console.log(table(['batch', 'configuration', 'records', 'floor ms', 'parser ms', 'records/s', 'ratio', 'answer', 'target'], rows));
+    console.log(table(['batch', 'configuration', 'records', 'floor ms', 'parser ms', 'records/s', 'ratio', 'answer', 'target',
+      ...(compare ? ['--compare ms', '--compare ratio'] : [])], rows));
 
     const entry = path.join(ROOT, 'lambda', 'reference-parser', 'index.ts');
     const parserBundle = path.join(out, 'reference-parser.js');
