@@ -456,6 +456,26 @@ describe('sink', () => {
     const summaries = logger.lines.filter(l => l.message === 'Batch answered').map(l => [l.extra.invocationId, l.extra.bytesIn]);
     expect(summaries.sort()).toEqual([['a', 7], ['b', 11]]);
   });
+
+  test('GIVEN two invocations interleaving at the sink, one with a failing record WHEN both finish THEN each answers and logs only its own records', async () => {
+    // GIVEN the first sink call resolves after the second, so invocation a finishes last
+    const releases: (() => void)[] = [];
+    const { handler, logger, metrics } = sinkParser(() => new Promise<void>(resolve => { releases.push(resolve); }));
+    const a = handler(eventOf(['{"v":1}', '[1]', '{"v":3}'], 'a'));
+    const b = handler(eventOf(['{"v":4}', '{"v":5}'], 'b'));
+    // WHEN
+    await new Promise(setImmediate);
+    releases[1]();
+    const responseB = await b;
+    releases[0]();
+    const responseA = await a;
+    // THEN
+    expect(results(responseA)).toEqual(['Dropped', 'ProcessingFailed', 'Dropped']);
+    expect(results(responseB)).toEqual(['Dropped', 'Dropped']);
+    const failures = logger.lines.filter(l => l.message === 'Record answered ProcessingFailed').map(l => [l.extra.invocationId, l.extra.recordId, l.extra.reason]);
+    expect(failures).toEqual([['a', 'r1', 'message is a JSON array, expected a JSON object']]);
+    expect(metrics.published.map(m => [m.RecordsWritten, m.RecordsFailed])).toEqual([[2, 0], [2, 1]]);
+  });
 });
 
 describe('types', () => {
