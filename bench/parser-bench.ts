@@ -76,10 +76,11 @@ const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 const { handler } = require(bundle);
+const requireMs = performance.now() - start;
 Promise.resolve(handler(event, { awsRequestId: 'cold' })).then((r) => {
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
-  process.stderr.write('\\n${RESULT_MARKER}' + JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, records: r.records.length }) + '\\n');
+  process.stderr.write('\\n${RESULT_MARKER}' + JSON.stringify({ ms, requireMs, cpuMs: (cpu.user + cpu.system) / 1000, records: r.records.length }) + '\\n');
 });
 `;
 
@@ -195,15 +196,16 @@ function main(): void {
     fs.writeFileSync(eventFile, JSON.stringify(buildEvent(BATCHES[0].eventBytes)));
     const bundles = [parserBundle, emptyBundle, floorBundle, ...(compare ? [compare] : [])];
     const cold = (bundle: string) => {
-      const { wallMs, result } = child<{ ms: number; cpuMs: number }>(['-e', COLD_CHILD, bundle, eventFile], {});
-      return { wallMs, inProcessMs: result.ms, cpuMs: result.cpuMs };
+      const { wallMs, result } = child<{ ms: number; requireMs: number; cpuMs: number }>(['-e', COLD_CHILD, bundle, eventFile], {});
+      return { wallMs, inProcessMs: result.ms, requireMs: result.requireMs, cpuMs: result.cpuMs };
     };
     bundles.forEach(cold); // warm the file cache
-    const runs = bundles.map(() => [] as { wallMs: number; inProcessMs: number; cpuMs: number }[]);
+    const runs = bundles.map(() => [] as { wallMs: number; inProcessMs: number; requireMs: number; cpuMs: number }[]);
     for (let i = 0; i < COLD_RUNS; i++) bundles.forEach((b, j) => runs[j].push(cold(b)));
     const wall = runs.map(r => median(r.map(x => x.wallMs)));
     const inProcess = runs.map(r => median(r.map(x => x.inProcessMs)));
     const cpu = runs.map(r => median(r.map(x => x.cpuMs)));
+    const required = runs.map(r => median(r.map(x => x.requireMs)));
     const [pw, ew, fw] = wall;
     const coldMet = pw / fw <= TARGET_COLD_RATIO;
     console.log(`\nCold start: fresh node process, require + first ~1 MB batch (median of ${COLD_RUNS}, the handlers interleaved; `
@@ -213,17 +215,18 @@ function main(): void {
     const coldRows = [
       line('process spawn → exit, ms', wall, coldMet ? 'ok' : 'MISSED'),
       line('in process: require + first batch, ms', inProcess),
+      line('in process: of which require (module init), ms', required),
       line('in process: CPU time (all threads), ms', cpu),
     ];
     if (compare) {
       headers.splice(4, 0, '--compare');
-      coldRows.forEach((r, k) => r.splice(4, 0, fmt([wall, inProcess, cpu][k][3])));
+      coldRows.forEach((r, k) => r.splice(4, 0, fmt([wall, inProcess, required, cpu][k][3])));
     }
     console.log(table(headers, coldRows));
     if (compare) console.log(`--compare: process spawn → exit ${fmt(wall[3])} ms = ${fmt(wall[3] / fw, 2)}× the floor handler`);
 
     if (json) {
-      const coldOf = (j: number) => ({ spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), inProcessCpuMs: round(cpu[j]) });
+      const coldOf = (j: number) => ({ spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), requireMs: round(required[j]), inProcessCpuMs: round(cpu[j]) });
       printJson({
         bench: 'parser',
         machine: host,
