@@ -226,7 +226,9 @@ function main(): void {
     if (compare) console.log(`--compare: process spawn → exit ${fmt(wall[3])} ms = ${fmt(wall[3] / fw, 2)}× the floor handler`);
 
     if (json) {
-      const coldOf = (j: number) => ({ spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), requireMs: round(required[j]), inProcessCpuMs: round(cpu[j]) });
+      const coldOf = (j: number) => ({
+        spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), requireMs: round(required[j]), inProcessCpuMs: round(cpu[j]),
+      });
       printJson({
         bench: 'parser',
         machine: host,
