@@ -426,17 +426,19 @@ export function createParser<Row>(options: ParserOptions<Row>): FirehoseTransfor
   /*
    * Speed against the budgets (warm ≤ 1.25× the floor, cold start ≤ 1.15×; bench/parser-bench.ts, `npx projen bench`,
    * with `-- --compare <older bundle>` to time an earlier build in the same run). Measured on 2 shared cores, as
-   * CPU time paired with the floor in the same process (wall time moved ±20% with the load), 1 MB batch:
+   * CPU time paired with the floor in the same process (wall time moved ±20% with the load):
    * - Warm: the reference parser's defaults 1.14–1.18× the floor (1 MB and 6 MB); without the added
    *   `arrival_timestamp` field 1.07–1.11×. Most of the gap is that field: the floor writes no field, the defaults
    *   write ~12% more output bytes (1.04 vs 0.93 MB), and adding a property to each parsed object costs ~9% of
-   *   JSON.parse + JSON.stringify alone. Returning the outcome as a value did not change these figures.
-   * - Cold: `require` is ~2 ms; the first batch costs ~1.8× the floor's CPU (46 vs 25 ms). About 20 ms of that is
+   *   JSON.parse + JSON.stringify alone.
+   * - Cold (1 MB): `require` is ~2 ms; the first batch costs ~1.8× the floor's CPU (46 vs 25 ms). About 20 ms of that is
    *   TurboFan compiling the per-record path on background threads (`node --trace-opt`: processRecord with what it
    *   inlines ≥ 10 ms, answerRows ≥ 4 ms, answerAll's OSR ~3 ms; the floor's one loop ~7 ms in all); with
    *   `node --no-opt` the same first batch costs 26.5 vs 17.8 ms. The first log line also initializes process.stdout
    *   (~1.7 ms), which the floor never touches. So the cold budget is held back by how much code the hot path
    *   makes V8 compile, not by module init: what is left to try is a smaller per-record path, not fewer imports.
+   *   Tried without a measurable gain: `buffer.isUtf8` + `toString` instead of the fatal TextDecoder (slower cold),
+   *   one object shape for all three outcomes, calling `parse` with `.call` instead of a bound function.
    */
 
   /**
