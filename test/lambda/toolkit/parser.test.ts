@@ -391,6 +391,21 @@ describe('invocation-level behaviour', () => {
     }]);
     expect(batchSummary(logger)).toEqual(expect.objectContaining({ awsRequestId: 'req-1', records: 4, ok: 2, dropped: 1, failed: 1 }));
   });
+
+  test('GIVEN records that fail after decoding WHEN answered THEN their bytes count in BytesIn; data that is not base64 counts nothing', async () => {
+    // GIVEN invalid UTF-8 (4 bytes), a parse that throws (5 bytes), data that is not base64
+    const { handler, metrics } = build<string>({ parse: (m) => { if (m.text === 'boom!') throw new ParseError('no'); return m.text; } });
+    const input = event([
+      record(b64(Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), 'utf8', { raw: true }),
+      record('boom!', 'throws'),
+      record('***', 'b64', { raw: true }),
+      record('ok', 'ok'),
+    ]);
+    // WHEN
+    await handler(input);
+    // THEN
+    expect(metrics.published[0]).toEqual(expect.objectContaining({ RecordsFailed: 3, RecordsOk: 1, BytesIn: 4 + 5 + 2, BytesOut: 3 }));
+  });
 });
 
 describe('sink', () => {
