@@ -434,7 +434,8 @@ export function createParser<Row>(options: ParserOptions<Row>): FirehoseTransfor
    * - Cold (1 MB): `require` is ~2 ms; the first batch costs ~1.8× the floor's CPU (46 vs 25 ms). About 20 ms of that is
    *   TurboFan compiling the per-record path on background threads (`node --trace-opt`: processRecord with what it
    *   inlines ≥ 10 ms, answerRows ≥ 4 ms, answerAll's OSR ~3 ms; the floor's one loop ~7 ms in all); with
-   *   `node --no-opt` the same first batch costs 26.5 vs 17.8 ms. The first log line also initializes process.stdout
+   *   `node --no-opt` the same first batch costs 26.5 vs 17.8 ms, with `--no-turbo-inlining` 38 vs 22 ms (paired
+   *   1.77×, from 1.87×). The first log line also initializes process.stdout
    *   (~1.7 ms), which the floor never touches. So the cold budget is held back by how much code the hot path
    *   makes V8 compile, not by module init: what is left to try is a smaller per-record path, not fewer imports.
    *   Tried without a measurable gain: `buffer.isUtf8` + `toString` instead of the fatal TextDecoder (slower cold),
