@@ -435,9 +435,9 @@ export function createParser<Row>(options: ParserOptions<Row>): FirehoseTransfor
    *   TurboFan compiling the per-record path on background threads (`node --trace-opt`: processRecord with what it
    *   inlines ≥ 10 ms, answerRows ≥ 4 ms, answerAll's OSR ~3 ms; the floor's one loop ~7 ms in all); with
    *   `node --no-opt` the same first batch costs 26.5 vs 17.8 ms, with `--no-turbo-inlining` 38 vs 22 ms (paired
-   *   1.77×, from 1.87×). The first log line also initializes process.stdout
-   *   (~1.7 ms), which the floor never touches. So the cold budget is held back by how much code the hot path
-   *   makes V8 compile, not by module init: what is left to try is a smaller per-record path, not fewer imports.
+   *   1.77×, from 1.87×). The first log line also initializes process.stdout (~1.7 ms), which the floor never
+   *   touches. So the cold budget is held back by how much code the hot path makes V8 compile and run unoptimized,
+   *   not by module init: what is left to try is a smaller per-record path, not fewer imports.
    *   Tried without a measurable gain: `buffer.isUtf8` + `toString` instead of the fatal TextDecoder (slower cold),
    *   one object shape for all three outcomes, calling `parse` with `.call` instead of a bound function.
    */
