@@ -172,7 +172,9 @@ function main(): void {
           ok: r.ok,
           responseBytes: r.responseBytes,
           ...(met === undefined ? {} : { target: TARGET_RATIO, met }),
-          ...(r.compareMs === undefined ? {} : { compare: { parserMs: round(r.compareMs, 3), ratio: round(r.compareMs / r.floorMs, 3), cpuRatio: round(r.compareCpuRatio ?? NaN, 3) } }),
+          ...(r.compareMs === undefined ? {} : {
+            compare: { parserMs: round(r.compareMs, 3), ratio: round(r.compareMs / r.floorMs, 3), cpuRatio: round(r.compareCpuRatio ?? NaN, 3) },
+          }),
         });
       }
     }
