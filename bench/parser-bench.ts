@@ -8,11 +8,17 @@
  *
  * 1. Throughput: median ms per batch after warm-up, for ~1 MB and ~6 MB Firehose events of ~200 B telemetry
  *    messages, against a floor timed in the same process, interleaved: per record base64 decode + JSON.parse +
- *    JSON.stringify + base64 encode (+ the answer object). Target: ≤ 1.25× floor (default configuration).
+ *    JSON.stringify + base64 encode (+ the answer object). Target: ≤ 1.25× floor (default configuration). The
+ *    "CPU ratio" column is the median, over the runs, of the batch's CPU time (all threads) over the floor's in the
+ *    same round: on a loaded machine it is the steadier of the two ratios.
  * 2. Bundle size: the reference parser bundled with the flags below. Target: ≤ 50 KB.
  * 3. Cold start: a fresh `node` process that requires the bundle and answers its first ~1 MB batch, against the
  *    floor as a handler (the same decode/parse/encode, no library) and an empty (pass-through) handler, the three
  *    interleaved, median of the runs. Target: process spawn → exit ≤ 1.15× the floor handler.
+ *
+ * `--compare <bundle.js>` (another build of the reference parser, e.g. `esbuild lambda/reference-parser/index.ts`
+ * with the flags below, from before a change) times that bundle too, interleaved in the same processes: in the
+ * throughput table (its ms and its ratio to the same floor) and in the cold-start table.
  *
  * With `--json` the last line is one JSON object with every figure of the tables, the ratios, the targets and
  * the machine (CPU count, load). Set BENCH_RUNS=<n> to change the number of timed runs (default 15; 9 for the
@@ -72,10 +78,11 @@ const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 const { handler } = require(bundle);
+const requireMs = performance.now() - start;
 Promise.resolve(handler(event, { awsRequestId: 'cold' })).then((r) => {
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
-  process.stderr.write('\\n${RESULT_MARKER}' + JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, records: r.records.length }) + '\\n');
+  process.stderr.write('\\n${RESULT_MARKER}' + JSON.stringify({ ms, requireMs, cpuMs: (cpu.user + cpu.system) / 1000, records: r.records.length }) + '\\n');
 });
 `;
 
@@ -106,6 +113,12 @@ interface ThroughputResult {
   readonly records: number;
   readonly floorMs: number;
   readonly parserMs: number;
+  /** Median over the runs of the parser's CPU time over the floor's in the same round. */
+  readonly parserCpuRatio: number;
+  /** With `--compare`: the compared bundle's median ms. */
+  readonly compareMs?: number;
+  /** With `--compare`: like `parserCpuRatio`, for the compared bundle. */
+  readonly compareCpuRatio?: number;
   readonly ok: number;
   readonly responseBytes: number;
   readonly avgMessageBytes: number;
@@ -137,13 +150,15 @@ function main(): void {
     for (const batch of BATCHES) {
       for (let v = 0; v < VARIANTS.length; v++) {
         const { result: r } = child<ThroughputResult>(
-          [driver, String(batch.eventBytes), String(batch.warmup), String(batch.runs)], VARIANTS[v].env);
+          [driver, String(batch.eventBytes), String(batch.warmup), String(batch.runs), ...(compare ? [compare] : [])], VARIANTS[v].env);
         avgMessage = r.avgMessageBytes;
         const ratio = r.parserMs / r.floorMs;
         const met = v === 0 ? ratio <= TARGET_RATIO : undefined;
         rows.push([batch.name, VARIANTS[v].name, String(r.records), fmt(r.floorMs, 2), fmt(r.parserMs, 2),
-          fmt(r.records / r.parserMs, 0) + 'k', fmt(ratio, 2), `${r.ok}/${r.records} Ok, ${fmt(r.responseBytes / 1e6, 2)} MB`,
-          met === undefined ? '' : met ? 'ok' : 'MISSED']);
+          fmt(r.records / r.parserMs, 0) + 'k', fmt(ratio, 2), fmt(r.parserCpuRatio, 2),
+          `${r.ok}/${r.records} Ok, ${fmt(r.responseBytes / 1e6, 2)} MB`,
+          met === undefined ? '' : met ? 'ok' : 'MISSED',
+          ...(r.compareMs === undefined ? [] : [fmt(r.compareMs, 2), fmt(r.compareMs / r.floorMs, 2), fmt(r.compareCpuRatio ?? NaN, 2)])]);
         throughput.push({
           batch: batch.name,
           configuration: VARIANTS[v].name,
@@ -153,15 +168,20 @@ function main(): void {
           parserMs: round(r.parserMs, 3),
           recordsPerSecond: Math.round((r.records / r.parserMs) * 1000),
           ratio: round(ratio, 3),
+          cpuRatio: round(r.parserCpuRatio, 3),
           ok: r.ok,
           responseBytes: r.responseBytes,
           ...(met === undefined ? {} : { target: TARGET_RATIO, met }),
+          ...(r.compareMs === undefined ? {} : {
+            compare: { parserMs: round(r.compareMs, 3), ratio: round(r.compareMs / r.floorMs, 3), cpuRatio: round(r.compareCpuRatio ?? NaN, 3) },
+          }),
         });
       }
     }
     console.log(`\nThroughput: median ms per batch (messages ~${Math.round(avgMessage)} B; ratio = parser / floor; `
       + `target ≤ ${TARGET_RATIO} for the defaults)`);
-    console.log(table(['batch', 'configuration', 'records', 'floor ms', 'parser ms', 'records/s', 'ratio', 'answer', 'target'], rows));
+    console.log(table(['batch', 'configuration', 'records', 'floor ms', 'parser ms', 'records/s', 'ratio', 'CPU ratio', 'answer', 'target',
+      ...(compare ? ['--compare ms', '--compare ratio', '--compare CPU ratio'] : [])], rows));
 
     const entry = path.join(ROOT, 'lambda', 'reference-parser', 'index.ts');
     const parserBundle = path.join(out, 'reference-parser.js');
@@ -186,15 +206,16 @@ function main(): void {
     fs.writeFileSync(eventFile, JSON.stringify(buildEvent(BATCHES[0].eventBytes)));
     const bundles = [parserBundle, emptyBundle, floorBundle, ...(compare ? [compare] : [])];
     const cold = (bundle: string) => {
-      const { wallMs, result } = child<{ ms: number; cpuMs: number }>(['-e', COLD_CHILD, bundle, eventFile], {});
-      return { wallMs, inProcessMs: result.ms, cpuMs: result.cpuMs };
+      const { wallMs, result } = child<{ ms: number; requireMs: number; cpuMs: number }>(['-e', COLD_CHILD, bundle, eventFile], {});
+      return { wallMs, inProcessMs: result.ms, requireMs: result.requireMs, cpuMs: result.cpuMs };
     };
     bundles.forEach(cold); // warm the file cache
-    const runs = bundles.map(() => [] as { wallMs: number; inProcessMs: number; cpuMs: number }[]);
+    const runs = bundles.map(() => [] as { wallMs: number; inProcessMs: number; requireMs: number; cpuMs: number }[]);
     for (let i = 0; i < COLD_RUNS; i++) bundles.forEach((b, j) => runs[j].push(cold(b)));
     const wall = runs.map(r => median(r.map(x => x.wallMs)));
     const inProcess = runs.map(r => median(r.map(x => x.inProcessMs)));
     const cpu = runs.map(r => median(r.map(x => x.cpuMs)));
+    const required = runs.map(r => median(r.map(x => x.requireMs)));
     const [pw, ew, fw] = wall;
     const coldMet = pw / fw <= TARGET_COLD_RATIO;
     console.log(`\nCold start: fresh node process, require + first ~1 MB batch (median of ${COLD_RUNS}, the handlers interleaved; `
@@ -204,17 +225,20 @@ function main(): void {
     const coldRows = [
       line('process spawn → exit, ms', wall, coldMet ? 'ok' : 'MISSED'),
       line('in process: require + first batch, ms', inProcess),
+      line('in process: of which require (module init), ms', required),
       line('in process: CPU time (all threads), ms', cpu),
     ];
     if (compare) {
       headers.splice(4, 0, '--compare');
-      coldRows.forEach((r, k) => r.splice(4, 0, fmt([wall, inProcess, cpu][k][3])));
+      coldRows.forEach((r, k) => r.splice(4, 0, fmt([wall, inProcess, required, cpu][k][3])));
     }
     console.log(table(headers, coldRows));
     if (compare) console.log(`--compare: process spawn → exit ${fmt(wall[3])} ms = ${fmt(wall[3] / fw, 2)}× the floor handler`);
 
     if (json) {
-      const coldOf = (j: number) => ({ spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), inProcessCpuMs: round(cpu[j]) });
+      const coldOf = (j: number) => ({
+        spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), requireMs: round(required[j]), inProcessCpuMs: round(cpu[j]),
+      });
       printJson({
         bench: 'parser',
         machine: host,

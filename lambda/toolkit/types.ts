@@ -7,6 +7,7 @@
  *
  * @see https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
  */
+import type { RecordResult } from '../../src/contract/parser';
 
 /** Kinesis metadata Firehose adds when its source is a Kinesis data stream (absent for Direct PUT). */
 export interface FirehoseKinesisRecordMetadata {
@@ -38,7 +39,7 @@ export interface FirehoseTransformationEvent {
 }
 
 /** `Ok` and `Dropped` count as processed; `ProcessingFailed` goes to `<errorOutputPrefix>processing-failed/`. */
-export type FirehoseRecordTransformationStatus = 'Ok' | 'Dropped' | 'ProcessingFailed';
+export type FirehoseRecordTransformationStatus = RecordResult;
 
 /** Dynamic-partitioning keys, used by the `!{partitionKeyFromLambda:<key>}` prefix expression. */
 export interface FirehoseTransformationMetadata {

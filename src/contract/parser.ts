@@ -86,7 +86,13 @@ export const BUFFERING_LIMITS = {
 /** The largest response a parser may give: Lambda's synchronous limit is 6 MB (the AWS blueprints stop at 6,000,000). */
 export const RESPONSE_LIMIT_BYTES = 6_000_000;
 
-/** The results a parser may answer per record. */
-export const RECORD_RESULTS = ['Ok', 'Dropped', 'ProcessingFailed'] as const;
+/**
+ * The results a parser may answer per record, defined once: `Ok` (rows in `data`), `Dropped` (nothing to deliver) and
+ * `ProcessingFailed` (Firehose writes the source record under the error output prefix).
+ * https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+ */
+export const RECORD_RESULT = { ok: 'Ok', dropped: 'Dropped', processingFailed: 'ProcessingFailed' } as const;
+/** Every record result, for checks that a value is one of them. */
+export const RECORD_RESULTS = [RECORD_RESULT.ok, RECORD_RESULT.dropped, RECORD_RESULT.processingFailed] as const;
 /** One record's result. */
 export type RecordResult = (typeof RECORD_RESULTS)[number];

@@ -391,6 +391,21 @@ describe('invocation-level behaviour', () => {
     }]);
     expect(batchSummary(logger)).toEqual(expect.objectContaining({ awsRequestId: 'req-1', records: 4, ok: 2, dropped: 1, failed: 1 }));
   });
+
+  test('GIVEN records that fail after decoding WHEN answered THEN their bytes count in BytesIn; data that is not base64 counts nothing', async () => {
+    // GIVEN invalid UTF-8 (4 bytes), a parse that throws (5 bytes), data that is not base64
+    const { handler, metrics } = build<string>({ parse: (m) => { if (m.text === 'boom!') throw new ParseError('no'); return m.text; } });
+    const input = event([
+      record(b64(Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), 'utf8', { raw: true }),
+      record('boom!', 'throws'),
+      record('***', 'b64', { raw: true }),
+      record('ok', 'ok'),
+    ]);
+    // WHEN
+    await handler(input);
+    // THEN
+    expect(metrics.published[0]).toEqual(expect.objectContaining({ RecordsFailed: 3, RecordsOk: 1, BytesIn: 4 + 5 + 2, BytesOut: 3 }));
+  });
 });
 
 describe('sink', () => {
@@ -455,6 +470,26 @@ describe('sink', () => {
     // THEN
     const summaries = logger.lines.filter(l => l.message === 'Batch answered').map(l => [l.extra.invocationId, l.extra.bytesIn]);
     expect(summaries.sort()).toEqual([['a', 7], ['b', 11]]);
+  });
+
+  test('GIVEN two invocations interleaving at the sink, one with a failing record WHEN both finish THEN each answers and logs only its own records', async () => {
+    // GIVEN the first sink call resolves after the second, so invocation a finishes last
+    const releases: (() => void)[] = [];
+    const { handler, logger, metrics } = sinkParser(() => new Promise<void>(resolve => { releases.push(resolve); }));
+    const a = handler(eventOf(['{"v":1}', '[1]', '{"v":3}'], 'a'));
+    const b = handler(eventOf(['{"v":4}', '{"v":5}'], 'b'));
+    // WHEN
+    await new Promise(setImmediate);
+    releases[1]();
+    const responseB = await b;
+    releases[0]();
+    const responseA = await a;
+    // THEN
+    expect(results(responseA)).toEqual(['Dropped', 'ProcessingFailed', 'Dropped']);
+    expect(results(responseB)).toEqual(['Dropped', 'Dropped']);
+    const failures = logger.lines.filter(l => l.message === 'Record answered ProcessingFailed').map(l => [l.extra.invocationId, l.extra.recordId, l.extra.reason]);
+    expect(failures).toEqual([['a', 'r1', 'message is a JSON array, expected a JSON object']]);
+    expect(metrics.published.map(m => [m.RecordsWritten, m.RecordsFailed])).toEqual([[2, 0], [2, 1]]);
   });
 });
 
