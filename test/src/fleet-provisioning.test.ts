@@ -2,9 +2,11 @@ import { App, Aspects, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 import { AddFleetProvisioningOptions, DeviceCertificate, IotCoreFirehosePipeline, PipelineEncryption } from '../../src';
 import {
-  FLEET_CLAIM_SECRET_OUTPUT_DESCRIPTION, FLEET_OUTPUT_IDS, FLEET_TEMPLATE_OUTPUT_DESCRIPTION, PIPELINE_CONSTRUCT_IDS,
+  CERTIFICATE_RESOURCE_TYPE, FLEET_CLAIM_SECRET_OUTPUT_DESCRIPTION, FLEET_CONSTRUCT_IDS, FLEET_OUTPUT_IDS, FLEET_TEMPLATE_OUTPUT_DESCRIPTION,
+  PIPELINE_CONSTRUCT_IDS,
 } from '../../src/contract';
 
 const ACCOUNT = '123456789012';
@@ -62,6 +64,25 @@ function roleStatements(template: Template): any[] {
 }
 
 describe('FleetProvisioning', () => {
+  test('GIVEN a fleet with a hook WHEN synthesized THEN each resource sits at the construct path the contract names (tools find them by it)', () => {
+    const stack = newStack();
+    const pipeline = new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 'factory/telemetry' });
+    const hook = lambda.Function.fromFunctionArn(stack, 'Hook', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:hook`);
+    pipeline.addFleetProvisioning('Lathes', { templateName: 'lathes', preProvisioningHook: hook });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    // the CloudFormation type of the resource at a construct path below the fleet
+    const at = (...ids: string[]) => {
+      const child = ids.reduce((node: IConstruct, id) => node.node.findChild(id), pipeline.node.findChild('Lathes'));
+      const resource = child instanceof CfnResource ? child : child.node.defaultChild as CfnResource;
+      return resources[stack.getLogicalId(resource)]?.Type;
+    };
+    expect(at(FLEET_CONSTRUCT_IDS.template)).toBe('AWS::IoT::ProvisioningTemplate');
+    expect(at(FLEET_CONSTRUCT_IDS.provisioningRole)).toBe('AWS::IAM::Role');
+    expect(at(FLEET_CONSTRUCT_IDS.claimPolicy)).toBe('AWS::IoT::Policy');
+    expect(at(FLEET_CONSTRUCT_IDS.hookPermission)).toBe('AWS::Lambda::Permission');
+    expect(at(FLEET_CONSTRUCT_IDS.claimCertificate, PIPELINE_CONSTRUCT_IDS.certificate)).toBe(CERTIFICATE_RESOURCE_TYPE);
+  });
+
   test('GIVEN a template name and prefix WHEN synthesized THEN an enabled FLEET_PROVISIONING template with that name uses the provisioning role', () => {
     const { template } = synth({ templateName: 'lathes', thingNamePrefix: 'lathe-' });
     template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', {
