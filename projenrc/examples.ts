@@ -36,9 +36,9 @@ export class Examples extends Component {
     synthExample.exec('cdk synth --quiet --no-notices --no-version-reporting', { cwd: 'examples/app' });
 
     const exampleParsers = project.addTask('test:example-parsers', {
-      description: 'pytest for the example app\'s Python parser (customer B) on test/fixtures',
+      description: 'pytest for the example app\'s Python parser (customer B) on test/fixtures and its lathe fleet\'s pre-provisioning hook',
       env: { PYTHONDONTWRITEBYTECODE: '1' },
-      exec: `${testVenv.bin('python')} -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b`,
+      exec: `${testVenv.bin('python')} -m pytest -p no:cacheprovider -o console_output_style=classic examples/app/parsers/customer_b examples/app/hooks/lathe_serial`,
     });
     exampleParsers.prependSpawn(testVenv.task);
 

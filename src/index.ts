@@ -2,6 +2,7 @@ export * from './pipeline';
 export * from './parser';
 export * from './certificate';
 export * from './device';
+export * from './fleet-provisioning';
 export * from './encryption';
 export * from './monitoring';
 export * from './storage';

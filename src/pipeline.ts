@@ -16,6 +16,7 @@ import {
 } from './contract';
 import { IotDevice } from './device';
 import { PipelineEncryption } from './encryption';
+import { AddFleetProvisioningOptions, FleetProvisioning } from './fleet-provisioning';
 import { MonitoringOptions, PipelineMonitoring } from './monitoring';
 import { IParser, Parser } from './parser';
 import { createQueryWorkGroup } from './private/athena';
@@ -474,6 +475,32 @@ export class IotCoreFirehosePipeline extends Construct {
    * pipeline's own device — unless `confineDevicesToSubTopic` is false.
    */
   public addDevice(id: string, options: AddDeviceOptions = {}): IotDevice {
+    return new IotDevice(this, id, {
+      thingName: options.thingName,
+      certificate: options.certificate,
+      policyName: this.sharedFleetPolicy().ref,
+      removalPolicy: this.removalPolicy,
+      encryptionKey: this.encryptionKey,
+    });
+  }
+
+  /**
+   * Adds fleet provisioning by claim: devices manufactured with one shared claim certificate obtain their own
+   * certificate and thing over MQTT on first boot. Every provisioned device gets the same least-privilege policy as
+   * devices added with `addDevice()` (connect as its thing, publish under `<topic>/<its thing name>`), and so, from
+   * now on, does the pipeline's own device, unless `confineDevicesToSubTopic` is false.
+   */
+  public addFleetProvisioning(id: string, options: AddFleetProvisioningOptions = {}): FleetProvisioning {
+    return new FleetProvisioning(this, id, {
+      ...options,
+      devicePolicyName: this.sharedFleetPolicy().ref,
+      removalPolicy: this.removalPolicy,
+      encryptionKey: this.encryptionKey,
+    });
+  }
+
+  /** The policy of devices added with `addDevice()` and of provisioned devices, created with the first of them. */
+  private sharedFleetPolicy(): iot.CfnPolicy {
     if (!this.fleetPolicy) {
       // A second device: confinement (unless turned off) applies to the pipeline's own device too (its document is
       // rendered lazily, so it sees the fleet policy).
@@ -485,13 +512,7 @@ export class IotCoreFirehosePipeline extends Construct {
           'confineDevicesToSubTopic is false and the pipeline has several devices: a device may publish under another device\'s sub-topic, so the topic level after the base topic (`device` in parsed rows, topic-level partition keys) does not prove which device sent a record.');
       }
     }
-    return new IotDevice(this, id, {
-      thingName: options.thingName,
-      certificate: options.certificate,
-      policyName: this.fleetPolicy.ref,
-      removalPolicy: this.removalPolicy,
-      encryptionKey: this.encryptionKey,
-    });
+    return this.fleetPolicy;
   }
 
   /**

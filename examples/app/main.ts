@@ -103,10 +103,43 @@ new IotCoreFirehosePipeline(customers, 'CustomerB', {
 const queryable = new Stack(app, 'QueryableParquetExample', {
   description: 'Telemetry as Parquet, queryable with Athena (cdk-iot-core-firehose-pipeline example)',
 });
-new IotCoreFirehosePipeline(queryable, 'Pipeline', {
+const plant = new IotCoreFirehosePipeline(queryable, 'Pipeline', {
   topic: 'factory/telemetry',
   parser: Parser.reference({ format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
   table: { databaseName: 'plant', tableName: 'telemetry', columns: TELEMETRY_COLUMNS, format: TableFormat.parquet() },
+});
+
+// 4. The plant's lathes onboard themselves (fleet provisioning by claim): each is manufactured with the one claim
+//    certificate (secret in the FleetClaimSecretArnOutput) and, on first boot, asks AWS IoT over MQTT for its own
+//    certificate and the thing lathe-<SerialNumber> (`cdk-iot-pipeline provision --template lathes --serial LT-004711
+//    --param Model=TX-200`); it then publishes under factory/telemetry/lathe-<SerialNumber> like any device. The hook
+//    (hooks/lathe_serial, tested with pytest) refuses serial numbers that are not of the plant's form.
+const lathesHookLogs = new logs.LogGroup(queryable, 'LathesHookLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY });
+checkovSkip(lathesHookLogs, [
+  { id: 'CKV_AWS_158', comment: 'Example hook: its log lines hold the claim certificate id, the template and the serial number, never a certificate; CloudWatch Logs encrypts them with its own key.' },
+]);
+const lathesHookRole = new iam.Role(queryable, 'LathesHookRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+lathesHookRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [lathesHookLogs.logGroupArn] }));
+const lathesHook = new lambda.Function(queryable, 'LathesHook', {
+  code: lambda.Code.fromAsset(path.join(__dirname, 'hooks', 'lathe_serial'), { exclude: ['test_*.py', '__pycache__'] }),
+  runtime: lambda.Runtime.PYTHON_3_14,
+  handler: 'hook.handler',
+  architecture: lambda.Architecture.ARM_64,
+  // AWS IoT waits at most 5 seconds for the hook's answer.
+  timeout: Duration.seconds(5),
+  role: lathesHookRole,
+  logGroup: lathesHookLogs,
+});
+checkovSkip(lathesHook, [
+  { id: 'CKV_AWS_116', comment: 'AWS IoT invokes the hook synchronously and rejects the request if it fails; a dead-letter queue applies to asynchronous invocations only.' },
+  { id: 'CKV_AWS_117', comment: 'The hook calls no network service; a VPC would isolate nothing.' },
+  { id: 'CKV_AWS_115', comment: 'Onboarding is rare and bounded by the claim; reserved concurrency would take from the account\'s pool.' },
+]);
+plant.addFleetProvisioning('Lathes', {
+  templateName: 'lathes',
+  thingNamePrefix: 'lathe-',
+  attributes: ['Model'],
+  preProvisioningHook: lathesHook,
 });
 
 // Every finding must be fixed or carry a scoped, reasoned suppression: errors fail the synth.

@@ -9,6 +9,8 @@ Three stacks:
 
 - ``Queryable``: two pipelines with a queryable table in one Glue database: JSON Lines (nested, decimal columns,
   a workgroup with its own cutoff and expiry) and Parquet with dynamic partitioning (known partition values).
+- ``Fleet``: fleet provisioning by claim: devices manufactured with one claim certificate obtain their own
+  certificate and thing ``lathe-<SerialNumber>`` on first boot, vetted by a pre-provisioning hook (inline code).
 
 Synthesize with ``python app.py`` (offline, no AWS credentials); ``tests/`` asserts on the templates.
 """
@@ -120,6 +122,40 @@ parquet_pipeline = IotCoreFirehosePipeline(queryable, "ParquetTable",
         format=TableFormat.parquet(compression=ParquetCompression.GZIP),
         partition_key_values={"line": ["line-1", "line-2"]},
     ),
+)
+
+from cdk_iot_core_firehose_pipeline import DeviceCertificate  # noqa: E402
+
+# AWS IoT's pre-provisioning hook contract: the event carries the RegisterThing parameters; provisioning proceeds
+# only when the answer has "allowProvisioning": true, given within 5 seconds.
+HOOK_CODE = '''\
+import re
+
+
+def handler(event, context):
+    serial = (event.get("parameters") or {}).get("SerialNumber")
+    return {"allowProvisioning": isinstance(serial, str) and re.fullmatch(r"LT-[0-9]{6}", serial) is not None}
+'''
+
+fleet_stack = Stack(app, "Fleet")
+
+fleet_pipeline = IotCoreFirehosePipeline(fleet_stack, "Pipeline", topic="factory/telemetry")
+
+hook_function = lambda_.Function(fleet_stack, "LathesHook",
+    runtime=lambda_.Runtime.PYTHON_3_12,
+    architecture=lambda_.Architecture.ARM_64,
+    handler="index.handler",
+    code=lambda_.Code.from_inline(HOOK_CODE),
+    timeout=Duration.seconds(5),
+    description="Pre-provisioning hook: only serial numbers LT-<6 digits> are provisioned",
+)
+
+fleet = fleet_pipeline.add_fleet_provisioning("Lathes",
+    template_name="lathes",
+    thing_name_prefix="lathe-",
+    attributes=["Model"],
+    pre_provisioning_hook=hook_function,
+    claim_certificate=DeviceCertificate.generated(),
 )
 
 if __name__ == "__main__":

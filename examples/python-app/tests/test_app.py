@@ -406,6 +406,108 @@ def test_queryable_outputs_name_database_table_and_workgroup(queryable):
         "line_telemetry", "plant", "plant-line_telemetry"]
 
 
+# --- Fleet stack: fleet provisioning by claim -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fleet() -> Template:
+    return Template.from_stack(example.fleet_stack)
+
+
+def joined(value) -> str:
+    """A `Fn::Join` of strings and `Ref`s as text, each `Ref` as `<logical id>`."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return separator.join(p if isinstance(p, str) else "<%s>" % p["Ref"] for p in parts)
+
+
+def fleet_policy_id(template: Template) -> str:
+    ids = [k for k in template.find_resources("AWS::IoT::Policy") if k.startswith("PipelineFleetPolicy")]
+    assert len(ids) == 1
+    return ids[0]
+
+
+def test_fleet_template_is_enabled_and_named(fleet):
+    assert example.fleet.template_name == "lathes"
+    assert example.fleet.thing_name_prefix == "lathe-"
+    fleet.has_resource_properties("AWS::IoT::ProvisioningTemplate", {
+        "TemplateName": "lathes",
+        "TemplateType": "FLEET_PROVISIONING",
+        "Enabled": True,
+        "ProvisioningRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("^PipelineLathesProvisioningRole"), "Arn"]},
+        "PreProvisioningHook": {"TargetArn": resolve(example.fleet_stack, example.hook_function.function_arn), "PayloadVersion": "2020-04-01"},
+    })
+
+
+def test_fleet_template_body_makes_the_thing_activates_the_certificate_and_attaches_the_fleet_policy(fleet):
+    templates = list(fleet.find_resources("AWS::IoT::ProvisioningTemplate").values())
+    assert len(templates) == 1
+    body = json.loads(joined(templates[0]["Properties"]["TemplateBody"]))
+    assert body["Parameters"] == {
+        "SerialNumber": {"Type": "String"}, "Model": {"Type": "String"}, "AWS::IoT::Certificate::Id": {"Type": "String"},
+    }
+    assert body["Resources"]["thing"] == {"Type": "AWS::IoT::Thing", "Properties": {
+        "ThingName": {"Fn::Join": ["", ["lathe-", {"Ref": "SerialNumber"}]]},
+        "AttributePayload": {"Model": {"Ref": "Model"}},
+    }}
+    assert body["Resources"]["certificate"] == {"Type": "AWS::IoT::Certificate", "Properties": {
+        "CertificateId": {"Ref": "AWS::IoT::Certificate::Id"}, "Status": "ACTIVE"}}
+    assert body["Resources"]["policy"] == {"Type": "AWS::IoT::Policy", "Properties": {"PolicyName": "<%s>" % fleet_policy_id(fleet)}}
+
+
+def test_claim_policy_allows_only_the_templates_provisioning_topics(fleet):
+    document = resolve(example.fleet_stack, example.fleet.claim_policy.policy_document)
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert set(statements) == {"ConnectWithAnyClientId", "FleetProvisioningTopics", "FleetProvisioningAnswers"}
+    assert statements["ConnectWithAnyClientId"]["Resource"] == iot_arn("client/*")
+    assert statements["FleetProvisioningTopics"]["Action"] == ["iot:Publish", "iot:Receive"]
+    assert statements["FleetProvisioningTopics"]["Resource"] == [
+        iot_arn("topic/$aws/certificates/create/*"),
+        iot_arn("topic/$aws/certificates/create-from-csr/*"),
+        iot_arn("topic/$aws/provisioning-templates/lathes/provision/*"),
+    ]
+    assert statements["FleetProvisioningAnswers"]["Action"] == "iot:Subscribe"
+    assert [joined(r).split(":topicfilter/")[1] for r in statements["FleetProvisioningAnswers"]["Resource"]] == [
+        "$aws/certificates/create/*/accepted", "$aws/certificates/create/*/rejected",
+        "$aws/certificates/create-from-csr/*/accepted", "$aws/certificates/create-from-csr/*/rejected",
+        "$aws/provisioning-templates/lathes/provision/*/accepted", "$aws/provisioning-templates/lathes/provision/*/rejected",
+    ]
+
+
+def test_provisioning_role_is_trusted_by_iot_of_this_account_only(fleet):
+    roles = [r for k, r in fleet.find_resources("AWS::IAM::Role").items() if k.startswith("PipelineLathesProvisioningRole")]
+    assert len(roles) == 1
+    [statement] = roles[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "iot.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert joined(statement["Condition"]["ArnLike"]["aws:SourceArn"]) == "arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:*"
+
+
+def test_hook_may_be_invoked_by_iot_for_this_template_only(fleet):
+    fleet.has_resource_properties("AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction",
+        "Principal": "iot.amazonaws.com",
+        "FunctionName": resolve(example.fleet_stack, example.hook_function.function_arn),
+        "SourceArn": iot_arn("provisioningtemplate/lathes"),
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+    })
+
+
+def test_fleet_outputs_name_the_template_and_the_claim_secret(fleet):
+    outputs = fleet.to_json()["Outputs"]
+    assert [v["Value"] for k, v in outputs.items() if re.match(r"^PipelineLathesFleetTemplateNameOutput[0-9A-F]{8}$", k)] == ["lathes"]
+    secret = resolve(example.fleet_stack, example.fleet.claim_certificate_secret.secret_arn)
+    assert [v["Value"] for k, v in outputs.items() if re.match(r"^PipelineLathesFleetClaimSecretArnOutput[0-9A-F]{8}$", k)] == [secret]
+
+
+def test_invalid_fleet_props_raise_in_python():
+    pipeline = lib.IotCoreFirehosePipeline(Stack(App(), "InvalidFleet"), "Pipeline", topic="t")
+    with pytest.raises(Exception, match="invalid `templateName`"):
+        pipeline.add_fleet_provisioning("Bad", template_name="has space")
+    with pytest.raises(Exception, match=r'"Model" is listed twice'):
+        pipeline.add_fleet_provisioning("Twice", attributes=["Model", "Model"])
+
+
 # --- errors cross the language boundary ------------------------------------------------------------------------
 
 def test_invalid_props_raise_in_python():
@@ -429,7 +531,7 @@ def test_python_app_synthesizes_a_cloud_assembly_with_the_bundled_handlers():
     out = pathlib.Path(namespace["app"].synth().directory)
     manifest = json.loads((out / "manifest.json").read_text())
     stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
-    assert stacks == ["CustomParsers", "Queryable", "Telemetry"]
+    assert stacks == ["CustomParsers", "Fleet", "Queryable", "Telemetry"]
     template = json.loads((out / "Telemetry.template.json").read_text())
     assert [r["Type"] for r in template["Resources"].values()].count("AWS::KinesisFirehose::DeliveryStream") == 1
     # the handlers bundled into the wheel (assets/) are in the assembly, and they are the real bundles

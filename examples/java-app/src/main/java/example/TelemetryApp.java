@@ -20,7 +20,10 @@ import software.amazon.awscdk.Stack;
 
 import io.github.cdkiotcorefirehosepipeline.Column;
 import io.github.cdkiotcorefirehosepipeline.ColumnType;
+import io.github.cdkiotcorefirehosepipeline.AddFleetProvisioningOptions;
 import io.github.cdkiotcorefirehosepipeline.CsvOptions;
+import io.github.cdkiotcorefirehosepipeline.DeviceCertificate;
+import io.github.cdkiotcorefirehosepipeline.FleetProvisioning;
 import io.github.cdkiotcorefirehosepipeline.FunctionParserOptions;
 import io.github.cdkiotcorefirehosepipeline.ParquetCompression;
 import io.github.cdkiotcorefirehosepipeline.ParquetOptions;
@@ -46,6 +49,9 @@ import software.amazon.awscdk.services.lambda.Runtime;
  *   <li>{@code Queryable}: two pipelines with a queryable table in one Glue database: JSON Lines (nested and
  *       decimal columns, a workgroup with its own cutoff and expiry) and Parquet with dynamic partitioning (known
  *       partition values).</li>
+ *   <li>{@code Fleet}: fleet provisioning by claim — devices manufactured with one claim certificate obtain their
+ *       own certificate and thing {@code lathe-<SerialNumber>} on first boot, vetted by a pre-provisioning hook
+ *       (inline Python code).</li>
  * </ul>
  */
 public final class TelemetryApp {
@@ -74,11 +80,25 @@ public final class TelemetryApp {
                 return {"records": records}
             """;
 
+    /**
+     * AWS IoT's pre-provisioning hook contract: the event carries the RegisterThing parameters; provisioning
+     * proceeds only when the answer has {@code "allowProvisioning": true}, given within 5 seconds.
+     */
+    public static final String HOOK_CODE = """
+            import re
+
+
+            def handler(event, context):
+                serial = (event.get("parameters") or {}).get("SerialNumber")
+                return {"allowProvisioning": isinstance(serial, str) and re.fullmatch(r"LT-[0-9]{6}", serial) is not None}
+            """;
+
     /** What the app built, for the tests. */
     public record Example(App app, Stack stack, IotCoreFirehosePipeline pipeline, Stack custom,
                           IotCoreFirehosePipeline csvPipeline, Function parserFunction,
                           IotCoreFirehosePipeline functionPipeline, Stack queryable,
-                          IotCoreFirehosePipeline jsonTablePipeline, IotCoreFirehosePipeline parquetPipeline) {
+                          IotCoreFirehosePipeline jsonTablePipeline, IotCoreFirehosePipeline parquetPipeline,
+                          Stack fleetStack, Function hookFunction, FleetProvisioning fleet) {
     }
 
     private TelemetryApp() {
@@ -173,8 +193,31 @@ public final class TelemetryApp {
                         .build())
                 .build();
 
+        Stack fleetStack = new Stack(app, "Fleet");
+
+        IotCoreFirehosePipeline fleetPipeline = IotCoreFirehosePipeline.Builder.create(fleetStack, "Pipeline")
+                .topic("factory/telemetry")
+                .build();
+
+        Function hookFunction = Function.Builder.create(fleetStack, "LathesHook")
+                .runtime(Runtime.PYTHON_3_12)
+                .architecture(Architecture.ARM_64)
+                .handler("index.handler")
+                .code(Code.fromInline(HOOK_CODE))
+                .timeout(Duration.seconds(5))
+                .description("Pre-provisioning hook: only serial numbers LT-<6 digits> are provisioned")
+                .build();
+
+        FleetProvisioning fleet = fleetPipeline.addFleetProvisioning("Lathes", AddFleetProvisioningOptions.builder()
+                .templateName("lathes")
+                .thingNamePrefix("lathe-")
+                .attributes(List.of("Model"))
+                .preProvisioningHook(hookFunction)
+                .claimCertificate(DeviceCertificate.generated())
+                .build());
+
         return new Example(app, stack, pipeline, custom, csvPipeline, parserFunction, functionPipeline, queryable,
-                jsonTablePipeline, parquetPipeline);
+                jsonTablePipeline, parquetPipeline, fleetStack, hookFunction, fleet);
     }
 
     public static void main(final String[] args) {

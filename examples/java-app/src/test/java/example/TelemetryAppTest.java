@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.cdkiotcorefirehosepipeline.AddFleetProvisioningOptions;
 import io.github.cdkiotcorefirehosepipeline.Column;
 import io.github.cdkiotcorefirehosepipeline.ColumnType;
 import io.github.cdkiotcorefirehosepipeline.CsvOptions;
@@ -53,6 +54,7 @@ class TelemetryAppTest {
     private static Template telemetry;
     private static Template custom;
     private static Template queryable;
+    private static Template fleet;
 
     @BeforeAll
     static void synthesize() {
@@ -60,6 +62,7 @@ class TelemetryAppTest {
         telemetry = Template.fromStack(ex.stack());
         custom = Template.fromStack(ex.custom());
         queryable = Template.fromStack(ex.queryable());
+        fleet = Template.fromStack(ex.fleetStack());
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
@@ -488,6 +491,131 @@ class TelemetryAppTest {
         assertEquals("line", ((List<Map<String, Object>>) input.get("PartitionKeys")).get(0).get("Name"));
     }
 
+    // --- Fleet stack: fleet provisioning by claim ------------------------------------------------------------------
+
+    /** A {@code Fn::Join} of strings and {@code Ref}s as text, each {@code Ref} as {@code <logical id>}. */
+    @SuppressWarnings("unchecked")
+    private static String joined(final Object value) {
+        if (value instanceof String text) {
+            return text;
+        }
+        List<Object> join = (List<Object>) ((Map<String, Object>) value).get("Fn::Join");
+        return ((List<Object>) join.get(1)).stream()
+                .map(p -> p instanceof String text ? text : "<" + ((Map<String, Object>) p).get("Ref") + ">")
+                .collect(Collectors.joining((String) join.get(0)));
+    }
+
+    /** The one resource of a type whose logical id starts with a prefix. */
+    @SuppressWarnings("unchecked")
+    private static Map.Entry<String, Object> onlyResource(final Template template, final String type, final String idPrefix) {
+        List<Map.Entry<String, Object>> found = template.findResources(type).entrySet().stream()
+                .filter(e -> e.getKey().startsWith(idPrefix)).toList();
+        assertEquals(1, found.size(), type + " " + idPrefix);
+        return found.get(0);
+    }
+
+    @Test
+    void fleetTemplateIsEnabledAndNamed() {
+        assertEquals("lathes", ex.fleet().getTemplateName());
+        assertEquals("lathe-", ex.fleet().getThingNamePrefix());
+        fleet.hasResourceProperties("AWS::IoT::ProvisioningTemplate", Map.of(
+                "TemplateName", "lathes",
+                "TemplateType", "FLEET_PROVISIONING",
+                "Enabled", true,
+                "ProvisioningRoleArn", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp("^PipelineLathesProvisioningRole"), "Arn")),
+                "PreProvisioningHook", Map.of(
+                        "TargetArn", resolve(ex.fleetStack(), ex.hookFunction().getFunctionArn()),
+                        "PayloadVersion", "2020-04-01")));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void fleetTemplateBodyMakesTheThingActivatesTheCertificateAndAttachesTheFleetPolicy() {
+        Map<String, Object> template = (Map<String, Object>) onlyResource(fleet, "AWS::IoT::ProvisioningTemplate", "PipelineLathesTemplate").getValue();
+        String body = joined(((Map<String, Object>) template.get("Properties")).get("TemplateBody"));
+        String policyId = onlyResource(fleet, "AWS::IoT::Policy", "PipelineFleetPolicy").getKey();
+        assertEquals("{\"Parameters\":{\"SerialNumber\":{\"Type\":\"String\"},\"Model\":{\"Type\":\"String\"},"
+                + "\"AWS::IoT::Certificate::Id\":{\"Type\":\"String\"}},"
+                + "\"Resources\":{"
+                + "\"thing\":{\"Type\":\"AWS::IoT::Thing\",\"Properties\":{"
+                + "\"ThingName\":{\"Fn::Join\":[\"\",[\"lathe-\",{\"Ref\":\"SerialNumber\"}]]},"
+                + "\"AttributePayload\":{\"Model\":{\"Ref\":\"Model\"}}}},"
+                + "\"certificate\":{\"Type\":\"AWS::IoT::Certificate\",\"Properties\":{"
+                + "\"CertificateId\":{\"Ref\":\"AWS::IoT::Certificate::Id\"},\"Status\":\"ACTIVE\"}},"
+                + "\"policy\":{\"Type\":\"AWS::IoT::Policy\",\"Properties\":{\"PolicyName\":\"<" + policyId + ">\"}}}}",
+                body);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void claimPolicyAllowsOnlyTheTemplatesProvisioningTopics() {
+        Map<String, Object> document = (Map<String, Object>) resolve(ex.fleetStack(), ex.fleet().getClaimPolicy().getPolicyDocument());
+        List<Map<String, Object>> statements = (List<Map<String, Object>>) document.get("Statement");
+        assertEquals(List.of("ConnectWithAnyClientId", "FleetProvisioningTopics", "FleetProvisioningAnswers"),
+                statements.stream().map(s -> s.get("Sid")).toList());
+        assertEquals(iotArn("client/*"), statements.get(0).get("Resource"));
+        assertEquals(List.of("iot:Publish", "iot:Receive"), statements.get(1).get("Action"));
+        assertEquals(List.of(
+                iotArn("topic/$aws/certificates/create/*"),
+                iotArn("topic/$aws/certificates/create-from-csr/*"),
+                iotArn("topic/$aws/provisioning-templates/lathes/provision/*")), statements.get(1).get("Resource"));
+        assertEquals("iot:Subscribe", statements.get(2).get("Action"));
+        assertEquals(List.of(
+                "$aws/certificates/create/*/accepted", "$aws/certificates/create/*/rejected",
+                "$aws/certificates/create-from-csr/*/accepted", "$aws/certificates/create-from-csr/*/rejected",
+                "$aws/provisioning-templates/lathes/provision/*/accepted", "$aws/provisioning-templates/lathes/provision/*/rejected"),
+                ((List<Object>) statements.get(2).get("Resource")).stream().map(r -> joined(r).split(":topicfilter/")[1]).toList());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void provisioningRoleIsTrustedByIotOfThisAccountOnly() {
+        Map<String, Object> role = (Map<String, Object>) onlyResource(fleet, "AWS::IAM::Role", "PipelineLathesProvisioningRole").getValue();
+        Map<String, Object> trust = (Map<String, Object>) ((Map<String, Object>) role.get("Properties")).get("AssumeRolePolicyDocument");
+        List<Map<String, Object>> statements = (List<Map<String, Object>>) trust.get("Statement");
+        assertEquals(1, statements.size());
+        assertEquals(Map.of("Service", "iot.amazonaws.com"), statements.get(0).get("Principal"));
+        Map<String, Object> condition = (Map<String, Object>) statements.get(0).get("Condition");
+        assertEquals(Map.of("aws:SourceAccount", Map.of("Ref", "AWS::AccountId")), condition.get("StringEquals"));
+        assertEquals("arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:*",
+                joined(((Map<String, Object>) condition.get("ArnLike")).get("aws:SourceArn")));
+    }
+
+    @Test
+    void hookMayBeInvokedByIotForThisTemplateOnly() {
+        fleet.hasResourceProperties("AWS::Lambda::Permission", Map.of(
+                "Action", "lambda:InvokeFunction",
+                "Principal", "iot.amazonaws.com",
+                "FunctionName", resolve(ex.fleetStack(), ex.hookFunction().getFunctionArn()),
+                "SourceArn", iotArn("provisioningtemplate/lathes"),
+                "SourceAccount", Map.of("Ref", "AWS::AccountId")));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void fleetOutputsNameTheTemplateAndTheClaimSecret() {
+        Map<String, Object> outputs = (Map<String, Object>) fleet.toJSON().get("Outputs");
+        assertEquals(List.of("lathes"), outputs.entrySet().stream()
+                .filter(e -> e.getKey().matches("^PipelineLathesFleetTemplateNameOutput[0-9A-F]{8}$"))
+                .map(e -> ((Map<String, Object>) e.getValue()).get("Value")).toList());
+        Object secret = resolve(ex.fleetStack(), ex.fleet().getClaimCertificateSecret().getSecretArn());
+        assertEquals(List.of(secret), outputs.entrySet().stream()
+                .filter(e -> e.getKey().matches("^PipelineLathesFleetClaimSecretArnOutput[0-9A-F]{8}$"))
+                .map(e -> ((Map<String, Object>) e.getValue()).get("Value")).toList());
+    }
+
+    @Test
+    void invalidFleetPropsThrowInJava() {
+        IotCoreFirehosePipeline pipeline = IotCoreFirehosePipeline.Builder.create(new Stack(new App(), "InvalidFleet"), "Pipeline")
+                .topic("t").build();
+        RuntimeException name = assertThrows(RuntimeException.class, () ->
+                pipeline.addFleetProvisioning("Bad", AddFleetProvisioningOptions.builder().templateName("has space").build()));
+        assertTrue(name.getMessage().contains("invalid `templateName`"), name.getMessage());
+        RuntimeException twice = assertThrows(RuntimeException.class, () ->
+                pipeline.addFleetProvisioning("Twice", AddFleetProvisioningOptions.builder().attributes(List.of("Model", "Model")).build()));
+        assertTrue(twice.getMessage().contains("\"Model\" is listed twice"), twice.getMessage());
+    }
+
     // --- errors cross the language boundary ------------------------------------------------------------------------
 
     @Test
@@ -511,7 +639,7 @@ class TelemetryAppTest {
     @Test
     void appSynthesizesACloudAssemblyWithTheBundledHandlers() throws IOException {
         CloudAssembly assembly = TelemetryApp.build().app().synth();
-        assertEquals(List.of("CustomParsers", "Queryable", "Telemetry"),
+        assertEquals(List.of("CustomParsers", "Fleet", "Queryable", "Telemetry"),
                 assembly.getStacks().stream().map(s -> s.getStackName()).sorted().toList());
         Path out = Paths.get(assembly.getDirectory());
         String template = Files.readString(out.resolve("Telemetry.template.json"));
