@@ -30,6 +30,8 @@ export interface GatherOptions {
   readonly pipeline?: string;
   /** The client id devices connect with (default: the thing name). */
   readonly clientId?: string;
+  /** The topic the device publishes to (default: `<publish topic>/<thing name>`). */
+  readonly topic?: string;
   /** How far back to look for failures and fresh data. */
   readonly windowMinutes: number;
   readonly now?: Date;
@@ -203,6 +205,7 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
     topic,
     publishTopic: pipeline.publishTopic,
     clientId,
+    deviceTopic: o.topic,
     policyName,
     ruleName,
     streamName,

@@ -14,6 +14,7 @@ import type { CommandContext } from '../command';
 import { UsageError } from '../errors';
 import { renderTable } from '../format';
 import { printReport } from '../io';
+import { loggedReasons } from './log';
 import { FirehoseEvent, readEvents, readMessages } from './samples';
 import { parseBufferSize, resolveTarget } from './target';
 
@@ -218,24 +219,6 @@ function outcomesOf(event: FirehoseEvent, last: Invocation['last']): Outcome[] {
       : `the invocation failed: ${(e as Error).message}`;
   }
   return ids.map(() => ({ result: 'Failed', reason: problem }));
-}
-
-/**
- * The reasons a parser logged per record: JSON log lines with `recordId` and `reason` (the parser toolkit's
- * "Record answered ProcessingFailed" lines).
- */
-export function loggedReasons(log: string): Map<string, string> {
-  const reasons = new Map<string, string>();
-  for (const line of log.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const entry = JSON.parse(line) as { recordId?: unknown; reason?: unknown };
-      if (typeof entry.recordId === 'string' && typeof entry.reason === 'string') reasons.set(entry.recordId, entry.reason);
-    } catch {
-      // not a JSON log line
-    }
-  }
-  return reasons;
 }
 
 /** Text shown for a record's output: its lines joined with a visible ⏎, without the final newline. */

@@ -1,5 +1,5 @@
 /** The samples `parser test` reads, and the reasons it takes from a parser's log. */
-import { loggedReasons } from '../../../cli/parser/run';
+import { loggedReasons } from '../../../cli/parser/log';
 import { readEvents, readMessages } from '../../../cli/parser/samples';
 
 const DEFAULTS = { deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/s', region: 'us-east-1', now: 1_700_000_000_000 };
