@@ -29,7 +29,8 @@ export const localCommand: CommandModule = {
       .addHelpText('after', [
         '',
         'Prints one line "ready mqtts://<host>:<port> ..." on stdout when the broker listens; SIGTERM/SIGINT delivers the',
-        'buffered records and exits 0.',
+        'buffered records and exits 0, and so does the exit of the process that started it (npx, a script), so',
+        '`npx cdk-iot-pipeline local … &` stops with it.',
       ].join('\n'))
       .action(async (o) => {
         checkHost(o.host, o.allowRemote === true, context.io);
