@@ -433,4 +433,7 @@ project.package.addField('exports', {
   './.jsii': './.jsii',
 });
 
+// The parser toolkit's reference ships next to its bundle: the README and the toolkit's declarations point there.
+project.tasks.tryFind('bundle:parser-toolkit')?.exec('cp lambda/toolkit/README.md assets/parser-toolkit/README.md');
+
 project.synth();
