@@ -20,6 +20,7 @@ export const parserCommand: CommandModule = {
       .option('--stack <name>', 'with --app: only this stack')
       .option('--pipeline <id>', 'with --app: the pipeline\'s construct id (or <stack>/<id>) when the assembly holds several')
       .requiredOption('--input <file>', 'the samples: one message a line (JSON Lines or text), or - for stdin')
+      .option('--topic <topic>', 'with --app: the messages are device payloads published to this topic, run through the pipeline\'s topic rule (its SQL) first')
       .option('--events', 'the input holds raw Firehose transformation events ({"records":[{"recordId","data"}]}), invoked as they are')
       .option('--buffer-size <MiB>', 'entry: the processor buffer size that batches the messages (default 1, as the construct sets it)')
       .option('--json', 'print the report as JSON')
@@ -27,13 +28,15 @@ export const parserCommand: CommandModule = {
       .addHelpText('after', [
         '',
         'Each message becomes one Firehose record (the message and the topic rule\'s "\\n" separator), as the rule hands it',
-        'to Firehose: with the construct\'s SQL that is the payload plus its "topic". The handler\'s log lines are read for',
-        'the reason of each failed record (the parser toolkit logs them).',
+        'to Firehose: with the construct\'s SQL that is the payload plus its "topic". With --app and --topic, the messages are',
+        'the devices\' payloads and the pipeline\'s rule builds the records (a message it does not forward is Skipped, with why).',
+        'The handler\'s log lines are read for the reason of each failed record (the parser toolkit logs them).',
         '',
         'Examples:',
         '  $ cdk-iot-pipeline parser test parsers/customer-a/index.ts --input samples.jsonl',
         '  $ cdk-iot-pipeline parser test parsers/customer_b --handler index.handler --input samples.jsonl --json',
         '  $ cdk-iot-pipeline parser test --app cdk.out --pipeline CustomerA --input samples.jsonl --expect-ok',
+        '  $ cdk-iot-pipeline parser test --app cdk.out --pipeline CustomerA --topic customer-a/telemetry/pump-1 --input payloads.jsonl',
       ].join('\n'))
       .action(async (entry, o) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)

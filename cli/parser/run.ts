@@ -7,7 +7,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { LOCAL_ACCOUNT } from '../../local/assembly/cloud-assembly';
 import { LocalDeliveryStream, validateResponse } from '../../local/firehose/delivery-stream';
+import { RulesEngine } from '../../local/iot/rules';
+import { ruleReceives } from '../../local/iot/topic-filter';
 import { createInvoker, InvocationError, Invoker } from '../../local/lambda/runtime';
 import type { ObjectSink } from '../../local/s3/sinks';
 import type { CommandContext } from '../command';
@@ -29,6 +32,8 @@ export interface ParserTestOptions {
   readonly input: string;
   /** The input holds raw Firehose events, not messages. */
   readonly events?: boolean;
+  /** With --app: the messages are payloads published to this topic, run through the pipeline's topic rule. */
+  readonly topic?: string;
   readonly bufferSize?: string;
   readonly json?: boolean;
   readonly expectOk?: boolean;
@@ -39,10 +44,12 @@ export interface RecordOutcome {
   /** The sample's line in the input (messages), or its position in the event (`--events`, 1-based). */
   readonly line?: number;
   readonly event?: number;
-  readonly batch: number;
-  readonly recordId: string;
-  readonly result: 'Ok' | 'Dropped' | 'Failed';
-  /** Why it failed: the parser's logged reason, else what Firehose would record. */
+  /** Undefined when the rule forwarded nothing (`Skipped`). */
+  readonly batch?: number;
+  readonly recordId?: string;
+  /** `Skipped`: with --topic, the topic rule forwarded nothing for the message (the reason says why). */
+  readonly result: 'Ok' | 'Dropped' | 'Failed' | 'Skipped';
+  /** Why it failed (the parser's logged reason, else what Firehose would record), or why the rule skipped it. */
   readonly reason?: string;
   /** The data the parser answered (Ok), as UTF-8 text. */
   readonly output?: string;
@@ -55,7 +62,7 @@ export interface ParserTestReport {
   readonly runtime: string;
   readonly batches: number;
   readonly invocations: number;
-  readonly summary: { readonly records: number; readonly ok: number; readonly dropped: number; readonly failed: number };
+  readonly summary: { readonly records: number; readonly ok: number; readonly dropped: number; readonly failed: number; readonly skipped: number };
   readonly records: RecordOutcome[];
 }
 
@@ -138,9 +145,17 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
     ? readEvents(input.text, input.source, { deliveryStreamArn: target.stream.arn, region: target.stream.region, now: Date.now() })
     : undefined;
   const messages = events ? undefined : readMessages(input.text, input.source);
+  if (o.topic !== undefined && (events || !target.rules || target.rules.length === 0)) {
+    throw new UsageError('--topic runs the messages through the pipeline\'s topic rule: give --app (and leave out --events).');
+  }
+  const topic = o.topic;
+  if (topic !== undefined && !target.rules!.some((r) => !r.disabled && ruleReceives(r.name, r.sql.from, topic))) {
+    const filters = target.rules!.map((r) => `'${r.sql.from}'`).join(', ');
+    throw new UsageError(`--topic ${topic} is not a topic the pipeline's rule reads (FROM ${filters}): a device publishing there reaches no parser. Give a topic the filter matches.`);
+  }
   const logDir = join(scratch, 'logs');
   const invoker = new RecordingInvoker(createInvoker(target.fn, logDir));
-  let records: Array<{ line?: number; event?: number; batch: number; recordId: string; raw: Outcome }>;
+  let records: Array<{ line?: number; event?: number; batch?: number; recordId?: string; raw: Outcome }>;
   try {
     if (events) {
       records = [];
@@ -157,8 +172,32 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
     } else {
       // The runner's stream batches the messages (processor buffer size), numbers the records and retries.
       const stream = new LocalDeliveryStream(target.stream, { sink: DISCARD, invoker, log: () => undefined });
-      const separator = Buffer.from(target.separator, 'utf8');
-      for (const m of messages!) stream.put({ data: Buffer.concat([m.data, separator]), arrival: Date.now() });
+      // The line each record came from, in the order the stream receives them.
+      const recordLines: number[] = [];
+      const skipped: Array<{ line: number; raw: Outcome }> = [];
+      if (o.topic !== undefined) {
+        // The runner's rules engine: the rule's SQL (WHERE, SELECT) and its Firehose action put the records.
+        const engineLog: string[] = [];
+        const streams = new Map([[target.stream.name, stream]]);
+        const engine = new RulesEngine(target.rules!, streams, DISCARD, (line) => engineLog.push(line), LOCAL_ACCOUNT);
+        for (const m of messages!) {
+          const before = stream.stats.recordsIn;
+          const logged = engineLog.length;
+          engine.ingest({ topic: o.topic, clientId: 'parser-test', timestamp: Date.now(), payload: m.data, qos: 1 });
+          for (let n = stream.stats.recordsIn - before; n > 0; n--) recordLines.push(m.line);
+          if (stream.stats.recordsIn === before) {
+            const why = engineLog.slice(logged).join('; ') || 'the rule\'s WHERE clause did not select it';
+            skipped.push({ line: m.line, raw: { result: 'Skipped', reason: why } });
+          }
+        }
+        await engine.drain();
+      } else {
+        const separator = Buffer.from(target.separator, 'utf8');
+        for (const m of messages!) {
+          stream.put({ data: Buffer.concat([m.data, separator]), arrival: Date.now() });
+          recordLines.push(m.line);
+        }
+      }
       await stream.drain();
       stream.stop();
       records = [];
@@ -166,9 +205,11 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
       invoker.invocations.forEach((invocation, b) => {
         const outcomes = outcomesOf(invocation.event, invocation.last);
         invocation.event.records.forEach((r, i) => {
-          records.push({ line: messages![next++].line, batch: b + 1, recordId: r.recordId, raw: outcomes[i] });
+          records.push({ line: recordLines[next++], batch: b + 1, recordId: r.recordId, raw: outcomes[i] });
         });
       });
+      records.push(...skipped);
+      records.sort((a, b) => a.line! - b.line!);
     }
   } finally {
     await invoker.close();
@@ -177,7 +218,7 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
   const logged = existsSync(logFile) ? loggedReasons(readFileSync(logFile, 'utf8')) : new Map<string, string>();
   const outcomes: RecordOutcome[] = records.map(({ raw, ...where }) => {
     if (raw.result === 'Failed') {
-      return { ...where, result: 'Failed', reason: logged.get(where.recordId) ?? raw.reason };
+      return { ...where, result: 'Failed', reason: (where.recordId !== undefined ? logged.get(where.recordId) : undefined) ?? raw.reason };
     }
     return { ...where, ...raw };
   });
@@ -187,7 +228,9 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
     runtime: target.fn.runtime,
     batches: events ? events.length : invoker.invocations.length,
     invocations: invoker.invocations.reduce((n, i) => n + i.attempts, 0),
-    summary: { records: outcomes.length, ok: count('Ok'), dropped: count('Dropped'), failed: count('Failed') },
+    summary: {
+      records: outcomes.length - count('Skipped'), ok: count('Ok'), dropped: count('Dropped'), failed: count('Failed'), skipped: count('Skipped'),
+    },
     records: outcomes,
   };
 }
@@ -195,7 +238,8 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
 type Outcome =
   | { result: 'Ok'; output: string; partitionKeys?: Record<string, string> }
   | { result: 'Dropped' }
-  | { result: 'Failed'; reason: string };
+  | { result: 'Failed'; reason: string }
+  | { result: 'Skipped'; reason: string };
 
 /** Each record's outcome from the last answer to its event: validated as Firehose validates it. */
 function outcomesOf(event: FirehoseEvent, last: Invocation['last']): Outcome[] {
@@ -230,9 +274,9 @@ function shown(output: string): string {
 export function formatParserTest(report: ParserTestReport): string {
   const rows = report.records.map((r) => [
     r.line !== undefined ? `line ${r.line}` : `record ${r.event}`,
-    String(r.batch),
+    r.batch !== undefined ? String(r.batch) : '-',
     r.result,
-    r.result === 'Failed' ? r.reason ?? '' : r.result === 'Ok'
+    r.result === 'Failed' || r.result === 'Skipped' ? r.reason ?? '' : r.result === 'Ok'
       ? `${r.partitionKeys ? `[${Object.entries(r.partitionKeys).map(([k, v]) => `${k}=${v}`).join(' ')}] ` : ''}${shown(r.output ?? '')}`
       : '',
   ]);
@@ -241,6 +285,7 @@ export function formatParserTest(report: ParserTestReport): string {
     `parser ${report.parser} (${report.runtime})`,
     renderTable(['sample', 'batch', 'result', 'reason / output'], rows),
     '',
-    `${s.records} record(s) in ${report.batches} batch(es), ${report.invocations} invocation(s): ${s.ok} Ok, ${s.dropped} Dropped, ${s.failed} Failed`,
+    `${s.records} record(s) in ${report.batches} batch(es), ${report.invocations} invocation(s): ${s.ok} Ok, ${s.dropped} Dropped, ${s.failed} Failed`
+      + `${s.skipped > 0 ? `; ${s.skipped} message(s) the topic rule did not forward` : ''}`,
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import { createRequire } from 'module';
 import { basename, dirname, extname, join, resolve } from 'path';
 import { AssemblyError } from '../../local';
 import { DEFAULT_REGION as LOCAL_REGION, LOCAL_ACCOUNT } from '../../local/assembly/cloud-assembly';
-import type { FunctionModel, StreamModel } from '../../local/assembly/model';
+import type { FunctionModel, RuleModel, StreamModel } from '../../local/assembly/model';
 import { loadModel } from '../../local/assembly/model';
 import { compileStreamPrefix } from '../../local/firehose/keys';
 import { FIREHOSE_ACTION_SEPARATOR, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS } from '../../src/contract';
@@ -23,6 +23,8 @@ export interface ParserTarget {
   readonly stream: StreamModel;
   /** What the topic rule's Firehose action appends to each message. */
   readonly separator: string;
+  /** With --app: the topic rules that forward to the stream (`--topic` runs the messages through them). */
+  readonly rules?: RuleModel[];
 }
 
 /** How to find the parser. */
@@ -79,13 +81,15 @@ function fromApp(app: string, stack: string | undefined, pipeline: string | unde
   const stream = selected[0];
   const fn = model.functions.get(stream.processor!.functionArn);
   if (!fn) throw new CliError(`${stream.path}: its processor ${stream.processor!.functionArn} is not a function of the assembly.`);
-  const action = model.rules.flatMap((r) => r.actions).find((a) => a.kind === 'firehose' && a.streamName === stream.name);
+  const rules = model.rules.filter((r) => r.actions.some((a) => a.kind === 'firehose' && a.streamName === stream.name));
+  const action = rules.flatMap((r) => r.actions).find((a) => a.kind === 'firehose' && a.streamName === stream.name);
   return {
     label: idOf(stream),
     fn,
     // Only the parser's answers matter: no backup, no Parquet conversion (`local` runs those).
     stream: { ...stream, backup: undefined, conversion: undefined },
     separator: action?.kind === 'firehose' ? action.separator ?? '' : FIREHOSE_ACTION_SEPARATOR,
+    rules,
   };
 }
 

@@ -48,6 +48,26 @@ describe('parser test', () => {
     expect(report.records.map((r) => r.recordId)).toEqual(['00000000000100000000', '00000000000100000001', '00000000000100000002', '00000000000100000003']);
   });
 
+  test('GIVEN device payloads and --topic WHEN they run THEN the pipeline\'s rule builds the records first, and a payload it cannot forward is Skipped with why', async () => {
+    // WHEN
+    const payloads = join(REPO, 'test', 'fixtures', 'parser-samples', 'customer-a-payloads.jsonl');
+    const { code, out } = await cli('parser', 'test', '--app', app, '--pipeline', 'CustomerA', '--topic', 'customer-a/telemetry/pump-1', '--input', payloads, '--json');
+    // THEN the rule added the topic (the parser's device column is the level after the base topic)
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as ParserTestReport;
+    expect(report.records.map((r) => [r.line, r.result])).toEqual([[1, 'Ok'], [2, 'Failed'], [3, 'Skipped']]);
+    expect(report.records[0].output).toMatch(/^telemetry,21\.5,40,/);
+    expect(report.records[1].reason).toBe('temperature is missing or not a number');
+    expect(report.records[2].reason).toMatch(/not processed \(ParseError\): the payload is not a JSON object/);
+    expect(report.summary).toEqual({ records: 2, ok: 1, dropped: 0, failed: 1, skipped: 1 });
+  });
+
+  test('GIVEN --topic that the pipeline\'s rule does not read WHEN run THEN the error names the rule\'s filter', async () => {
+    const { code, err } = await cli('parser', 'test', '--app', app, '--pipeline', 'CustomerA', '--topic', 'customer-a/telemetry', '--input', SAMPLES);
+    expect(code).toBe(2);
+    expect(err).toContain('--topic customer-a/telemetry is not a topic the pipeline\'s rule reads (FROM \'customer-a/telemetry/+\')');
+  });
+
   test('GIVEN an assembly with several parsers WHEN no --pipeline is given THEN the error names them', async () => {
     const { code, err } = await cli('parser', 'test', '--app', app, '--input', SAMPLES);
     expect(code).toBe(2);
@@ -60,7 +80,7 @@ describe('parser test', () => {
     expect(code).toBe(0);
     const report = JSON.parse(out) as ParserTestReport;
     expect(report.runtime).toMatch(/^python/);
-    expect(report.summary).toEqual({ records: 4, ok: 2, dropped: 0, failed: 2 });
+    expect(report.summary).toEqual({ records: 4, ok: 2, dropped: 0, failed: 2, skipped: 0 });
     expect(JSON.parse(report.records[0].output!)).toMatchObject({ temperature: 21.5 });
     expect(report.records[1].reason).toMatch(/temperature/);
   });
