@@ -1,7 +1,8 @@
 /**
  * Whether the topic `publish` sends to reaches a topic rule. AWS IoT (and the local runner) acknowledge a message
  * that no rule selects and drop it; this says so before the messages are sent: with `--stack`, against the
- * pipeline's rule (GetTopicRule), with `--app`, against every enabled rule of the synthesized assembly.
+ * pipeline's rule (GetTopicRule), with `--app`, against every enabled rule of the synthesized assembly. A rule is
+ * triggered only by messages on topics its FROM filter matches (docs.aws.amazon.com/iot/latest/developerguide/iot-sql-from.html).
  */
 import { GetTopicRuleCommand } from '@aws-sdk/client-iot';
 import { loadModel } from '../../local/assembly/model';

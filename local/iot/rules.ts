@@ -78,7 +78,8 @@ export class RulesEngine {
       }
       const selected = this.matching(message.topic);
       if (selected.length === 0 && !this.unselectedTopics.has(message.topic)) {
-        // Once per topic: a device that publishes where no rule reads gets PUBACK and its messages land nowhere.
+        // Once per topic: a device that publishes where no rule reads gets PUBACK and its messages land nowhere (a rule
+        // is triggered only by topics its FROM filter matches: docs.aws.amazon.com/iot/latest/developerguide/iot-sql-from.html).
         if (this.unselectedTopics.size < 1000) this.unselectedTopics.add(message.topic);
         const filters = this.rules.filter((r) => !r.disabled).map((r) => `'${r.sql.from}'`);
         this.log(`rules: no rule selected the message on ${message.topic} from ${message.clientId}: the enabled rules read `
