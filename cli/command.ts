@@ -17,6 +17,11 @@ import type { Io } from './io';
 export interface CommandContext {
   /** All output goes here. */
   readonly io: Io;
+  /**
+   * The CLI's own file when it runs as a program: `local` runs the runner in a worker thread of it
+   * (cli/local/thread.ts). Absent in process (tests): the runner runs in the caller's thread.
+   */
+  readonly script?: string;
   /** Receives the command's exit code: 0 success, 1 a failure the command found. Usage errors throw `UsageError`. */
   setExitCode(code: number): void;
 }

@@ -53,6 +53,8 @@ export class Bundles extends Component {
       '--ignoreConfig --target ES2022 --module node16 --moduleResolution node16 --strict --skipLibCheck --types node',
     ].join(' '));
     toolkit.exec('echo "export * from \'./types/lambda/toolkit/index\';" > assets/parser-toolkit/index.d.ts');
+    // Its reference ships next to the bundle: the README and the toolkit's declarations point there.
+    toolkit.exec('cp lambda/toolkit/README.md assets/parser-toolkit/README.md');
     project.preCompileTask.spawn(toolkit);
 
     // The Python parser toolkit, shipped as source: Parser.fromPython copies it beside the user's parser at synth.

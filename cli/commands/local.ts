@@ -7,6 +7,8 @@ import { Option } from '@commander-js/extra-typings';
 import type { CommandModule } from '../command';
 import { UsageError } from '../errors';
 import type { Io } from '../io';
+import type { LocalOptions } from '../local/run';
+import { canStartRunnerThread, runInRunnerThread } from '../local/thread';
 
 /** The runner's data folder unless given (`DEFAULT_DATA_DIR` of `local/`, which a test compares; not imported: it is heavy). */
 const DATA_DIR_HELP = '(default: .iot-local)';
@@ -29,13 +31,29 @@ export const localCommand: CommandModule = {
       .addHelpText('after', [
         '',
         'Prints one line "ready mqtts://<host>:<port> ..." on stdout when the broker listens; SIGTERM/SIGINT delivers the',
-        'buffered records and exits 0.',
+        'buffered records and exits 0, and so does the exit of the process that started it (npx, a script), so',
+        '`npx cdk-iot-pipeline local … &` stops with it.',
       ].join('\n'))
       .action(async (o) => {
         checkHost(o.host, o.allowRemote === true, context.io);
+        const options: LocalOptions = {
+          app: o.app,
+          stack: o.stack,
+          dataDir: o.dataDir,
+          host: o.host,
+          port: o.port,
+          bufferInterval: o.bufferInterval,
+          s3Endpoint: o.s3Endpoint,
+          verbose: o.verbose,
+        };
+        if (context.script !== undefined && canStartRunnerThread()) {
+          // The runner gets a thread of its own (its heap settings); it runs with these options, parsed once, here.
+          context.setExitCode(await runInRunnerThread(context.script, options));
+          return;
+        }
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
         const { runLocal } = require('../local/run') as typeof import('../local/run');
-        await runLocal(o, context);
+        await runLocal(options, context);
       });
 
     const certs = local

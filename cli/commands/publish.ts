@@ -15,6 +15,7 @@ export const publishCommand: CommandModule = {
     withAwsOptions(program.command('publish')
       .description('Publish test messages over MQTT with mutual TLS, as a device would, and report acknowledgements and latency.')
       .option('--stack <name>', 'read the endpoint (IotDataAtsEndpoint), thing name, topic and certificate secret from this stack\'s outputs')
+      .option('--app <dir>', 'local runner: the cloud assembly it runs (cdk.out); warns when no topic rule of it reads --topic')
       .option('--pipeline <id>', 'the pipeline\'s construct id (output-id prefix) when the stack holds several')
       .option('--endpoint <host[:port]>', 'MQTT broker; port 8883 unless given (default: the stack output IotDataAtsEndpoint)')
       .option('--cert <file>', 'device certificate (PEM)')
@@ -45,6 +46,7 @@ export const publishCommand: CommandModule = {
       .action(async (o) => {
         const options = {
           stack: o.stack,
+          app: o.app,
           pipeline: o.pipeline,
           endpoint: o.endpoint,
           cert: o.cert,

@@ -9,8 +9,9 @@ export function publishBase(facts: DoctorFacts): string | undefined {
   return facts.publishTopic ?? facts.topic;
 }
 
-/** The topic the pipeline's device publishes to: `<publish base>/<thing name>`. */
+/** The topic the pipeline's device publishes to: `--topic`, else `<publish base>/<thing name>`. */
 export function deviceTopic(facts: DoctorFacts): string | undefined {
+  if (facts.deviceTopic !== undefined) return facts.deviceTopic;
   const base = publishBase(facts);
   return base !== undefined && facts.thingName !== undefined ? `${base}/${facts.thingName}` : undefined;
 }

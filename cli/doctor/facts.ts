@@ -26,6 +26,8 @@ export interface DoctorFacts {
   readonly publishTopic?: string;
   /** The client id devices connect with, when given (`--client-id`). */
   readonly clientId?: string;
+  /** The topic a device publishes to, when given (`--topic`); else `<publish topic>/<thing name>`. */
+  readonly deviceTopic?: string;
   readonly policyName?: string;
   readonly ruleName?: string;
   readonly streamName?: string;
@@ -45,6 +47,19 @@ export interface DoctorFacts {
   readonly ruleErrorObjects?: Read<ObjectStats>;
   readonly parsedObjects?: Read<ObjectStats>;
   readonly deliveryLogErrors?: Read<LogErrorStats>;
+  /** Set by the local doctor (`--app` with `--data-dir`): what the local runner's data dir holds. */
+  readonly local?: LocalFacts;
+}
+
+/** What the local runner's data dir says about the pipeline. */
+export interface LocalFacts {
+  readonly dataDir: string;
+  /** The certificates `local certs` issued for the pipeline's thing, oldest first. */
+  readonly certificates: ReadonlyArray<{ readonly id: string; readonly status: string; readonly issuedAt: string }>;
+  /** The records the stream wrote under its processing-failed error prefix. */
+  readonly processingFailed: { readonly bucketDir: string; readonly count: number; readonly newestFile?: string };
+  /** The parser's log (`<data-dir>/logs/<function>.log`) and the newest reasons it gave for failed records. */
+  readonly parserLog?: { readonly path: string; readonly exists: boolean; readonly reasons: readonly string[] };
 }
 
 /** The name of a fact (what a check declares it reads). */

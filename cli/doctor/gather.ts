@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { NamedPolicy } from '../../local/iot/policy';
 import {
   CERTIFICATE_ID_TAG, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, ERROR_OUTPUT_TYPES, PIPELINE_OUTPUT_IDS,
   RULE_ERRORS_LISTING_PREFIX,
@@ -30,6 +31,8 @@ export interface GatherOptions {
   readonly pipeline?: string;
   /** The client id devices connect with (default: the thing name). */
   readonly clientId?: string;
+  /** The topic the device publishes to (default: `<publish topic>/<thing name>`). */
+  readonly topic?: string;
   /** How far back to look for failures and fresh data. */
   readonly windowMinutes: number;
   readonly now?: Date;
@@ -74,25 +77,71 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
   const policyName = resources.policyName;
   const iot = clients.iot;
 
-  o.progress?.('checking the thing, certificate and policy');
-  const thing = thingName !== undefined
-    ? await read(`Reading thing ${thingName}`, async () => { await iot.send(new DescribeThingCommand({ thingName })); return true as const; })
-    : undefined;
-  const thingPrincipals = thingName !== undefined
-    ? await read(`Listing the principals of thing ${thingName}`, async () => (await iot.send(new ListThingPrincipalsCommand({ thingName }))).principals ?? [])
-    : undefined;
+  // The reads that need only the names run together; then those that need their results (the certificate, the
+  // stream's prefixes), again together.
+  o.progress?.('checking the thing, certificate, policy, topic rule and delivery stream');
+  const start = new Date(now.getTime() - o.windowMinutes * 60_000);
+  const rawBucket = pipeline.rawBucket;
+  const [thing, thingPrincipals, secret, pipelinePolicy, rule, stream, metrics, ruleErrorObjects] = await Promise.all([
+    thingName !== undefined
+      ? read(`Reading thing ${thingName}`, async () => { await iot.send(new DescribeThingCommand({ thingName })); return true as const; })
+      : undefined,
+    thingName !== undefined
+      ? read(`Listing the principals of thing ${thingName}`, async () => (await iot.send(new ListThingPrincipalsCommand({ thingName }))).principals ?? [])
+      : undefined,
+    // The generated certificate's id: the tag of its secret (DescribeSecret: the id without the private key).
+    resources.certificateId === undefined && pipeline.certificateSecretArn !== undefined
+      ? read(`Describing secret ${pipeline.certificateSecretArn}`, async () => {
+        const tags = (await clients.secrets.send(new DescribeSecretCommand({ SecretId: pipeline.certificateSecretArn }))).Tags ?? [];
+        return tags.find((tag) => tag.Key === CERTIFICATE_ID_TAG)?.Value;
+      })
+      : undefined,
+    policyName !== undefined
+      ? read(`Reading policy ${policyName}`, async () => ({
+        name: policyName,
+        document: (await iot.send(new GetPolicyCommand({ policyName }))).policyDocument ?? '{}',
+      }))
+      : undefined,
+    ruleName !== undefined
+      ? read(`Reading topic rule ${ruleName}`, async () => {
+        const r = (await iot.send(new GetTopicRuleCommand({ ruleName }))).rule;
+        return {
+          sql: r?.sql ?? '',
+          disabled: r?.ruleDisabled === true,
+          firehoseStreams: (r?.actions ?? []).flatMap((a) => (a.firehose ? [a.firehose.deliveryStreamName ?? ''] : [])),
+          hasErrorAction: r?.errorAction !== undefined && Object.keys(r.errorAction).length > 0,
+        };
+      })
+      : undefined,
+    streamName !== undefined
+      ? read(`Reading delivery stream ${streamName}`, async () => {
+        const d = (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: streamName }))).DeliveryStreamDescription;
+        const dest = d?.Destinations?.[0]?.ExtendedS3DestinationDescription;
+        const logging = dest?.CloudWatchLoggingOptions;
+        return {
+          status: d?.DeliveryStreamStatus ?? 'UNKNOWN',
+          failure: d?.FailureDescription ? `${d.FailureDescription.Type}: ${d.FailureDescription.Details}` : undefined,
+          bucket: dest?.BucketARN?.split(':::')[1],
+          prefix: dest?.Prefix,
+          errorPrefix: dest?.ErrorOutputPrefix,
+          dynamicPartitioning: dest?.DynamicPartitioningConfiguration?.Enabled === true,
+          logGroup: logging?.Enabled && logging.LogGroupName ? logging.LogGroupName : undefined,
+          bufferSeconds: dest?.BufferingHints?.IntervalInSeconds,
+        };
+      })
+      : undefined,
+    streamName !== undefined ? read('Reading the Firehose metrics', () => readMetrics(clients, streamName, start, now)) : undefined,
+    rawBucket !== undefined
+      ? read(`Listing s3://${rawBucket}`, () => listRecent(clients, rawBucket, windowPrefixes(RULE_ERRORS_LISTING_PREFIX, start, now), start))
+      : undefined,
+  ]);
 
-  // The certificate: from the stack (csr / generated), else the tag of the generated certificate's secret (read with
-  // DescribeSecret: the certificate id without the private key), else the thing.
+  // The certificate: from the stack (csr / generated), else the tag of the generated certificate's secret, else the thing.
   let certificate: CertificateFacts | undefined;
   let certificateProblem: string | undefined;
   if (resources.certificateId !== undefined) {
     certificate = { source: 'stack resource', id: resources.certificateId };
-  } else if (pipeline.certificateSecretArn !== undefined) {
-    const secret = await read(`Describing secret ${pipeline.certificateSecretArn}`, async () => {
-      const tags = (await clients.secrets.send(new DescribeSecretCommand({ SecretId: pipeline.certificateSecretArn }))).Tags ?? [];
-      return tags.find((tag) => tag.Key === CERTIFICATE_ID_TAG)?.Value;
-    });
+  } else if (secret) {
     if (secret.ok && secret.value) {
       certificate = { source: 'certificate secret', id: secret.value };
     } else {
@@ -106,94 +155,35 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
   if (!certificate && certificateProblem === undefined) {
     certificateProblem = 'the stack has no certificate (DeviceCertificate.none()?) and no certificate is attached to the thing';
   }
-  if (certificate?.id !== undefined) {
-    const id = certificate.id;
-    const described = await read(`Reading certificate ${id}`, async () => (await iot.send(new DescribeCertificateCommand({ certificateId: id }))).certificateDescription);
-    certificate = {
-      ...certificate,
-      arn: certificate.arn ?? (described.ok ? described.value?.certificateArn : undefined),
-      read: described.ok ? { ok: true, value: { status: described.value?.status ?? 'UNKNOWN' } } : described,
-    };
-  }
-  const certArn = certificate?.arn;
-  const attachedPolicies = certArn !== undefined
-    ? await read(`Listing the policies of certificate ${certificate?.id}`, async () => {
-      const names = ((await iot.send(new ListAttachedPoliciesCommand({ target: certArn, recursive: false }))).policies ?? [])
-        .flatMap((p) => (p.policyName ? [p.policyName] : []));
-      return Promise.all(names.map(async (name) => ({
-        name,
-        document: (await iot.send(new GetPolicyCommand({ policyName: name }))).policyDocument ?? '{}',
-      })));
-    })
-    : undefined;
-  const pipelinePolicy = policyName !== undefined
-    ? await read(`Reading policy ${policyName}`, async () => ({
-      name: policyName,
-      document: (await iot.send(new GetPolicyCommand({ policyName }))).policyDocument ?? '{}',
-    }))
-    : undefined;
-
-  o.progress?.('checking the topic rule and the delivery stream');
-  const rule = ruleName !== undefined
-    ? await read(`Reading topic rule ${ruleName}`, async () => {
-      const r = (await iot.send(new GetTopicRuleCommand({ ruleName }))).rule;
-      return {
-        sql: r?.sql ?? '',
-        disabled: r?.ruleDisabled === true,
-        firehoseStreams: (r?.actions ?? []).flatMap((a) => (a.firehose ? [a.firehose.deliveryStreamName ?? ''] : [])),
-        hasErrorAction: r?.errorAction !== undefined && Object.keys(r.errorAction).length > 0,
-      };
-    })
-    : undefined;
-  const stream = streamName !== undefined
-    ? await read(`Reading delivery stream ${streamName}`, async () => {
-      const d = (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: streamName }))).DeliveryStreamDescription;
-      const dest = d?.Destinations?.[0]?.ExtendedS3DestinationDescription;
-      const logging = dest?.CloudWatchLoggingOptions;
-      return {
-        status: d?.DeliveryStreamStatus ?? 'UNKNOWN',
-        failure: d?.FailureDescription ? `${d.FailureDescription.Type}: ${d.FailureDescription.Details}` : undefined,
-        bucket: dest?.BucketARN?.split(':::')[1],
-        prefix: dest?.Prefix,
-        errorPrefix: dest?.ErrorOutputPrefix,
-        dynamicPartitioning: dest?.DynamicPartitioningConfiguration?.Enabled === true,
-        logGroup: logging?.Enabled && logging.LogGroupName ? logging.LogGroupName : undefined,
-        bufferSeconds: dest?.BufferingHints?.IntervalInSeconds,
-      };
-    })
-    : undefined;
 
   o.progress?.(`looking for failures and fresh data in the last ${o.windowMinutes} minutes`);
-  const start = new Date(now.getTime() - o.windowMinutes * 60_000);
-  const metrics = streamName !== undefined
-    ? await read('Reading the Firehose metrics', () => readMetrics(clients, streamName, start, now))
-    : undefined;
   const streamInfo = stream?.ok ? stream.value : undefined;
   const parsedBucket = pipeline.parsedBucket ?? streamInfo?.bucket;
-  const processingFailedObjects = parsedBucket !== undefined
-    ? await read(`Listing s3://${parsedBucket}`, () => listRecent(clients, parsedBucket,
-      windowPrefixes(streamInfo?.errorPrefix ?? DEFAULT_ERROR_OUTPUT_PREFIX, start, now,
-        { errorOutputType: ERROR_OUTPUT_TYPES.processingFailed, dynamicPartitioning: streamInfo?.dynamicPartitioning }), start))
-    : undefined;
-  const parsedObjects = parsedBucket !== undefined
-    ? await read(`Listing s3://${parsedBucket}`, () => listRecent(clients, parsedBucket,
-      windowPrefixes(streamInfo?.prefix ?? DEFAULT_DATA_OUTPUT_PREFIX, start, now, { dynamicPartitioning: streamInfo?.dynamicPartitioning }), start))
-    : undefined;
-  const rawBucket = pipeline.rawBucket;
-  const ruleErrorObjects = rawBucket !== undefined
-    ? await read(`Listing s3://${rawBucket}`, () => listRecent(clients, rawBucket,
-      windowPrefixes(RULE_ERRORS_LISTING_PREFIX, start, now), start))
-    : undefined;
   const logGroup = streamInfo?.logGroup;
-  const deliveryLogErrors = logGroup !== undefined
-    ? await read(`Reading log group ${logGroup}`, async () => {
-      const events = (await clients.logs.send(new FilterLogEventsCommand({
-        logGroupName: logGroup, startTime: start.getTime(), endTime: now.getTime() + 60_000, limit: 100,
-      }))).events ?? [];
-      const latest = events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0)).at(-1)?.message;
-      return { count: events.length, ...(latest !== undefined ? { latest } : {}) };
-    })
-    : undefined;
+  const [certificateReads, processingFailedObjects, parsedObjects, deliveryLogErrors] = await Promise.all([
+    readCertificate(clients, certificate),
+    parsedBucket !== undefined
+      ? read(`Listing s3://${parsedBucket}`, () => listRecent(clients, parsedBucket,
+        windowPrefixes(streamInfo?.errorPrefix ?? DEFAULT_ERROR_OUTPUT_PREFIX, start, now,
+          { errorOutputType: ERROR_OUTPUT_TYPES.processingFailed, dynamicPartitioning: streamInfo?.dynamicPartitioning }), start))
+      : undefined,
+    parsedBucket !== undefined
+      ? read(`Listing s3://${parsedBucket}`, () => listRecent(clients, parsedBucket,
+        windowPrefixes(streamInfo?.prefix ?? DEFAULT_DATA_OUTPUT_PREFIX, start, now,
+          { dynamicPartitioning: streamInfo?.dynamicPartitioning }), start))
+      : undefined,
+    logGroup !== undefined
+      ? read(`Reading log group ${logGroup}`, async () => {
+        const events = (await clients.logs.send(new FilterLogEventsCommand({
+          logGroupName: logGroup, startTime: start.getTime(), endTime: now.getTime() + 60_000, limit: 100,
+        }))).events ?? [];
+        const latest = events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0)).at(-1)?.message;
+        return { count: events.length, ...(latest !== undefined ? { latest } : {}) };
+      })
+      : undefined,
+  ]);
+  certificate = certificateReads.certificate;
+  const attachedPolicies = certificateReads.attachedPolicies;
 
   return {
     ...base,
@@ -203,6 +193,7 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
     topic,
     publishTopic: pipeline.publishTopic,
     clientId,
+    deviceTopic: o.topic,
     policyName,
     ruleName,
     streamName,
@@ -222,6 +213,34 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
     parsedObjects,
     deliveryLogErrors,
   };
+}
+
+/** DescribeCertificate, then the certificate's policies (each document read together). */
+async function readCertificate(clients: AwsClients, found: CertificateFacts | undefined): Promise<{
+  certificate: CertificateFacts | undefined;
+  attachedPolicies: Read<NamedPolicy[]> | undefined;
+}> {
+  if (found?.id === undefined) return { certificate: found, attachedPolicies: undefined };
+  const id = found.id;
+  const iot = clients.iot;
+  const described = await read(`Reading certificate ${id}`, async () => (await iot.send(new DescribeCertificateCommand({ certificateId: id }))).certificateDescription);
+  const certificate: CertificateFacts = {
+    ...found,
+    arn: found.arn ?? (described.ok ? described.value?.certificateArn : undefined),
+    read: described.ok ? { ok: true, value: { status: described.value?.status ?? 'UNKNOWN' } } : described,
+  };
+  const certArn = certificate.arn;
+  const attachedPolicies = certArn !== undefined
+    ? await read(`Listing the policies of certificate ${id}`, async () => {
+      const names = ((await iot.send(new ListAttachedPoliciesCommand({ target: certArn, recursive: false }))).policies ?? [])
+        .flatMap((p) => (p.policyName ? [p.policyName] : []));
+      return Promise.all(names.map(async (name) => ({
+        name,
+        document: (await iot.send(new GetPolicyCommand({ policyName: name }))).policyDocument ?? '{}',
+      })));
+    })
+    : undefined;
+  return { certificate, attachedPolicies };
 }
 
 function certIdFromArn(arn?: string): string | undefined {

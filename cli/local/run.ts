@@ -38,7 +38,28 @@ export interface LocalCertsOptions {
 /** How the `local` command meets the process: signals that stop the runner, and the exit. Replaceable in tests. */
 export interface ProcessHooks {
   onStopSignal(handler: (signal: NodeJS.Signals) => void): void;
+  /** Calls `handler` once when the process that started this one has exited. */
+  onParentExit(handler: () => void): void;
   exit(code: number): void;
+}
+
+/** How often the runner looks whether its parent process is still there. */
+const PARENT_CHECK_MS = 1000;
+
+/**
+ * Calls `onGone` once when the parent process id changes: the parent exited and the process was re-parented (to
+ * init or a subreaper). `npx cdk-iot-pipeline local … &` then stops with `npx` instead of holding the port and the
+ * data dir's lock. Returns the timer (unref'd: it never keeps the process alive).
+ */
+export function watchParent(parentPid: () => number, onGone: () => void, intervalMs = PARENT_CHECK_MS): NodeJS.Timeout {
+  const parent = parentPid();
+  const timer = setInterval(() => {
+    if (parentPid() === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }
 
 const processHooks: ProcessHooks = {
@@ -48,6 +69,8 @@ const processHooks: ProcessHooks = {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   },
+  // process.ppid is read anew each time (also in the runner's worker thread: it is the process's parent).
+  onParentExit: (handler) => void watchParent(() => process.ppid, handler),
   exit: (code) => process.exit(code),
 };
 
@@ -98,18 +121,24 @@ export async function runLocal(opts: LocalOptions, context: CommandContext, hook
     throw e;
   }
   let stopping = false;
+  const stop = (why: string) => {
+    stopping = true;
+    io.stderr(`[local] ${why}: delivering buffered records, then exiting\n`);
+    runner.stop().then(() => hooks.exit(0), (e: unknown) => {
+      io.stderr(`[local] stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      hooks.exit(1);
+    });
+  };
   hooks.onStopSignal((signal) => {
     if (stopping) {
       io.stderr(`[local] ${signal} again: exiting without waiting for the flush (the journal replays at the next start)\n`);
       hooks.exit(130);
       return;
     }
-    stopping = true;
-    io.stderr(`[local] ${signal}: delivering buffered records, then exiting\n`);
-    runner.stop().then(() => hooks.exit(0), (e: unknown) => {
-      io.stderr(`[local] stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      hooks.exit(1);
-    });
+    stop(signal);
+  });
+  hooks.onParentExit(() => {
+    if (!stopping) stop('the process that started the runner exited');
   });
   io.stdout(`${runner.readyLine}\n`);
   // Resolve only when the runner has stopped, so the CLI keeps the broker running until then.

@@ -1,9 +1,13 @@
 /** `cdk-iot-pipeline publish`, once its options are parsed: resolve the settings, publish, print the report. */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { AwsClients } from '../aws/clients';
 import type { AwsOptions } from '../aws/options';
 import type { CommandContext } from '../command';
 import { printReport } from '../io';
 import { publishMessages } from './mqtt';
+import { assemblyRules, awsRule, RuleFilter, unreachedRules } from './reach';
 import { formatPublishReport } from './report';
 import { PublishOptions, resolvePublishSettings } from './settings';
 
@@ -17,10 +21,27 @@ export async function runPublish(
   let clients: AwsClients | undefined;
   try {
     const settings = await resolvePublishSettings(options, () => (clients ??= new AwsClients(aws)), output.progress);
+    const warning = unreachedRules(settings.topic, await rulesToReach(options, settings.ruleName, () => (clients ??= new AwsClients(aws))));
+    if (warning !== undefined) context.io.stderr(`warning: ${warning}\n`);
     const report = await publishMessages(settings);
     printReport(context.io, report, output.json, formatPublishReport);
     context.setExitCode(report.failed === 0 ? 0 : 1);
   } finally {
     clients?.destroy();
   }
+}
+
+/** The rules the topic should reach: every rule of `--app`, or the pipeline's rule with `--stack`; none otherwise. */
+async function rulesToReach(options: PublishOptions, ruleName: string | undefined, clients: () => AwsClients): Promise<RuleFilter[]> {
+  if (options.app !== undefined) {
+    const scratch = mkdtempSync(join(tmpdir(), 'cdk-iot-publish-'));
+    try {
+      return assemblyRules(options.app, options.stack, scratch);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  if (ruleName === undefined) return [];
+  const rule = await awsRule(clients(), ruleName);
+  return rule ? [rule] : [];
 }

@@ -44,6 +44,8 @@ export interface PublishSettings {
   readonly progress?: (line: string) => void;
   /** The stack the settings came from, for hints. */
   readonly stackName?: string;
+  /** The pipeline's topic rule (TopicRuleNameOutput), with --stack. */
+  readonly ruleName?: string;
 }
 
 /** `host`, `host:port`, `[v6]:port` → host and port (default 8883). */
@@ -59,6 +61,8 @@ export function parseEndpoint(text: string): { host: string; port: number } {
 /** The publish command's options, parsed (numbers, durations in milliseconds). */
 export interface PublishOptions {
   readonly stack?: string;
+  /** The cloud assembly the local runner runs: its rules are checked against the topic. */
+  readonly app?: string;
   readonly pipeline?: string;
   readonly endpoint?: string;
   readonly cert?: string;
@@ -101,6 +105,7 @@ export async function resolvePublishSettings(
   let clientId = o.clientId;
   let topic = o.topic;
   let secretId = o.secretId;
+  let ruleName: string | undefined;
   if (o.stack !== undefined) {
     const aws = clients();
     progress?.(`reading the outputs of stack ${o.stack}`);
@@ -109,6 +114,7 @@ export async function resolvePublishSettings(
     const pipeline = selectPipeline(o.stack, findPipelines(stack.outputs), o.pipeline);
     endpoint ??= dataEndpointOutput(stack.outputs);
     clientId ??= pipeline.thingName;
+    ruleName = pipeline.topicRuleName;
     const base = pipeline.publishTopic ?? pipeline.topic;
     if (topic === undefined && base !== undefined && pipeline.thingName !== undefined) {
       topic = `${base}/${pipeline.thingName}`;
@@ -162,6 +168,7 @@ export async function resolvePublishSettings(
     ackTimeoutMs: o.ackTimeoutMs,
     progress,
     stackName: o.stack,
+    ruleName,
   };
 }
 

@@ -34,7 +34,9 @@ export async function runQuery(sql: string, o: QueryOptions, context: CommandCon
   const format: OutputFormat = o.json ? 'json' : o.csv ? 'csv' : 'table';
   const progress = progressLines(context.io, o.quiet);
   if (sql.trim() === '') throw new UsageError('Give the SQL statement to run, e.g. "SELECT count(*) FROM plant.telemetry".');
-  const local = o.app !== undefined || o.dataDir !== undefined;
+  // Locally when --app or --data-dir is given, or when neither nor --stack is and both defaults are here.
+  const local = o.app !== undefined || o.dataDir !== undefined
+    || (o.stack === undefined && existsSync(join(QUERY_DEFAULT_APP, 'manifest.json')) && existsSync(join(QUERY_DEFAULT_DATA_DIR, 's3')));
   let result: QueryResult;
   if (local) {
     if (o.region !== undefined || o.profile !== undefined || o.endpointUrl !== undefined || o.pipeline !== undefined) {
@@ -62,7 +64,8 @@ export async function runQuery(sql: string, o: QueryOptions, context: CommandCon
       },
     });
   } else {
-    throw new UsageError('Where should the query run? Locally: --app <cdk.out> and/or --data-dir <runner data dir> (DuckDB); in AWS: --stack <stack> (Athena).');
+    throw new UsageError('Where should the query run? Locally: --app <cdk.out> and/or --data-dir <runner data dir> (DuckDB; without options, '
+      + `./${QUERY_DEFAULT_APP} and ./${QUERY_DEFAULT_DATA_DIR} when both are here); in AWS: --stack <stack> (Athena).`);
   }
   context.io.stdout(formatResult(result, format));
 }

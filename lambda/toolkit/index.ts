@@ -1,7 +1,8 @@
 /**
  * Firehose-contract toolkit: write a Firehose data-transformation Lambda as one `parse` function.
  *
- * Published as `cdk-iot-core-firehose-pipeline/parser-toolkit`. See README.md next to this file.
+ * Published as `cdk-iot-core-firehose-pipeline/parser-toolkit`. Reference: its README.md, shipped in the package as
+ * `assets/parser-toolkit/README.md` (`lambda/toolkit/README.md` in the repository).
  */
 export { createParser, MAX_RESPONSE_BYTES, ParseError, RESPONSE_SIZE_REASON } from './parser';
 export type {

@@ -53,6 +53,8 @@ export class RulesEngine {
   private readonly byName = new Map<string, RuleModel>();
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly matchCache = new Map<string, RuleModel[]>();
+  /** Topics already logged as selected by no rule. */
+  private readonly unselectedTopics = new Set<string>();
 
   constructor(
     private readonly rules: RuleModel[],
@@ -84,7 +86,16 @@ export class RulesEngine {
       }
       this.run(rule, message, basic.topic, deliveries);
     } else {
-      for (const rule of this.matching(message.topic)) this.run(rule, message, message.topic, deliveries);
+      const selected = this.matching(message.topic);
+      if (selected.length === 0 && !this.unselectedTopics.has(message.topic)) {
+        // Once per topic: a device that publishes where no rule reads gets PUBACK and its messages land nowhere (a rule
+        // is triggered only by topics its FROM filter matches: docs.aws.amazon.com/iot/latest/developerguide/iot-sql-from.html).
+        if (this.unselectedTopics.size < 1000) this.unselectedTopics.add(message.topic);
+        const filters = this.rules.filter((r) => !r.disabled).map((r) => `'${r.sql.from}'`);
+        this.log(`rules: no rule selected the message on ${message.topic} from ${message.clientId}: the enabled rules read `
+          + `${[...new Set(filters)].join(', ') || 'nothing (no enabled rule)'}; it is acknowledged and dropped, as in AWS. Publish to a topic one of them matches.`);
+      }
+      for (const rule of selected) this.run(rule, message, message.topic, deliveries);
     }
     if (deliveries.length === 0) return DELIVERED;
     if (deliveries.length === 1) return deliveries[0];

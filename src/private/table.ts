@@ -124,7 +124,8 @@ export function createPipelineTable(pipeline: Construct, props: PipelineTablePro
       },
     },
   });
-  table.addDependency(database);
+  // The construct-tree dependency (DependsOn in the template): CfnResource#addDependency is deprecated in newer aws-cdk-lib.
+  table.node.addDependency(database);
 
   const recordFormatConversion = format.kind === TableFormatKind.PARQUET
     ? { table, databaseName, tableName, parquetCompression: format.parquetCompression! }

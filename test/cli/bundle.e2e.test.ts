@@ -3,7 +3,7 @@
  * plus one vendor file per heavy package group, each read only by the commands that use it, minified, with source maps.
  */
 import { spawnSync } from 'child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -83,4 +83,15 @@ test('GIVEN the bundle THEN the program is executable with a node shebang and a 
     // minified: few, long lines
     expect(text.length / text.split('\n').length).toBeGreaterThan(500);
   }
+});
+
+test('GIVEN the README WHEN it quotes the program\'s size THEN the built program is that size (within 15%: other changes move it)', () => {
+  // GIVEN
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const m = /a minified program \((\d+) KB today, `assets\/cli\/index\.js`/.exec(readme);
+  expect(m).not.toBeNull();
+  // WHEN
+  const kb = statSync(PROGRAM).size / 1024;
+  // THEN
+  expect(Math.abs(kb - Number(m![1])) / kb).toBeLessThan(0.15);
 });

@@ -38,7 +38,7 @@ describe('help and usage (in-process)', () => {
 
   test.each([
     [['nope'], "unknown command 'nope'"],
-    [['doctor'], "required option '--stack <name>' not specified"],
+    [['doctor'], 'give the pipeline to check: --stack <name> for a deployed stack, or --app <cdk.out> --data-dir <dir> for the local runner'],
     [['publish', '--qos', '2'], "option '--qos <qos>' argument '2' is invalid. Allowed choices are 0, 1."],
     [['publish', '--count', '0', '--endpoint', 'h', '--client-id', 'c', '--topic', 't'], '--count must be between 1 and 10000000'],
   ])('GIVEN %j THEN exit code 2 and the error says %j', async (args, message) => {

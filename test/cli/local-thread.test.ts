@@ -1,17 +1,10 @@
-import { onForwardedStopSignal, startsRunner } from '../../cli/local/thread';
+import { canStartRunnerThread, onForwardedStopSignal, runnerThreadOptions } from '../../cli/local/thread';
 import { HEAP_FLAGS, YOUNG_GENERATION_MB } from '../../local/heap';
 
 describe('the runner thread (cli/local/thread.ts)', () => {
-  test.each([
-    [['local'], true],
-    [['local', '--app', 'cdk.out', '--port', '0'], true],
-    [['local', 'certs', '--thing', 't', '--out', 'o'], false],
-    [['local', 'certs', 'status'], false],
-    [['local', '--help'], false],
-    [['publish', '--help'], false],
-    [[], false],
-  ])('GIVEN the arguments %j THEN the runner thread is used: %s', (args, expected) => {
-    expect(startsRunner(args)).toBe(expected);
+  test('GIVEN the main thread THEN the runner may get a thread of its own, and no options were handed to this one', () => {
+    expect(canStartRunnerThread()).toBe(true);
+    expect(runnerThreadOptions()).toBeUndefined();
   });
 
   test('GIVEN the main thread THEN stop signals are not taken from a parent port (the process gets them)', () => {

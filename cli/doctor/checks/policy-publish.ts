@@ -6,7 +6,7 @@ import { evaluateDevicePolicies, POLICY_EVALUATION_READS } from '../policy-evalu
 export const policyPublishCheck = defineCheck({
   id: 'policy-publish',
   title: 'Policy allows iot:Publish to the device topic',
-  reads: [...POLICY_EVALUATION_READS, 'publishTopic', 'topic'],
+  reads: [...POLICY_EVALUATION_READS, 'publishTopic', 'topic', 'deviceTopic'],
   evaluate(facts) {
     const topic = deviceTopic(facts);
     const base = publishBase(facts) ?? '<topic>';

@@ -7,7 +7,7 @@ import { deviceTopic } from '../derived';
 export const ruleTopicCheck = defineCheck({
   id: 'rule-topic',
   title: 'Rule FROM matches the device topic',
-  reads: ['rule', 'ruleName', 'publishTopic', 'topic', 'thingName'],
+  reads: ['rule', 'ruleName', 'publishTopic', 'topic', 'thingName', 'deviceTopic'],
   evaluate(facts) {
     const rule = facts.rule?.ok ? facts.rule.value : undefined;
     const ruleName = facts.ruleName;

@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand 
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
+import { DescribeCertificateCommand, DescribeThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -59,5 +59,26 @@ describe('doctor: the generated certificate', () => {
     expect(facts.certificate).toBeUndefined();
     expect(facts.certificateProblem).toContain(`has no ${CERTIFICATE_ID_TAG} tag`);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('doctor: independent reads', () => {
+  test('GIVEN a thing read that answers only once the secret has been asked WHEN the doctor gathers facts THEN both complete: the reads run together', async () => {
+    // GIVEN DescribeThing waits for DescribeSecret (run one after the other, this would never finish)
+    let secretAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => { secretAsked = resolve; });
+    sm.on(DescribeSecretCommand).callsFake(async () => {
+      secretAsked();
+      return { ARN: SECRET_ARN, Tags: [{ Key: CERTIFICATE_ID_TAG, Value: CERTIFICATE_ID }] };
+    });
+    iot.on(DescribeThingCommand).callsFake(async () => {
+      await asked;
+      return { thingName: 'sensor-1' };
+    });
+    // WHEN
+    const facts = await gatherFacts(new AwsClients({ region: 'eu-west-1' }), { stack: 'Telemetry', windowMinutes: 15, now: new Date(3_600_000) });
+    // THEN
+    expect(facts.thing).toEqual({ ok: true, value: true });
+    expect(facts.certificate).toMatchObject({ source: 'certificate secret', id: CERTIFICATE_ID });
   });
 });

@@ -2,7 +2,7 @@
  * `cdk-iot-pipeline query` with the local engine, in process: options, output formats, errors (exit codes, one
  * line, no stack trace), and what loads when.
  */
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { QUERY_DEFAULT_DATA_DIR } from '../../../cli/query/defaults';
@@ -73,7 +73,8 @@ test.each([
 });
 
 test.each([
-  [['SELECT 1'], 2, 'Where should the query run? Locally: --app <cdk.out> and/or --data-dir <runner data dir> (DuckDB); in AWS: --stack <stack> (Athena).'],
+  [['SELECT 1'], 2, 'Where should the query run? Locally: --app <cdk.out> and/or --data-dir <runner data dir> (DuckDB; without options, '
+    + './cdk.out and ./.iot-local when both are here); in AWS: --stack <stack> (Athena).'],
   [['--app', '/nonexistent', 'SELECT 1'], 2, '/nonexistent is not a cloud assembly (no manifest.json)'],
   [['--app', '.', '--data-dir', '/nonexistent', 'SELECT 1'], 2, ''],
   [['--data-dir', '/tmp', '--region', 'eu-west-1', 'SELECT 1'], 2, '--region, --profile, --endpoint-url and --pipeline are for Athena'],
@@ -85,6 +86,25 @@ test.each([
   // THEN
   expect(code).toBe(exitCode);
   expect(err).toContain(message);
+});
+
+test('GIVEN ./cdk.out and ./.iot-local in the working directory WHEN query has no --app, --data-dir or --stack THEN it runs locally on them', async () => {
+  // GIVEN a project folder with the assembly and the runner's data dir under their default names
+  const project = join(dir, 'project');
+  mkdirSync(project);
+  symlinkSync(app, join(project, 'cdk.out'));
+  symlinkSync(dataDir, join(project, '.iot-local'));
+  const cwd = process.cwd();
+  process.chdir(project);
+  try {
+    // WHEN
+    const { code, out } = await cli('query', '--json', '--quiet', 'SELECT count(*) AS n FROM plant.telemetry');
+    // THEN
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual([{ n: 3 }]);
+  } finally {
+    process.chdir(cwd);
+  }
 });
 
 test('GIVEN the default data dir THEN it is the runner\'s', () => {
