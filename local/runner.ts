@@ -2,9 +2,9 @@
  * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
  * delivers every buffer before it closes. See README.md next to this file.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
-import { BucketRef, FunctionModel, LocalModel, loadModel } from './assembly/model';
+import { BucketRef, LocalModel, loadModel } from './assembly/model';
 import { prepareDataDir } from './data-dir';
 import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
@@ -12,7 +12,7 @@ import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
 import { RulesEngine } from './iot/rules';
 import { Journal } from './journal/journal';
-import { createInvoker, Invoker } from './lambda/runtime';
+import { createInvoker, Invoker, stageFunctionCode } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
 import { DATA_ENDPOINT_OUTPUT_ID, DeliveryObjectKind } from '../src/contract';
@@ -317,18 +317,6 @@ export class LocalRunner {
     };
     writeFileSync(join(this.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   }
-}
-
-/**
- * The function with its code on disk: inline code (`Code.ZipFile`) is written to
- * `<dir>/inline-code/<stack>-<logical id>/<module file>` and that folder becomes its code directory.
- */
-export function stageFunctionCode(fn: FunctionModel, dir: string): FunctionModel {
-  if (!fn.inlineCode) return fn;
-  const codeDir = join(dir, 'inline-code', `${fn.stack.replace(/[^A-Za-z0-9_-]/g, '-')}-${fn.logicalId}`);
-  mkdirSync(codeDir, { recursive: true });
-  writeFileSync(join(codeDir, fn.inlineCode.fileName), fn.inlineCode.source);
-  return { ...fn, codeDir };
 }
 
 /** A part that exists once `start` has resolved. */

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import type { CertificateFacts, DoctorFacts, LocalFacts, Read } from './facts';
-import { LOCAL_ACCOUNT } from '../../local/assembly/cloud-assembly';
+import { LOCAL_ACCOUNT } from '../../src/contract';
 import { loadModel, LocalModel } from '../../local/assembly/model';
 import { AssemblyError } from '../../local/errors';
 import { listCertificates } from '../../local/iot/registry';
@@ -23,8 +23,6 @@ export interface LocalGatherOptions {
   readonly pipeline?: string;
   readonly clientId?: string;
   readonly topic?: string;
-  /** Where inline Lambda code is written while the assembly is read. */
-  readonly scratchDir: string;
 }
 
 /** How many of the parser's newest failure reasons the report quotes. */
@@ -39,7 +37,7 @@ const missing = (error: string): Read<never> => ({ ok: false, notFound: true, er
 export function gatherLocalFacts(o: LocalGatherOptions): DoctorFacts {
   let model: LocalModel;
   try {
-    model = loadModel({ app: o.app, stack: o.stack, scratchDir: o.scratchDir });
+    model = loadModel({ app: o.app, stack: o.stack });
   } catch (e) {
     if (e instanceof AssemblyError) throw new CliError(e.message);
     throw e;

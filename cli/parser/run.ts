@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { LOCAL_ACCOUNT } from '../../local/assembly/cloud-assembly';
+import { LOCAL_ACCOUNT } from '../../src/contract';
 import { LocalDeliveryStream, validateResponse } from '../../local/firehose/delivery-stream';
 import { RulesEngine } from '../../local/iot/rules';
 import { ruleReceives } from '../../local/iot/topic-filter';

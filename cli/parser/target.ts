@@ -7,9 +7,11 @@ import { existsSync, mkdirSync, statSync } from 'fs';
 import { createRequire } from 'module';
 import { basename, dirname, extname, join, resolve } from 'path';
 import { AssemblyError } from '../../local';
-import { DEFAULT_REGION as LOCAL_REGION, LOCAL_ACCOUNT } from '../../local/assembly/cloud-assembly';
+import { DEFAULT_REGION as LOCAL_REGION } from '../../local/assembly/cloud-assembly';
+import { LOCAL_ACCOUNT } from '../../src/contract';
 import type { FunctionModel, RuleModel, StreamModel } from '../../local/assembly/model';
 import { loadModel } from '../../local/assembly/model';
+import { stageFunctionCode } from '../../local/lambda/runtime';
 import { compileStreamPrefix } from '../../local/firehose/keys';
 import { FIREHOSE_ACTION_SEPARATOR, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS } from '../../src/contract';
 import { CliError, UsageError } from '../errors';
@@ -63,7 +65,7 @@ export function resolveTarget(o: TargetOptions): ParserTarget {
 function fromApp(app: string, stack: string | undefined, pipeline: string | undefined, scratchDir: string): ParserTarget {
   let model;
   try {
-    model = loadModel({ app, stack, scratchDir });
+    model = loadModel({ app, stack });
   } catch (e) {
     if (e instanceof AssemblyError) throw new CliError(e.message);
     throw e;
@@ -79,8 +81,10 @@ function fromApp(app: string, stack: string | undefined, pipeline: string | unde
   }
   if (selected.length > 1) throw new UsageError(`${app} has ${selected.length} pipelines with a parser; choose one with --pipeline: ${selected.map(idOf).join(', ')}.`);
   const stream = selected[0];
-  const fn = model.functions.get(stream.processor!.functionArn);
-  if (!fn) throw new CliError(`${stream.path}: its processor ${stream.processor!.functionArn} is not a function of the assembly.`);
+  const loaded = model.functions.get(stream.processor!.functionArn);
+  if (!loaded) throw new CliError(`${stream.path}: its processor ${stream.processor!.functionArn} is not a function of the assembly.`);
+  // Inline code (Code.ZipFile) is written to disk as the runner does before it runs a function.
+  const fn = stageFunctionCode(loaded, scratchDir);
   const rules = model.rules.filter((r) => r.actions.some((a) => a.kind === 'firehose' && a.streamName === stream.name));
   const action = rules.flatMap((r) => r.actions).find((a) => a.kind === 'firehose' && a.streamName === stream.name);
   return {

@@ -38,6 +38,6 @@ export async function awsRule(clients: AwsClients, ruleName: string): Promise<Ru
 }
 
 /** Every rule of a synthesized assembly, as the local runner reads them. */
-export function assemblyRules(app: string, stack: string | undefined, scratchDir: string): RuleFilter[] {
-  return loadModel({ app, stack, scratchDir }).rules.map((r) => ({ name: r.name, from: r.sql.from, disabled: r.disabled }));
+export function assemblyRules(app: string, stack: string | undefined): RuleFilter[] {
+  return loadModel({ app, stack }).rules.map((r) => ({ name: r.name, from: r.sql.from, disabled: r.disabled }));
 }

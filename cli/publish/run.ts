@@ -1,7 +1,4 @@
 /** `cdk-iot-pipeline publish`, once its options are parsed: resolve the settings, publish, print the report. */
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { AwsClients } from '../aws/clients';
 import type { AwsOptions } from '../aws/options';
 import type { CommandContext } from '../command';
@@ -34,12 +31,7 @@ export async function runPublish(
 /** The rules the topic should reach: every rule of `--app`, or the pipeline's rule with `--stack`; none otherwise. */
 async function rulesToReach(options: PublishOptions, ruleName: string | undefined, clients: () => AwsClients): Promise<RuleFilter[]> {
   if (options.app !== undefined) {
-    const scratch = mkdtempSync(join(tmpdir(), 'cdk-iot-publish-'));
-    try {
-      return assemblyRules(options.app, options.stack, scratch);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    return assemblyRules(options.app, options.stack);
   }
   if (ruleName === undefined) return [];
   const rule = await awsRule(clients(), ruleName);

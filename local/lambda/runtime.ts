@@ -19,7 +19,7 @@
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
-import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, WriteStream } from 'fs';
 import { devNull } from 'os';
 import { basename, delimiter, dirname, join, resolve as resolvePath } from 'path';
 import { Worker } from 'worker_threads';
@@ -413,4 +413,16 @@ class PythonInvoker implements Invoker {
     this.calls.failAll(new InvocationError('the runtime was restarted', 'Runtime.ExitError'));
     child?.kill('SIGKILL');
   }
+}
+
+/**
+ * The function with its code on disk: inline code (`Code.ZipFile`) is written to
+ * `<dir>/inline-code/<stack>-<logical id>/<module file>` and that folder becomes its code directory.
+ */
+export function stageFunctionCode(fn: FunctionModel, dir: string): FunctionModel {
+  if (!fn.inlineCode) return fn;
+  const codeDir = join(dir, 'inline-code', `${fn.stack.replace(/[^A-Za-z0-9_-]/g, '-')}-${fn.logicalId}`);
+  mkdirSync(codeDir, { recursive: true });
+  writeFileSync(join(codeDir, fn.inlineCode.fileName), fn.inlineCode.source);
+  return { ...fn, codeDir };
 }

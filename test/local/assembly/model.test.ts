@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { AssemblyError, readAssembly, Resolver } from '../../../local/assembly/cloud-assembly';
 import { loadModel } from '../../../local/assembly/model';
-import { stageFunctionCode } from '../../../local/runner';
+import { stageFunctionCode } from '../../../local/lambda/runtime';
 import { PROCESSOR_DEFAULTS } from '../../../src/contract';
 import { synthExampleStack } from '../fixture-app';
 import { cleanup, exampleThing, tempDir } from '../helpers';
