@@ -23,9 +23,12 @@ function skips(configure: (stack: Stack) => void): Array<{ id: string; comment: 
   const app = new App();
   const stack = new Stack(app, 'CheckovStack');
   configure(stack);
-  const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, any>;
+  const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, {
+    readonly Type: string;
+    readonly Metadata?: { readonly checkov?: { readonly skip?: Array<{ readonly id: string; readonly comment: string }> } };
+  }>;
   return Object.entries(resources).flatMap(([logicalId, r]) =>
-    (r.Metadata?.checkov?.skip ?? []).map((skip: { id: string; comment: string }) => ({ ...skip, type: r.Type, logicalId })));
+    (r.Metadata?.checkov?.skip ?? []).map((skip) => ({ ...skip, type: r.Type, logicalId })));
 }
 
 const VARIANTS: Record<string, (stack: Stack) => void> = {

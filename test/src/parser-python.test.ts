@@ -5,6 +5,7 @@ import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { assetPathOf, onlyResourceOfType } from './template';
 import { IotCoreFirehosePipeline, Parser, PythonParserOptions } from '../../src';
 
 /** A parser folder as a user has it: the handler module, a helper, and files that must not ship. */
@@ -49,9 +50,8 @@ function synth(options: Partial<PythonParserOptions> = {}) {
 
 /** The files of the parser function's asset, relative to its root. */
 function assetFiles(app: App, template: Template): string[] {
-  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: Match.stringLikeRegexp('^python') } });
-  const assetPath = Object.values(functions)[0].Metadata['aws:asset:path'];
-  const root = path.join(app.outdir, assetPath);
+  const parserFunction = onlyResourceOfType<unknown>(template, 'AWS::Lambda::Function', { Properties: { Runtime: Match.stringLikeRegexp('^python') } });
+  const root = path.join(app.outdir, assetPathOf(parserFunction));
   const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.relative(root, path.join(dir, entry.name))]));
   return walk(root).sort();
@@ -110,8 +110,7 @@ describe('Parser.fromPython', () => {
   test('GIVEN two versions of the parser code WHEN synthesized THEN each is a different asset', () => {
     const hashOf = (code: string) => {
       const { template } = synth({ entry: folder({ 'helper.py': code }) });
-      const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'python3.14' } }))[0];
-      return fn.Metadata['aws:asset:path'];
+      return assetPathOf(onlyResourceOfType<unknown>(template, 'AWS::Lambda::Function', { Properties: { Runtime: 'python3.14' } }));
     };
     expect(hashOf('def row(m):\n    return m.text\n')).not.toEqual(hashOf('def row(m):\n    return None\n'));
   });

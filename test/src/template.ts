@@ -3,6 +3,7 @@
  * values, so every read goes through these helpers, which name the shape they expect and resolve tokens with
  * `stack.resolve`. Assertions then compare values (`toEqual`, `Match`), never stringified templates.
  */
+import { isDeepStrictEqual } from 'util';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
@@ -21,11 +22,27 @@ export interface TemplateResource<P> {
   readonly Properties: P;
   readonly DeletionPolicy?: string;
   readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: string[];
+  readonly Metadata?: Record<string, unknown>;
 }
 
-/** The resources of one type, by logical id. */
-export function resourcesOfType<P>(template: Template, type: string): Record<string, TemplateResource<P>> {
-  return template.findResources(type) as Record<string, TemplateResource<P>>;
+/** The resources of one type, by logical id; `props` narrows them as `Template.findResources` does (a `Match` pattern). */
+export function resourcesOfType<P>(template: Template, type: string, props?: unknown): Record<string, TemplateResource<P>> {
+  return template.findResources(type, props) as Record<string, TemplateResource<P>>;
+}
+
+/** The one resource of a type (matching `props`, if given); fails naming how many there are otherwise. */
+export function onlyResourceOfType<P>(template: Template, type: string, props?: unknown): TemplateResource<P> {
+  const resources = Object.values(resourcesOfType<P>(template, type, props));
+  if (resources.length !== 1) throw new Error(`expected one ${type} resource, the template has ${resources.length}`);
+  return resources[0];
+}
+
+/** The local path of a resource's asset (`aws:asset:path` metadata, set when `aws:cdk:enable-asset-metadata` is on). */
+export function assetPathOf(resource: TemplateResource<unknown>): string {
+  const assetPath = resource.Metadata?.['aws:asset:path'];
+  if (typeof assetPath !== 'string') throw new Error('the resource has no aws:asset:path metadata; synthesize with the context aws:cdk:enable-asset-metadata');
+  return assetPath;
 }
 
 /** The properties of every resource of one type, in template order. */
@@ -52,6 +69,13 @@ export function resourceOf<P>(template: Template, construct: IConstruct): Templa
 export interface Reference {
   readonly 'Ref'?: string;
   readonly 'Fn::GetAtt'?: [string, string];
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` names. */
+export function referencedId(reference: Reference): string {
+  const id = reference.Ref ?? reference['Fn::GetAtt']?.[0];
+  if (id === undefined) throw new Error(`expected { Ref: id } or { 'Fn::GetAtt': [id, attribute] }, got ${Object.keys(reference).join(', ')}`);
+  return id;
 }
 
 /** An IAM policy statement as the template holds it (resolved). */
@@ -84,6 +108,17 @@ export function actionsOf(statement: Statement): string[] {
   return [statement.Action].flat();
 }
 
+/** The resources of a statement as a list (none when it has no `Resource`). */
+export function statementResources(statement: Statement): unknown[] {
+  return statement.Resource === undefined ? [] : [statement.Resource].flat();
+}
+
+/** The resolved statements of every IAM policy of the template, each with the roles the policy is attached to. */
+export function policyStatements(stack: Stack, template: Template): Array<{ readonly roles: Reference[]; readonly statement: Statement }> {
+  return propertiesOfType<IamPolicyProperties>(template, 'AWS::IAM::Policy')
+    .flatMap((policy) => (stack.resolve(policy.PolicyDocument.Statement) as Statement[]).map((statement) => ({ roles: policy.Roles, statement })));
+}
+
 /** The resolved statements of every IAM policy attached to the role with this logical id, in template order. */
 export function statementsOfRole(stack: Stack, template: Template, roleId: string): Statement[] {
   return propertiesOfType<IamPolicyProperties>(template, 'AWS::IAM::Policy')
@@ -108,6 +143,18 @@ export function stringsIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
   return [];
+}
+
+/** Every value inside a resolved value, itself included, depth first. */
+export function valuesIn(value: unknown): unknown[] {
+  if (Array.isArray(value)) return [value, ...value.flatMap(valuesIn)];
+  if (value !== null && typeof value === 'object') return [value, ...Object.values(value).flatMap(valuesIn)];
+  return [value];
+}
+
+/** Whether `part` (a resolved token such as `{ 'Fn::GetAtt': [id, 'Arn'] }`) occurs anywhere inside a resolved value. */
+export function mentions(value: unknown, part: unknown): boolean {
+  return valuesIn(value).some((inner) => isDeepStrictEqual(inner, part));
 }
 
 /** The type of every resource of the template, in template order. */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import * as cdk from 'aws-cdk-lib';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cdkNag from 'cdk-nag';
 import * as constructs from 'constructs';
 import * as ts from 'typescript';
+import { Statement } from './template';
 import * as src from '../../src';
 import {
   ColumnType, IotCoreFirehosePipeline, IotLogLevel, PartitionKey, Parser, ParserDelivery, PipelineEncryption, TableFormat,
@@ -16,6 +18,11 @@ import { DOCUMENTED_CONDITIONS, DOCUMENTED_TRUSTS, trustTableMarkdown } from '..
 
 const ROOT = path.join(__dirname, '..', '..');
 const EXAMPLE_APP = path.join(ROOT, 'examples', 'app', 'main.ts');
+
+/** A member of a module namespace (or another object) by name, as a proxy passes it through. */
+function memberOf(target: object, p: PropertyKey): unknown {
+  return (target as Record<PropertyKey, unknown>)[p];
+}
 
 /**
  * The example app's stacks (examples/app/main.ts), built in this process as `cdk synth` would, with the package
@@ -30,13 +37,13 @@ function exampleApp(): App {
       apps.push(this);
     }
   }
-  const cdkWithRecordingApp = new Proxy(cdk, { get: (target, p) => (p === 'App' ? RecordingApp : (target as any)[p]) });
+  const cdkWithRecordingApp = new Proxy(cdk, { get: (target, p): unknown => (p === 'App' ? RecordingApp : memberOf(target, p)) });
   const code = new Proxy(lambda.Code, {
-    get: (target, p) => (p === 'fromAsset'
-      ? (asset: string, options?: any) => (fs.existsSync(asset) ? lambda.Code.fromAsset(asset, options) : lambda.Code.fromInline('exports.handler = async () => ({ records: [] });'))
-      : (target as any)[p]),
+    get: (target, p): unknown => (p === 'fromAsset'
+      ? (asset: string, options?: Parameters<typeof lambda.Code.fromAsset>[1]) => (fs.existsSync(asset) ? lambda.Code.fromAsset(asset, options) : lambda.Code.fromInline('exports.handler = async () => ({ records: [] });'))
+      : memberOf(target, p)),
   });
-  const lambdaWithStubAssets = new Proxy(lambda, { get: (target, p) => (p === 'Code' ? code : (target as any)[p]) });
+  const lambdaWithStubAssets = new Proxy(lambda, { get: (target, p): unknown => (p === 'Code' ? code : memberOf(target, p)) });
   const modules: Record<string, unknown> = {
     'cdk-iot-core-firehose-pipeline': src,
     'aws-cdk-lib': cdkWithRecordingApp,
@@ -84,29 +91,54 @@ function everyOptionApp(): App {
   return app;
 }
 
-/** A template value as text: `<region>` for the region, joins joined; anything else as JSON. */
+/** The intrinsics `render` reads: a reference to a pseudo parameter, a join. */
+interface Intrinsic {
+  readonly 'Ref'?: unknown;
+  readonly 'Fn::Join'?: [string, unknown[]];
+}
+
+/** A template value as text: `<region>` for the region, joins joined; anything else as JSON (for the finding's message). */
 function render(value: unknown): string {
   if (typeof value === 'string') return value;
-  const v = value as any;
-  if (v?.Ref === 'AWS::Region') return '<region>';
-  if (v?.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
-  if (Array.isArray(v?.['Fn::Join'])) return (v['Fn::Join'][1] as unknown[]).map(render).join(v['Fn::Join'][0]);
+  const v = (value ?? {}) as Intrinsic;
+  if (v.Ref === 'AWS::Region') return '<region>';
+  if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
+  const join = v['Fn::Join'];
+  if (Array.isArray(join)) return join[1].map(render).join(join[0]);
   return JSON.stringify(value);
 }
 
-function statementsOf(document: any): any[] {
+/** A policy document as a synthesized template holds it: `Statement` is one statement or a list. */
+interface TemplatePolicyDocument {
+  readonly Statement?: Statement | Statement[];
+}
+
+/** The properties of the resources that hold policy documents, as far as `undocumented` reads them. */
+interface PolicyHolderProperties {
+  readonly AssumeRolePolicyDocument?: TemplatePolicyDocument;
+  readonly Policies?: Array<{ readonly PolicyDocument: TemplatePolicyDocument }>;
+  readonly PolicyDocument?: TemplatePolicyDocument;
+  readonly KeyPolicy?: TemplatePolicyDocument;
+  readonly ResourcePolicy?: TemplatePolicyDocument;
+}
+interface SynthesizedResource {
+  readonly Type: string;
+  readonly Properties?: PolicyHolderProperties;
+}
+
+function statementsOf(document: TemplatePolicyDocument | undefined): Statement[] {
   return document?.Statement === undefined ? [] : [document.Statement].flat();
 }
 
-function conditionKeys(statement: any): string[] {
-  return Object.values<Record<string, unknown>>(statement.Condition ?? {}).flatMap((byKey) => Object.keys(byKey));
+function conditionKeys(statement: Statement): string[] {
+  return Object.values(statement.Condition ?? {}).flatMap((byKey) => Object.keys(byKey));
 }
 
 /** The policy documents of a resource other than a role's trust policy. */
-function policyDocuments(resource: any): any[] {
-  const p = resource.Properties ?? {};
+function policyDocuments(resource: SynthesizedResource): Array<TemplatePolicyDocument | undefined> {
+  const p: PolicyHolderProperties = resource.Properties ?? {};
   switch (resource.Type) {
-    case 'AWS::IAM::Role': return (p.Policies ?? []).map((policy: any) => policy.PolicyDocument);
+    case 'AWS::IAM::Role': return (p.Policies ?? []).map((policy) => policy.PolicyDocument);
     case 'AWS::IAM::Policy':
     case 'AWS::IAM::ManagedPolicy':
     case 'AWS::S3::BucketPolicy':
@@ -126,10 +158,11 @@ function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; con
   const trusts = new Set<string>();
   const conditions = new Set<string>();
   for (const stack of assembly.stacks) {
-    for (const [id, resource] of Object.entries<any>(stack.template.Resources ?? {})) {
+    const resources = (stack.template as { readonly Resources?: Record<string, SynthesizedResource> }).Resources ?? {};
+    for (const [id, resource] of Object.entries(resources)) {
       const where = `${stack.stackName}/${id}`;
       if (resource.Type === 'AWS::IAM::Role') {
-        for (const statement of statementsOf(resource.Properties.AssumeRolePolicyDocument)) {
+        for (const statement of statementsOf(resource.Properties?.AssumeRolePolicyDocument)) {
           const principals = Object.entries<unknown>(statement.Principal ?? {});
           for (const [kind, value] of principals) {
             for (const principal of [value].flat().map(render)) {
@@ -141,7 +174,7 @@ function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; con
               const keys = conditionKeys(statement).sort();
               if (!trust) {
                 findings.push({ where, problem: `trusts ${principal}, which the catalog does not hold` });
-              } else if (JSON.stringify(keys) !== JSON.stringify([...trust.conditionKeys].sort())) {
+              } else if (!isDeepStrictEqual(keys, [...trust.conditionKeys].sort())) {
                 findings.push({ where, problem: `trusts ${principal} on [${keys.join(', ')}]; the catalog documents [${trust.conditionKeys.join(', ')}]` });
               } else {
                 trusts.add(principal);
