@@ -41,6 +41,16 @@ export interface RunnerOptions {
    * @default 30000
    */
   readonly stopTimeoutMs?: number;
+  /**
+   * MQTT connections open at once; more are closed on accept.
+   * @default 10000
+   */
+  readonly maxConnections?: number;
+  /**
+   * A device's TLS handshake that does not finish in this time is dropped (ms).
+   * @default 10000
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
 }
 
 /** Where a written object went (for the demo, tests and logs). */
@@ -249,6 +259,8 @@ export class LocalRunner {
       rules,
       log,
       verbose: options.verbose,
+      maxConnections: options.maxConnections,
+      tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs,
     });
     this.host = host;
     this.writeState();
