@@ -84,6 +84,7 @@ const SIGNATURE_STATUS: Record<string, number> = {
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
   XAmzContentSHA256Mismatch: 400,
+  InvalidRequest: 400,
 };
 
 /** The running API. */

@@ -37,10 +37,10 @@ export interface SignedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-/** Why a request is refused: the S3 error code and message to answer with (HTTP 403; 400 for the last three). */
+/** Why a request is refused: the S3 error code and message to answer with (HTTP 403; 400 for the last four). */
 export interface SignatureFailure {
   readonly code: 'AccessDenied' | 'InvalidAccessKeyId' | 'SignatureDoesNotMatch' | 'RequestTimeTooSkewed'
-  | 'AuthorizationHeaderMalformed' | 'AuthorizationQueryParametersError' | 'XAmzContentSHA256Mismatch';
+  | 'AuthorizationHeaderMalformed' | 'AuthorizationQueryParametersError' | 'XAmzContentSHA256Mismatch' | 'InvalidRequest';
   readonly message: string;
   readonly accessKeyId?: string;
 }
@@ -126,6 +126,15 @@ function parse(req: SignedRequest): Parsed | SignatureFailure {
   const pairs = queryPairs(q < 0 ? '' : req.url.slice(q + 1));
   const param = (name: string) => pairs.find(([k]) => k === name)?.[1];
   const authorization = headerValue(req.headers, 'authorization');
+  if (authorization?.startsWith('AWS ') || param('AWSAccessKeyId') !== undefined) {
+    // Signature Version 2 (what botocore presigns with by default for a custom endpoint): S3's answer in the Regions
+    // that accept only Version 4.
+    return {
+      code: 'InvalidRequest',
+      message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256. '
+        + '(boto3: botocore.config.Config(signature_version="s3v4"))',
+    };
+  }
   if (authorization !== undefined) {
     const m = /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([^,\s]+), *Signature=([0-9a-f]{64})$/.exec(authorization);
     const credential = m ? parseCredential(m[1]) : undefined;

@@ -3,10 +3,12 @@
  * 403; values in its XML errors are escaped; every response forbids sniffing and script; the run's own keys (what
  * the functions get) work through the real AWS SDK; keys S3 or the folder cannot take fail cleanly and leave nothing.
  */
+import { execFile } from 'child_process';
 import { createHash, createHmac } from 'crypto';
 import { readdirSync } from 'fs';
 import { request } from 'http';
 import { join } from 'path';
+import { promisify } from 'util';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // The AWS SDK's own signer (a dependency of @aws-sdk/client-s3), to presign URLs as an SDK would.
 // eslint-disable-next-line import/no-extraneous-dependencies
@@ -15,6 +17,7 @@ import type { BucketRef } from '../../../local/assembly/model';
 import { LocalS3Api } from '../../../local/s3/api';
 import { randomRunCredentials, RunCredentials } from '../../../local/s3/sigv4';
 import { FolderSink } from '../../../local/s3/sinks';
+import { venvTool } from '../../support/venv';
 import { cleanup, tempDir } from '../helpers';
 
 const BUCKET: BucketRef = { name: 'ParsedBucket', folder: 'ParsedBucket', endpointName: 'parsedbucket' };
@@ -239,5 +242,36 @@ describe('keys', () => {
     expect(await got.Body!.transformToString()).toBe('nul');
     expect(filesUnder(join(dir, BUCKET.folder, 'nul'))).toEqual(['a%00b']);
     s3.destroy();
+  });
+});
+
+describe('boto3 (Python parsers in direct delivery)', () => {
+  test('GIVEN the run\'s credentials in the environment WHEN boto3 puts, gets and presigns (Version 4) THEN all work; a Version 2 URL gets S3\'s 400 InvalidRequest', async () => {
+    const key = 'py/year=2026/a b+c~d.json';
+    // Asynchronously: the API answers from this process.
+    const result = await promisify(execFile)(venvTool('python'), [join(__dirname, 'boto3_client.py'), 'ParsedBucket', key], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_ENDPOINT_URL_S3: api.endpoint,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_REGION: 'eu-west-1',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        AWS_CONFIG_FILE: '/dev/null',
+      },
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    expect(result.stderr).toBe('');
+    const { body, presigned, presignedV2 } = JSON.parse(result.stdout) as { body: string; presigned: string; presignedV2: string };
+    expect(body).toBe('from boto3');
+    const url = new URL(presigned);
+    const answer = await send(api.endpoint, 'GET', url.pathname + url.search, { host: url.host });
+    expect(answer.body).toBe('from boto3');
+    const v2 = new URL(presignedV2);
+    expect(v2.searchParams.has('AWSAccessKeyId')).toBe(true);
+    const refused = await send(api.endpoint, 'GET', v2.pathname + v2.search, { host: v2.host });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('<Code>InvalidRequest</Code>');
   });
 });

@@ -29,7 +29,9 @@ describe('Signature Version 4', () => {
     ['another method', { ...DOC_REQUEST, method: 'DELETE' }, 'SignatureDoesNotMatch'],
     ['an added query parameter', { ...DOC_REQUEST, url: '/test.txt?acl' }, 'SignatureDoesNotMatch'],
     ['no signature at all', { ...DOC_REQUEST, headers: { host: 'examplebucket.s3.amazonaws.com' } }, 'AccessDenied'],
-    ['a malformed Authorization header', { ...DOC_REQUEST, headers: { ...DOC_REQUEST.headers, authorization: 'AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=' } }, 'AuthorizationHeaderMalformed'],
+    ['a malformed Authorization header', { ...DOC_REQUEST, headers: { ...DOC_REQUEST.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE' } }, 'AuthorizationHeaderMalformed'],
+    ['a Signature Version 2 header', { ...DOC_REQUEST, headers: { ...DOC_REQUEST.headers, authorization: 'AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=' } }, 'InvalidRequest'],
+    ['a Signature Version 2 presigned URL', { ...DOC_REQUEST, url: '/test.txt?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1&Signature=x', headers: { host: 'h' } }, 'InvalidRequest'],
   ])('GIVEN the example with %s WHEN verified THEN %s', (_what, request, code) => {
     expect(verifySignature(request, DOC_KEYS, SIGNED_AT)).toMatchObject({ code });
   });
