@@ -22,7 +22,7 @@ import { promises as fsp } from 'fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { payloadMismatch, RunCredentials, verifySignature } from './sigv4';
-import { FolderSink, KeyNotStorableError } from './sinks';
+import { checkStorableKey, FolderSink, KeyNotStorableError } from './sinks';
 import type { BucketRef } from '../assembly/model';
 import type { Logger } from '../firehose/delivery-stream';
 
@@ -69,6 +69,15 @@ function xmlError(res: ServerResponse, status: number, code: string, message: st
   }
   res.writeHead(status, { ...SAFE_HEADERS, 'content-type': 'application/xml' });
   res.end(errorXml(code, message, resource, extra));
+}
+
+function storable(key: string): boolean {
+  try {
+    checkStorableKey(key);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decodeOrRaw(path: string): string {
@@ -217,7 +226,8 @@ export class LocalS3Api {
         return;
       }
       case 'DELETE':
-        await fsp.rm(path, { force: true });
+        // A key the folder cannot hold was never stored: deleting it is deleting a missing key (204, as S3).
+        if (storable(key)) await fsp.rm(path, { force: true });
         res.writeHead(204, SAFE_HEADERS);
         res.end();
         return;

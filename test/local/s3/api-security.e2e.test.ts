@@ -232,6 +232,9 @@ describe('keys', () => {
       });
     }
     expect(filesUnder(join(dir, BUCKET.folder))).toEqual(before);
+    // Such a key was never stored: reading it is NoSuchKey, deleting it succeeds as for any missing key.
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'ParsedBucket', Key: `seg/${'a'.repeat(300)}` }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await s3.send(new DeleteObjectCommand({ Bucket: 'ParsedBucket', Key: `seg/${'a'.repeat(300)}` }));
     s3.destroy();
   });
 
