@@ -5,16 +5,19 @@
  *
  * The app: one thing whose certificate may do everything (an IoT policy `iot:*`); no pipeline is needed.
  */
+import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { connect as tcpConnect } from 'net';
 import { join } from 'path';
 import * as tls from 'tls';
+import { promisify } from 'util';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import * as mqtt from 'mqtt';
 // eslint-disable-next-line import/no-extraneous-dependencies -- mqtt's own packet codec: writes what mqtt.js would not send
 import * as mqttPacket from 'mqtt-packet';
 import type { IssuedCertificate } from '../../../local/iot/certs';
+import { venvTool } from '../../support/venv';
 import { cleanup, connect, issue, startRunner, tempDir, TestRunner, waitFor } from '../helpers';
 
 jest.mock('aedes', () => jest.requireActual('../helpers').aedesCommonJs());
@@ -99,6 +102,18 @@ describe('broker limits (defaults)', () => {
     } finally {
       await client.endAsync();
     }
+  });
+
+  test('GIVEN the AWS IoT Device SDK v2\'s MQTT 5 client (it checks CONNACK strictly) WHEN it connects and publishes THEN it is acknowledged', async () => {
+    const { stdout } = await promisify(execFile)(venvTool('python'), [
+      join(__dirname, '..', 'device-sdk', 'publish.py'), '--endpoint', 'localhost', '--port', String(t.runner.port),
+      '--cert', device.certPath, '--key', device.keyPath, '--ca', device.caPath,
+      '--client-id', DEVICE, '--topic', 'limits/sdk', '--count', '3', '--tag', 'limits-sdk', '--mqtt-version', '5',
+    ], { timeout: 60_000 });
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; reason_code?: number; acked?: number });
+    expect(events[0]).toEqual({ event: 'connected', protocol: '5' });
+    expect(events.filter((e) => e.event === 'puback').map((e) => e.reason_code)).toEqual([0, 0, 0]);
+    expect(events[events.length - 1]).toEqual({ event: 'done', acked: 3 });
   });
 
   test('GIVEN an MQTT 3.1.1 client WHEN it connects THEN its CONNACK is the plain 3.1.1 one (no properties)', async () => {
