@@ -14,6 +14,7 @@ import { RulesEngine } from './iot/rules';
 import { Journal } from './journal/journal';
 import { createInvoker, Invoker, stageFunctionCode } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
+import { randomRunCredentials } from './s3/sigv4';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
 import { DATA_ENDPOINT_OUTPUT_ID, DeliveryObjectKind } from '../src/contract';
 
@@ -41,6 +42,16 @@ export interface RunnerOptions {
    * @default 30000
    */
   readonly stopTimeoutMs?: number;
+  /**
+   * MQTT connections open at once; more are closed on accept.
+   * @default 10000
+   */
+  readonly maxConnections?: number;
+  /**
+   * A device's TLS handshake that does not finish in this time is dropped (ms).
+   * @default 10000
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
 }
 
 /** Where a written object went (for the demo, tests and logs). */
@@ -192,10 +203,12 @@ export class LocalRunner {
     await sink.prepare([...buckets.values()]);
 
     // Functions that call S3 themselves (a parser in direct mode) reach the same buckets: the S3-compatible
-    // endpoint, or a minimal S3 API over the bucket folders.
+    // endpoint, or a minimal S3 API over the bucket folders, which serves only requests signed with this run's
+    // random credentials (handed to the functions, nobody else).
+    const credentials = randomRunCredentials();
     let s3Endpoint = options.s3Endpoint;
     if (!s3Endpoint && sink instanceof FolderSink && model.functions.size > 0) {
-      this.s3Api = await LocalS3Api.start(sink, model.buckets, options.verbose ? log : () => undefined);
+      this.s3Api = await LocalS3Api.start(sink, model.buckets, options.verbose ? log : () => undefined, credentials);
       s3Endpoint = this.s3Api.endpoint;
     }
     const functionEnv: Record<string, string> = s3Endpoint ? { AWS_ENDPOINT_URL_S3: s3Endpoint } : {};
@@ -206,7 +219,7 @@ export class LocalRunner {
         const arn = stream.processor.functionArn;
         invoker = invokers.get(arn);
         if (!invoker) {
-          invoker = createInvoker(stageFunctionCode(model.functions.get(arn)!, join(dataDir, 'runtime')), join(dataDir, 'logs'), functionEnv);
+          invoker = createInvoker(stageFunctionCode(model.functions.get(arn)!, join(dataDir, 'runtime')), join(dataDir, 'logs'), functionEnv, credentials);
           invokers.set(arn, invoker);
           this.invokers.push(invoker);
         }
@@ -246,6 +259,8 @@ export class LocalRunner {
       rules,
       log,
       verbose: options.verbose,
+      maxConnections: options.maxConnections,
+      tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs,
     });
     this.host = host;
     this.writeState();

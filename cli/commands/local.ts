@@ -28,6 +28,7 @@ export const localCommand: CommandModule = {
       .option('--buffer-interval <duration>', 'override every Firehose buffering interval, e.g. 5s')
       .option('--s3-endpoint <url>', 'write objects to this S3-compatible endpoint instead of folders (path-style)')
       .option('--verbose', 'log connections and every object written')
+      .option('--max-connections <n>', 'MQTT connections open at once; more are closed on accept', '10000')
       .addHelpText('after', [
         '',
         'Prints one line "ready mqtts://<host>:<port> ..." on stdout when the broker listens; SIGTERM/SIGINT delivers the',

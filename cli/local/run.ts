@@ -25,6 +25,8 @@ export interface LocalOptions {
   readonly bufferInterval?: string;
   readonly s3Endpoint?: string;
   readonly verbose?: boolean;
+  /** Default: the broker's (10,000). */
+  readonly maxConnections?: string;
 }
 
 /** The `local certs` command's options as given. */
@@ -91,6 +93,12 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parseMaxConnections(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-connections ${text} is not a positive whole number of connections (default 10000).`);
+  return n;
+}
+
 /**
  * Starts the runner, prints its readiness line, and resolves when it has stopped: the first SIGTERM/SIGINT delivers the
  * buffered records and exits 0 (1 when stopping fails), a second one exits 130 at once (the journal replays at the
@@ -112,6 +120,7 @@ export async function runLocal(opts: LocalOptions, context: CommandContext, hook
       bufferIntervalMs: opts.bufferInterval !== undefined ? parseBufferInterval(opts.bufferInterval) : undefined,
       s3Endpoint: opts.s3Endpoint,
       verbose: opts.verbose,
+      maxConnections: opts.maxConnections !== undefined ? parseMaxConnections(opts.maxConnections) : undefined,
     });
   } catch (e) {
     if (e instanceof AssemblyError) throw new CliError(e.message);

@@ -25,6 +25,12 @@
  *   the PUBLISH properties (content type, payload format indicator, response topic, correlation data, user
  *   properties) and the connection's source IP reach the rules engine (`get_mqtt_property`, `get_user_properties`,
  *   `sourceip()`) and the journal.
+ * - Limits (limits.ts): every inbound packet over 128 KB (MQTT 5 Maximum Packet Size, announced in CONNACK) ends the
+ *   connection once its fixed header is read, before its body is buffered (aedes' `maximumPacketSize`, checked on
+ *   each read from the socket: MQTT 5 DISCONNECT 0x95, MQTT 3.1.1 close); at most `maxConnections` connections at once
+ *   (more are closed on accept); a TLS handshake that does not finish in `tlsHandshakeTimeoutMs` is dropped. The
+ *   MQTT 5 CONNACK carries AWS IoT Core's properties (Maximum QoS 1, Retain Available, Wildcard Subscription
+ *   Available, Subscription Identifiers Available 0, Topic Alias Maximum 8, Maximum Packet Size, Receive Maximum 100).
  * - Certificate status: a certificate set INACTIVE or REVOKED (`local certs status`) disconnects the clients connected
  *   with it (MQTT 5: DISCONNECT 0x87) as soon as the registry changes.
  */
@@ -33,6 +39,7 @@ import * as tls from 'tls';
 import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, withAwsConnackProperties } from './limits';
 import { messageProperties, MQTT5_LIMITS, REASON } from './mqtt5';
 import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
@@ -92,6 +99,16 @@ export interface BrokerOptions {
   readonly log: Logger;
   /** Logs every connect/disconnect (default: only denials and errors). */
   readonly verbose?: boolean;
+  /**
+   * Connections open at once; more are closed as they are accepted.
+   * @default 10000 (a 10,000-device fleet)
+   */
+  readonly maxConnections?: number;
+  /**
+   * A TLS handshake that does not finish in this time is dropped (ms).
+   * @default 10000
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
 }
 
 /** Counters. */
@@ -101,6 +118,8 @@ export interface BrokerStats {
   publishDenied: number;
   published: number;
   journaled: number;
+  /** Connections closed on accept because `maxConnections` were open. */
+  connectionsDropped: number;
 }
 
 interface ClientState {
@@ -126,6 +145,8 @@ export class LocalBroker {
       queueLimit: 1000,
       topicAliasMaximum: MQTT5_LIMITS.topicAliasMaximum,
       receiveMaximum: MQTT5_LIMITS.receiveMaximum,
+      // Checked on every read, once a packet's fixed header is known: a larger packet is never buffered.
+      maximumPacketSize: MQTT5_LIMITS.maxPacketBytes,
       authenticate: (client, _username, _password, done) => broker.authenticate(client, done),
       authorizePublish: (client, packet, done) => broker.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => broker.authorizeSubscribe(client, sub, done),
@@ -148,6 +169,7 @@ export class LocalBroker {
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
       ALPNProtocols: ALPN_PROTOCOLS,
+      handshakeTimeout: options.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
     }, (socket) => {
       socket.setNoDelay(true);
       broker.sockets.add(socket);
@@ -156,6 +178,13 @@ export class LocalBroker {
     });
     server.on('tlsClientError', (err, socket) => {
       if (!broker.closing) options.log(`broker: TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+      // Node reports a handshake timeout here but leaves the connection open: close it.
+      socket.destroy();
+    });
+    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.on('drop', (data) => {
+      broker.stats.connectionsDropped++;
+      options.log(`broker: connection from ${data?.remoteAddress ?? '?'} closed: ${server.maxConnections} connections are open (--max-connections)`);
     });
     broker.server = server;
     try {
@@ -175,7 +204,7 @@ export class LocalBroker {
     return broker;
   }
 
-  public readonly stats: BrokerStats = { connections: 0, connectDenied: 0, publishDenied: 0, published: 0, journaled: 0 };
+  public readonly stats: BrokerStats = { connections: 0, connectDenied: 0, publishDenied: 0, published: 0, journaled: 0, connectionsDropped: 0 };
   private aedes!: Aedes;
   private server!: NetServer;
   private readonly clients = new Map<Client, ClientState>();
@@ -230,6 +259,7 @@ export class LocalBroker {
     if (!decision.allowed) return deny(decision.reason);
     this.clients.set(client, { authorizer, principal: fingerprint, sourceIp: normalizeIp(socket.remoteAddress), inFlight: 0 });
     this.stats.connections++;
+    if (client.version === 5) withAwsConnackProperties(socket); // the next packet written is this client's CONNACK
     if (this.options.verbose) this.options.log(`broker: ${client.id} connected (certificate of thing ${record?.thing}; ${decision.reason})`);
     done(null, true);
   }

@@ -18,6 +18,11 @@ export const MQTT5_LIMITS = {
   receiveMaximum: 100,
   /** The message payload limit (bytes). */
   maxPayloadBytes: 128 * 1024,
+  /**
+   * Maximum Packet Size announced in CONNACK and enforced on every inbound packet, MQTT 3.1.1 too (bytes, the whole
+   * packet on the wire): 128 KB.
+   */
+  maxPacketBytes: 128 * 1024,
 } as const;
 
 /** MQTT 5 reason codes the broker sends (MQTT 5.0 §2.4; AWS IoT Core's table in the page above). */

@@ -42,7 +42,12 @@ export interface Invoker {
 }
 
 /** Creates the invoker for a function's runtime. */
-export function createInvoker(fn: FunctionModel, logDir: string, extraEnv: Record<string, string> = {}): Invoker {
+export function createInvoker(
+  fn: FunctionModel,
+  logDir: string,
+  extraEnv: Record<string, string> = {},
+  credentials: FunctionCredentials = PLACEHOLDER_KEYS,
+): Invoker {
   if (!fn.codeDir || !existsSync(fn.codeDir)) {
     throw new AssemblyError(`${fn.path}: the code of function ${fn.name} is not in the cloud assembly (looked in ${fn.codeDir || '(no asset path)'})`);
   }
@@ -54,7 +59,7 @@ export function createInvoker(fn: FunctionModel, logDir: string, extraEnv: Recor
   const file = runtimeFile(node ? RUNTIME_FILES.nodeWorker : RUNTIME_FILES.pythonShim);
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${fn.name}.log`), { flags: 'a' });
-  return node ? new NodeInvoker(fn, file, log, extraEnv) : new PythonInvoker(fn, file, log, extraEnv);
+  return node ? new NodeInvoker(fn, file, log, extraEnv, credentials) : new PythonInvoker(fn, file, log, extraEnv, credentials);
 }
 
 /**
@@ -88,11 +93,30 @@ export const PLACEHOLDER_CREDENTIALS = {
 } as const;
 
 /**
- * The variables Lambda sets, plus the function's own. Of the caller's environment only PATH, HOME, TMPDIR, LANG, TZ
- * and PYTHONPATH are passed on; the AWS credentials are placeholders (`PLACEHOLDER_CREDENTIALS`), no profile, no
- * shared config or credentials file and no instance metadata are consulted.
+ * The AWS credentials a function runs with: the runner hands its functions the run's own random keys, the only ones
+ * its loopback S3 API accepts (../s3/sigv4.ts).
  */
-export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, string> = {}): Record<string, string> {
+export interface FunctionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+const PLACEHOLDER_KEYS: FunctionCredentials = {
+  accessKeyId: PLACEHOLDER_CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: PLACEHOLDER_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
+
+/**
+ * The variables Lambda sets, plus the function's own. Of the caller's environment only PATH, HOME, TMPDIR, LANG, TZ
+ * and PYTHONPATH are passed on; the AWS credentials are `credentials` (the run's random keys; placeholders,
+ * `PLACEHOLDER_CREDENTIALS`, when none are given), no profile, no shared config or credentials file and no instance
+ * metadata are consulted.
+ */
+export function lambdaEnvironment(
+  fn: FunctionModel,
+  extra: Record<string, string> = {},
+  credentials: FunctionCredentials = PLACEHOLDER_KEYS,
+): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'PYTHONPATH']) {
     const v = process.env[key];
@@ -114,7 +138,8 @@ export function lambdaEnvironment(fn: FunctionModel, extra: Record<string, strin
     ...extra,
     ...fn.environment,
     // Last, so that nothing above can bring the caller's credentials back.
-    ...PLACEHOLDER_CREDENTIALS,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_SHARED_CREDENTIALS_FILE: devNull,
     AWS_CONFIG_FILE: devNull,
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -258,6 +283,7 @@ class NodeInvoker implements Invoker {
     private readonly workerFile: string,
     private readonly log: WriteStream,
     private readonly extraEnv: Record<string, string>,
+    private readonly credentials: FunctionCredentials,
   ) {
     this.calls = new Calls(fn);
   }
@@ -281,7 +307,7 @@ class NodeInvoker implements Invoker {
     const base = join(this.fn.codeDir, module);
     const file = ['.js', '.cjs', '.mjs'].map((ext) => base + ext).find((f) => existsSync(f)) ?? `${base}.js`;
     const worker = new Worker(this.workerFile, {
-      env: lambdaEnvironment(this.fn, this.extraEnv),
+      env: lambdaEnvironment(this.fn, this.extraEnv, this.credentials),
       stdout: true,
       stderr: true,
       workerData: { file, esm: file.endsWith('.mjs'), exportName, functionName: this.fn.name, functionArn: this.fn.arn, memoryMb: this.fn.memoryMb },
@@ -330,6 +356,7 @@ class PythonInvoker implements Invoker {
     private readonly shimPath: string,
     private readonly log: WriteStream,
     private readonly extraEnv: Record<string, string>,
+    private readonly credentials: FunctionCredentials,
   ) {
     this.calls = new Calls(fn);
   }
@@ -360,7 +387,7 @@ class PythonInvoker implements Invoker {
     if (this.child) return this.child;
     const { module, exportName } = splitHandler(this.fn.handler);
     const child = spawn(process.env.LOCAL_RUNNER_PYTHON ?? 'python3', ['-u', this.shimPath, this.fn.codeDir, module.replace(/\//g, '.'), exportName], {
-      env: lambdaEnvironment(this.fn, { ...this.extraEnv, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }),
+      env: lambdaEnvironment(this.fn, { ...this.extraEnv, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }, this.credentials),
       cwd: this.fn.codeDir,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -19,14 +19,45 @@ export interface ObjectSink {
   close?(): void;
 }
 
-/** Maps a key to a relative path that cannot leave the bucket folder (`.`/`..`/empty segments are escaped). */
+/**
+ * Maps a key to a relative path that cannot leave the bucket folder (`.`/`..`/empty segments are escaped, and so
+ * are the characters no file name may hold: `\` and NUL).
+ */
 export function keyToPath(key: string): string {
+  return keyToSegments(key).join(sep);
+}
+
+function keyToSegments(key: string): string[] {
   return key.split('/').map((segment, i, all) => {
     if (segment === '' && i === all.length - 1) return '_';
     if (segment === '') return '%2F';
     if (segment === '.' || segment === '..') return segment.replace(/\./g, '%2E');
-    return segment.replace(/\\/g, '%5C');
-  }).join(sep);
+    return segment.replace(/\\/g, '%5C').replace(/\0/g, '%00');
+  });
+}
+
+/**
+ * The longest file or folder name the bucket folders hold, in bytes: 255 on the file systems the runner meets (ext4,
+ * XFS, APFS; NTFS counts 255 UTF-16 units, which is never fewer than 255 UTF-8 bytes would need).
+ */
+export const MAX_SEGMENT_BYTES = 255;
+
+/** A key the bucket folder cannot hold as a file (S3 would store it); nothing was written. */
+export class KeyNotStorableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyNotStorableError';
+  }
+}
+
+/** Throws KeyNotStorableError when a segment of the key's path is longer than a file name can be. */
+export function checkStorableKey(key: string): void {
+  for (const segment of keyToSegments(key)) {
+    const bytes = Buffer.byteLength(segment, 'utf8');
+    if (bytes > MAX_SEGMENT_BYTES) {
+      throw new KeyNotStorableError(`the key segment "${segment.slice(0, 40)}…" is ${bytes} bytes; the local runner stores objects as files, whose names hold at most ${MAX_SEGMENT_BYTES} bytes, so keep every part of the key between slashes within ${MAX_SEGMENT_BYTES} bytes`);
+    }
+  }
 }
 
 /** Buckets as folders. */
@@ -45,19 +76,33 @@ export class FolderSink implements ObjectSink {
     for (const b of buckets) await fsp.mkdir(this.bucketDir(b), { recursive: true });
   }
 
+  /**
+   * Writes the object durably. A key the folder cannot hold fails before anything is created (KeyNotStorableError);
+   * any other failure removes the temp file, so a failed write leaves no file behind.
+   */
   public async put(bucket: BucketRef, key: string, body: Buffer): Promise<void> {
+    checkStorableKey(key);
     const path = this.describe(bucket, key);
     const dir = dirname(path);
-    await fsp.mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fsp.open(tmp, 'w');
     try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw storageError(e, key);
     }
-    await fsp.rename(tmp, path);
+    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const handle = await fsp.open(tmp, 'w');
+      try {
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(tmp, path);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw storageError(e, key);
+    }
     try {
       const d = await fsp.open(dir, 'r');
       try {
@@ -69,6 +114,15 @@ export class FolderSink implements ObjectSink {
       // directories cannot be fsynced on every platform
     }
   }
+}
+
+/** A file-system refusal caused by the key (a path too long, a name the file system rejects) as KeyNotStorableError. */
+function storageError(e: unknown, key: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENAMETOOLONG' || code === 'EINVAL' || code === 'EILSEQ' || code === 'ENOTDIR' || code === 'EISDIR') {
+    return new KeyNotStorableError(`the key "${key.slice(0, 80)}" cannot be stored as a file under the bucket folder (${code}: ${(e as Error).message}); the local runner keeps objects as files, so choose a key whose path the file system can hold`);
+  }
+  return e;
 }
 
 /** Buckets on an S3-compatible server. */

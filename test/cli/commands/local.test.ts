@@ -93,6 +93,7 @@ describe('local: errors are one line on stderr', () => {
     ['a buffer interval that is no duration', 2, ['--buffer-interval', 'soon'], 'error: --buffer-interval "soon" is not a duration'],
     ['a port out of range', 2, ['--port', '70000'], 'error: --port 70000 is not a port number'],
     ['an S3 endpoint that is no URL', 2, ['--s3-endpoint', 'ftp://x'], 'error: --s3-endpoint ftp://x is not a URL'],
+    ['a connection limit of 0', 2, ['--max-connections', '0'], 'error: --max-connections 0 is not a positive whole number of connections (default 10000).'],
   ])('GIVEN %s THEN exit code %s and the message', async (_name, exitCode, args, message) => {
     // WHEN
     const { code, out, err } = await cli('local', '--data-dir', join(dir, 'data-errors'), ...args);

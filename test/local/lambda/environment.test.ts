@@ -67,4 +67,12 @@ describe('lambdaEnvironment', () => {
     expect(env.AWS_ACCESS_KEY_ID).toBe(PLACEHOLDER_CREDENTIALS.AWS_ACCESS_KEY_ID);
     expect(env.AWS_SECRET_ACCESS_KEY).toBe(PLACEHOLDER_CREDENTIALS.AWS_SECRET_ACCESS_KEY);
   });
+
+  test('GIVEN the run\'s random credentials WHEN built THEN the function gets them, and neither the template nor the caller can replace them', () => {
+    const run = { accessKeyId: 'LKIARUNKEY0000000001', secretAccessKey: 'run-secret' };
+    const env = lambdaEnvironment({ ...FN, environment: { AWS_ACCESS_KEY_ID: 'from-template', AWS_SECRET_ACCESS_KEY: 'from-template' } }, {}, run);
+    expect(env.AWS_ACCESS_KEY_ID).toBe('LKIARUNKEY0000000001');
+    expect(env.AWS_SECRET_ACCESS_KEY).toBe('run-secret');
+    expect(JSON.stringify(env)).not.toMatch(/AKIAREALCALLERKEY123|real-secret|from-template/);
+  });
 });
