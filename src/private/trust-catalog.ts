@@ -66,7 +66,7 @@ export const DOCUMENTED_TRUSTS: readonly DocumentedTrust[] = [
   {
     principal: 'iot.amazonaws.com',
     conditionKeys: ['aws:SourceAccount', 'aws:SourceArn'],
-    roles: 'the topic rules\' roles (`aws:SourceArn` = the rule\'s ARN) and the IoT logging role (`aws:SourceArn` = `arn:…:iot:<region>:<account>:*`)',
+    roles: 'the topic rules\' roles (`aws:SourceArn` = the rule\'s ARN), the IoT logging role and the fleet provisioning role (`aws:SourceArn` = `arn:…:iot:<region>:<account>:*`)',
     page: IOT_CONFUSED_DEPUTY_PAGE,
   },
   {
