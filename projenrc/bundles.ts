@@ -63,7 +63,7 @@ export class Bundles extends Component {
     });
     pythonToolkit.exec('rm -rf assets/parser-toolkit-python && mkdir -p assets/parser-toolkit-python/cdk_iot_parser_toolkit');
     pythonToolkit.exec('cp lambda/toolkit-python/cdk_iot_parser_toolkit/*.py assets/parser-toolkit-python/cdk_iot_parser_toolkit/');
-    pythonToolkit.exec('cp lambda/toolkit-python/README.md assets/parser-toolkit-python/');
+    pythonToolkit.exec('cp lambda/toolkit-python/README.md assets/parser-toolkit-python/README.md');
     project.preCompileTask.spawn(pythonToolkit);
   }
 }

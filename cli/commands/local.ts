@@ -46,6 +46,7 @@ export const localCommand: CommandModule = {
           bufferInterval: o.bufferInterval,
           s3Endpoint: o.s3Endpoint,
           verbose: o.verbose,
+          maxConnections: o.maxConnections,
         };
         if (context.script !== undefined && canStartRunnerThread()) {
           // The runner gets a thread of its own (its heap settings); it runs with these options, parsed once, here.

@@ -3,7 +3,7 @@
  * a Python (or JavaScript) handler module. Each becomes the runner's models — a function and a delivery stream with a
  * processor — so the runner's own Lambda runtimes and Firehose stream run it.
  */
-import { existsSync, mkdirSync, statSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, statSync } from 'fs';
 import { createRequire } from 'module';
 import { basename, dirname, extname, join, resolve } from 'path';
 import { AssemblyError } from '../../local';
@@ -112,7 +112,7 @@ function fromEntry(entry: string, handler: string | undefined, bufferSizeMiB: nu
     if (existsSync(`${module}.py`)) runtime = PYTHON_RUNTIME;
     else if (['.js', '.cjs', '.mjs'].some((ext) => existsSync(module + ext))) runtime = NODE_RUNTIME;
     else throw new UsageError(`${entry} has no ${fnHandler.slice(0, dot)}.py (or .js): give --handler <module>.<function> for the module in that folder.`);
-    codeDir = path;
+    codeDir = runtime === PYTHON_RUNTIME ? withPythonToolkit(path, scratchDir) : path;
   } else {
     const exportName = (handler ?? 'handler').split('.').pop()!;
     const ext = extname(path);
@@ -222,4 +222,28 @@ function bundle(entry: string, outfile: string): void {
     const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
     throw new CliError(`esbuild could not bundle ${entry}: ${where}${first?.text ?? (e as Error).message}`);
   }
+}
+
+/** The Python toolkit's package folder, as Parser.fromPython ships it beside a parser. */
+const PYTHON_TOOLKIT_PACKAGE = 'cdk_iot_parser_toolkit';
+
+/**
+ * A Python parser folder as Parser.fromPython packages it: the folder with the Python toolkit beside it (unless the
+ * folder has its own copy), staged in the scratch folder. The toolkit is the package's `assets/parser-toolkit-python/`,
+ * found above this program (the bundle in `assets/cli/`, or the sources in this repository).
+ */
+function withPythonToolkit(folder: string, scratchDir: string): string {
+  if (existsSync(join(folder, PYTHON_TOOLKIT_PACKAGE))) return folder;
+  let toolkit: string | undefined;
+  for (let dir = __dirname; dirname(dir) !== dir && toolkit === undefined; dir = dirname(dir)) {
+    toolkit = [join(dir, 'parser-toolkit-python'), join(dir, 'assets', 'parser-toolkit-python')]
+      .find((candidate) => existsSync(join(candidate, PYTHON_TOOLKIT_PACKAGE, '__init__.py')));
+  }
+  if (toolkit === undefined) {
+    throw new CliError(`The Python parser toolkit (assets/parser-toolkit-python) is not next to this program; run \`npx projen bundle:parser-toolkit-python\` in a clone, or put ${PYTHON_TOOLKIT_PACKAGE} into ${folder}.`);
+  }
+  const staged = join(scratchDir, 'python-parser');
+  cpSync(folder, staged, { recursive: true, filter: (source) => basename(source) !== '__pycache__' });
+  cpSync(join(toolkit, PYTHON_TOOLKIT_PACKAGE), join(staged, PYTHON_TOOLKIT_PACKAGE), { recursive: true });
+  return staged;
 }

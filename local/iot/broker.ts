@@ -155,7 +155,11 @@ export class LocalBroker {
     broker.aedes = aedes;
     aedes.on('clientError', (client, err) => {
       if (broker.closing || LOGGED.has(err) || /ECONNRESET|EPIPE|closed/i.test(err.message)) return;
-      options.log(`broker: client ${client.id}: ${err.message}`);
+      // aedes cuts a packet off at its declared length ("packet too large"): say which limit and what to change.
+      const why = /packet too large/i.test(err.message)
+        ? `a packet exceeds AWS IoT Core's 128 KB payload limit (maximum packet size ${MQTT5_LIMITS.maxPacketBytes} bytes); disconnected without reading it. Send smaller messages.`
+        : err.message;
+      options.log(`broker: client ${client.id}: ${why}`);
     });
     aedes.on('clientDisconnect', (client) => {
       broker.clients.delete(client);
