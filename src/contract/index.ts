@@ -11,6 +11,7 @@
 export * from './base64';
 export * from './certificate';
 export * from './duration';
+export * from './fleet';
 export * from './identity';
 export * from './outputs';
 export * from './parser';
