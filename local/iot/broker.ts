@@ -25,6 +25,11 @@
  *   the PUBLISH properties (content type, payload format indicator, response topic, correlation data, user
  *   properties) and the connection's source IP reach the rules engine (`get_mqtt_property`, `get_user_properties`,
  *   `sourceip()`) and the journal.
+ * - Fleet provisioning (provisioning/): a publish to the fleet provisioning API's topics, once the policy allows it,
+ *   is answered on `/accepted` or `/rejected` to the asking connection only — when it subscribed to that topic first,
+ *   as AWS requires — and goes neither to other subscribers nor to the rules. A claim certificate carries its
+ *   template's claim policy; a registered certificate its thing and the template's policies; a PENDING_ACTIVATION one
+ *   cannot connect.
  * - Certificate status: a certificate set INACTIVE or REVOKED (`local certs status`) disconnects the clients connected
  *   with it (MQTT 5: DISCONNECT 0x87) as soon as the registry changes.
  */
@@ -34,6 +39,9 @@ import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
 import { messageProperties, MQTT5_LIMITS, packPrincipal, REASON } from './mqtt5';
+import { FleetProvisioning, isFleetProvisioningTopic } from './provisioning/service';
+import { certificateIdentity } from './provisioning/identity';
+import { topicMatches } from './topic-filter';
 import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
 import { BASIC_INGEST_PREFIX } from '../../src/contract';
@@ -89,6 +97,8 @@ export interface BrokerOptions {
   readonly journal: Journal;
   readonly rules: RulesEngine;
   readonly log: Logger;
+  /** The fleet provisioning API, when the stack(s) have provisioning templates. */
+  readonly provisioning?: FleetProvisioning;
   /** Logs every connect/disconnect (default: only denials and errors). */
   readonly verbose?: boolean;
 }
@@ -224,7 +234,9 @@ export class LocalBroker {
     if (record && status !== 'ACTIVE') {
       return deny(`the certificate ${fingerprint} of thing "${record.thing}" is ${status} (\`local certs status --id ${fingerprint.slice(0, 12)} --status ACTIVE\` activates an INACTIVE one)`);
     }
-    const authorizer = new ConnectionAuthorizer(this.options.model, { clientId: client.id, certificateThing: record?.thing });
+    const authorizer = new ConnectionAuthorizer(this.options.model, {
+      clientId: client.id, ...certificateIdentity(this.options.dataDir, record, this.options.provisioning?.templates),
+    });
     const decision = authorizer.connect();
     if (!decision.allowed) return deny(decision.reason);
     this.clients.set(client, { authorizer, principal: fingerprint, sourceIp: normalizeIp(socket.remoteAddress), inFlight: 0 });
@@ -270,6 +282,11 @@ export class LocalBroker {
       }
       this.options.log(`broker: disconnecting ${client.id}: publish denied: ${decision.reason}`);
       done(logged(new Error(`publish to ${packet.topic} not authorized`)));
+      return;
+    }
+    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) {
+      done(null);
+      this.answerProvisioning(client, state, packet);
       return;
     }
     this.stats.published++;
@@ -324,6 +341,20 @@ export class LocalBroker {
     client.disconnect({ reasonCode }, () => done(error));
   }
 
+  /** Runs a fleet provisioning request; the answer goes to this connection only, if it subscribed to the answer topic. */
+  private answerProvisioning(client: Client, state: ClientState, packet: AedesModule.PublishPacket): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+    this.options.provisioning!.handle({ topic: packet.topic, payload, clientId: client.id, principal: state.principal }).then((answer) => {
+      if (!answer || this.closing || !this.clients.has(client)) return;
+      const subscribed = Object.keys((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {}).some((filter) => topicMatches(filter, answer.topic));
+      if (!subscribed || !state.authorizer.receive(answer.topic).allowed) {
+        this.options.log(`broker: the answer on ${answer.topic} is not delivered to ${client.id}: it did not subscribe to it (or may not receive it) before publishing`);
+        return;
+      }
+      client.publish({ cmd: 'publish', topic: answer.topic, payload: answer.payload, qos: 1, retain: false, dup: false }, () => undefined);
+    }, (e: Error) => this.options.log(`broker: fleet provisioning failed on ${packet.topic}: ${e.stack ?? e.message}`));
+  }
+
   /** A registry record changed: disconnect the clients whose certificate is no longer ACTIVE. */
   private certificateChanged(fingerprint: string): void {
     if (this.closing) return;
@@ -363,6 +394,8 @@ export class LocalBroker {
 
   private authorizeForward(client: Client, packet: AedesModule.AedesPublishPacket): AedesModule.AedesPublishPacket | null {
     if (packet.topic.startsWith(BASIC_INGEST_PREFIX)) return null;
+    // Fleet provisioning requests and answers are between one connection and the service (answerProvisioning).
+    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) return null;
     const state = this.clients.get(client);
     if (!state) return null;
     return state.authorizer.receive(packet.topic).allowed ? packet : null;
