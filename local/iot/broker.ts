@@ -39,11 +39,11 @@ import type * as AedesModule from 'aedes' with { 'resolution-mode': 'import' };
 import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
 import { messageProperties, MQTT5_LIMITS, packPrincipal, REASON } from './mqtt5';
-import { FleetProvisioning, isFleetProvisioningTopic } from './provisioning/service';
 import { certificateIdentity } from './provisioning/identity';
-import { topicMatches } from './topic-filter';
+import { FleetProvisioning, isFleetProvisioningTopic } from './provisioning/service';
 import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
+import { topicMatches } from './topic-filter';
 import { BASIC_INGEST_PREFIX } from '../../src/contract';
 import type { LocalModel } from '../assembly/model';
 import { RunnerError } from '../errors';
@@ -71,6 +71,9 @@ const MAX_PAYLOAD = MQTT5_LIMITS.maxPayloadBytes;
 
 /** The ALPN protocols the TLS server accepts (a client that offers none is accepted too). */
 export const ALPN_PROTOCOLS = ['x-amzn-mqtt-ca', 'mqtt'];
+
+/** The payloads of fleet provisioning answers being delivered (to tell them from requests in authorizeForward). */
+const ANSWERS = new WeakSet<Buffer>();
 
 /** Errors the hooks already logged (aedes reports them again as clientError). */
 const LOGGED = new WeakSet<Error>();
@@ -346,11 +349,13 @@ export class LocalBroker {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
     this.options.provisioning!.handle({ topic: packet.topic, payload, clientId: client.id, principal: state.principal }).then((answer) => {
       if (!answer || this.closing || !this.clients.has(client)) return;
-      const subscribed = Object.keys((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {}).some((filter) => topicMatches(filter, answer.topic));
+      const filters = Object.keys((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {});
+      const subscribed = filters.some((filter) => topicMatches(filter, answer.topic));
       if (!subscribed || !state.authorizer.receive(answer.topic).allowed) {
         this.options.log(`broker: the answer on ${answer.topic} is not delivered to ${client.id}: it did not subscribe to it (or may not receive it) before publishing`);
         return;
       }
+      ANSWERS.add(answer.payload);
       client.publish({ cmd: 'publish', topic: answer.topic, payload: answer.payload, qos: 1, retain: false, dup: false }, () => undefined);
     }, (e: Error) => this.options.log(`broker: fleet provisioning failed on ${packet.topic}: ${e.stack ?? e.message}`));
   }
@@ -395,7 +400,7 @@ export class LocalBroker {
   private authorizeForward(client: Client, packet: AedesModule.AedesPublishPacket): AedesModule.AedesPublishPacket | null {
     if (packet.topic.startsWith(BASIC_INGEST_PREFIX)) return null;
     // Fleet provisioning requests and answers are between one connection and the service (answerProvisioning).
-    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) return null;
+    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) return typeof packet.payload !== 'string' && ANSWERS.has(packet.payload) ? packet : null;
     const state = this.clients.get(client);
     if (!state) return null;
     return state.authorizer.receive(packet.topic).allowed ? packet : null;

@@ -23,8 +23,8 @@
  */
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import * as forge from 'node-forge';
-import { evaluateTemplate, parseTemplateBody, TemplateEvaluationError } from './template-body';
 import { readRecord, readThing, signClientCertificate, writeRecord, writeThing } from './store';
+import { evaluateTemplate, parseTemplateBody, TemplateEvaluationError } from './template-body';
 import {
   acceptedTopic,
   CERTIFICATE_OWNERSHIP_TOKEN_TTL_SECONDS,
@@ -33,8 +33,8 @@ import {
   PRE_PROVISIONING_HOOK_TIMEOUT_SECONDS,
   rejectedTopic,
 } from '../../../src/contract';
-import type { ProvisioningTemplateModel } from '../../assembly/provisioning-templates';
 import type { LocalModel } from '../../assembly/model';
+import type { ProvisioningTemplateModel } from '../../assembly/provisioning-templates';
 import { ensureCa, validThingName } from '../certs';
 
 /** The topics of the API (requests and their answers). */
@@ -163,12 +163,19 @@ export class FleetProvisioning {
     const ca = ensureCa(this.options.dataDir);
     const leaf = signClientCertificate(ca, 'AWS IoT Certificate', key);
     writeRecord(this.options.dataDir, {
-      thing: '', fingerprint: leaf.fingerprint, serial: leaf.serial, issuedAt: new Date(this.now()).toISOString(), notAfter: leaf.notAfter,
-      status: 'PENDING_ACTIVATION', createdBy: request.principal,
+      thing: '',
+      fingerprint: leaf.fingerprint,
+      serial: leaf.serial,
+      issuedAt: new Date(this.now()).toISOString(),
+      notAfter: leaf.notAfter,
+      status: 'PENDING_ACTIVATION',
+      createdBy: request.principal,
     });
     const token = randomBytes(48).toString('base64');
     this.tokens.set(token, {
-      certificateId: leaf.fingerprint, certificatePem: leaf.certPem, claim: request.principal,
+      certificateId: leaf.fingerprint,
+      certificatePem: leaf.certPem,
+      claim: request.principal,
       expiresAt: this.now() + CERTIFICATE_OWNERSHIP_TOKEN_TTL_SECONDS * 1000,
     });
     return { certificateId: leaf.fingerprint, certificatePem: leaf.certPem, token };
@@ -229,7 +236,9 @@ export class FleetProvisioning {
     if (!record) throw invalid('the certificate of this token is no longer in the registry; create a new certificate');
     this.tokens.delete(tokenText);
     writeThing(this.options.dataDir, {
-      name: plan.thingName, attributes, template: template.name,
+      name: plan.thingName,
+      attributes,
+      template: template.name,
       certificates: [...new Set([...(existing?.certificates ?? []), token.certificateId])],
       provisionedAt: new Date(this.now()).toISOString(),
     });
@@ -241,7 +250,9 @@ export class FleetProvisioning {
   }
 
   /** Runs the hook with AWS's event and 5 s limit; returns its parameter overrides, or throws the rejection. */
-  private async runHook(template: ProvisioningTemplateModel, request: ProvisioningRequest, token: Token, parameters: Record<string, string>): Promise<Record<string, string>> {
+  private async runHook(
+    template: ProvisioningTemplateModel, request: ProvisioningRequest, token: Token, parameters: Record<string, string>,
+  ): Promise<Record<string, string>> {
     const event = {
       claimCertificateId: request.principal,
       certificateId: token.certificateId,

@@ -67,8 +67,16 @@ export function writeThing(dataDir: string, thing: ProvisionedThing): void {
   writeJson(join(dir, `${thing.name}.json`), thing);
 }
 
+/** A certificate `signClientCertificate` signed. */
+export interface SignedCertificate {
+  readonly certPem: string;
+  readonly fingerprint: string;
+  readonly serial: string;
+  readonly notAfter: string;
+}
+
 /** A certificate signed by the local CA for a public key (client authentication). */
-export function signClientCertificate(ca: PemPair, commonName: string, publicKey: forge.pki.PublicKey): { certPem: string; fingerprint: string; serial: string; notAfter: string } {
+export function signClientCertificate(ca: PemPair, commonName: string, publicKey: forge.pki.PublicKey): SignedCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const cert = forge.pki.createCertificate();
   const day = 24 * 60 * 60 * 1000;
@@ -108,8 +116,13 @@ export function issueClaimCertificate(dataDir: string, templateName: string, out
   const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const leaf = signClientCertificate(ca, `${templateName}-claim`, forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
   writeRecord(dataDir, {
-    thing: '', fingerprint: leaf.fingerprint, serial: leaf.serial, issuedAt: new Date().toISOString(), notAfter: leaf.notAfter,
-    status: 'ACTIVE', claimTemplate: templateName,
+    thing: '',
+    fingerprint: leaf.fingerprint,
+    serial: leaf.serial,
+    issuedAt: new Date().toISOString(),
+    notAfter: leaf.notAfter,
+    status: 'ACTIVE',
+    claimTemplate: templateName,
   });
   mkdirSync(outDir, { recursive: true });
   const caPath = join(outDir, 'ca.pem');

@@ -78,7 +78,6 @@ export function evaluateTemplate(body: Body, parameters: Record<string, string>,
     else throw new TemplateEvaluationError(`the request has no value for the template parameter "${name}" (it has no Default); add "${name}" to "parameters"`);
   }
   const ev = new Evaluator(values, certificateId, body.Mappings ?? {});
-  let thing: ProvisionPlan | undefined;
   let thingName: string | undefined;
   const attributes: Record<string, string> = {};
   let thingTypeName: string | undefined;
@@ -114,11 +113,10 @@ export function evaluateTemplate(body: Body, parameters: Record<string, string>,
         break;
       }
       case 'AWS::IoT::Policy': {
-        if (props.PolicyName !== undefined) policyNames.push(ev.string(props.PolicyName, `${key}.PolicyName`));
-        else if (props.PolicyDocument !== undefined) {
+        if (props.PolicyName !== undefined) {policyNames.push(ev.string(props.PolicyName, `${key}.PolicyName`));} else if (props.PolicyDocument !== undefined) {
           const doc = ev.value(props.PolicyDocument);
           policyDocuments.push(typeof doc === 'string' ? doc : JSON.stringify(doc));
-        } else throw new TemplateEvaluationError(`resource "${key}": an AWS::IoT::Policy needs PolicyName or PolicyDocument`);
+        } else {throw new TemplateEvaluationError(`resource "${key}": an AWS::IoT::Policy needs PolicyName or PolicyDocument`);}
         break;
       }
       default:
@@ -128,8 +126,7 @@ export function evaluateTemplate(body: Body, parameters: Record<string, string>,
   if (thingName === undefined) throw new TemplateEvaluationError('the template has no AWS::IoT::Thing resource');
   const deviceConfiguration: Record<string, string> = {};
   for (const [k, v] of Object.entries(body.DeviceConfiguration ?? {})) deviceConfiguration[k] = String(ev.value(v));
-  thing = { thingName, attributes, thingTypeName, thingGroups, attributeOverride, certificateStatus, policyNames, policyDocuments, deviceConfiguration };
-  return thing;
+  return { thingName, attributes, thingTypeName, thingGroups, attributeOverride, certificateStatus, policyNames, policyDocuments, deviceConfiguration };
 }
 
 class Evaluator {
