@@ -7,6 +7,7 @@ import type { CommandContext, CommandModule } from './command';
 import { costCommand } from './commands/cost';
 import { doctorCommand } from './commands/doctor';
 import { localCommand } from './commands/local';
+import { provisionCommand } from './commands/provision';
 import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
 import { CliError } from './errors';
@@ -16,7 +17,7 @@ import { runInRunnerThread, startsRunner } from './local/thread';
 export type { Io } from './io';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand, queryCommand];
+export const COMMANDS: readonly CommandModule[] = [publishCommand, provisionCommand, doctorCommand, costCommand, localCommand, queryCommand];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */
 export function buildProgram(context: CommandContext): Command {

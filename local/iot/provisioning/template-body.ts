@@ -126,7 +126,9 @@ export function evaluateTemplate(body: Body, parameters: Record<string, string>,
   if (thingName === undefined) throw new TemplateEvaluationError('the template has no AWS::IoT::Thing resource');
   const deviceConfiguration: Record<string, string> = {};
   for (const [k, v] of Object.entries(body.DeviceConfiguration ?? {})) deviceConfiguration[k] = String(ev.value(v));
-  return { thingName, attributes, thingTypeName, thingGroups, attributeOverride, certificateStatus, policyNames, policyDocuments, deviceConfiguration };
+  return {
+    thingName, attributes, thingTypeName, thingGroups, attributeOverride, certificateStatus, policyNames, policyDocuments, deviceConfiguration,
+  };
 }
 
 class Evaluator {
