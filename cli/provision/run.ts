@@ -7,6 +7,7 @@
  * made the key).
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { isIP } from 'net';
 import { join, resolve } from 'path';
 import { connectAsync, MqttClient } from 'mqtt';
 import { acceptedTopic, fleetRequestTopics, rejectedTopic, SERIAL_NUMBER_PARAMETER, TEMPLATE_NAME_PATTERN } from '../../src/contract';
@@ -127,7 +128,7 @@ export async function runProvision(o: ProvisionOptions, context: CommandContext)
       ca,
       rejectUnauthorized: true,
       protocolVersion: 5,
-      servername: host,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
       reconnectPeriod: 0,
       connectTimeout: o.timeoutMs,
       clean: true,
