@@ -28,12 +28,14 @@ export const FLEET_CONSTRUCT_IDS = {
 /**
  * Construct ids of a fleet's stack outputs, created inside the fleet construct: the logical id is
  * `<path prefix><fleet id><output id><hash>`, so the two outputs of one fleet share the prefix before the output id.
+ * Tools find outputs by the end of their logical id, so no fleet output id ends with a pipeline's output id
+ * (`CertificateSecretArnOutput`, ...) or the other way round.
  */
 export const FLEET_OUTPUT_IDS = {
   /** The provisioning template's name. */
-  templateName: 'TemplateNameOutput',
+  templateName: 'FleetTemplateNameOutput',
   /** The ARN of the Secrets Manager secret with the claim certificate and its private key (generated claims only). */
-  claimCertificateSecretArn: 'ClaimCertificateSecretArnOutput',
+  claimCertificateSecretArn: 'FleetClaimSecretArnOutput',
 } as const;
 
 /** The description of the template-name output: how tools recognise a fleet's outputs. */
