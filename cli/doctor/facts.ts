@@ -45,6 +45,20 @@ export interface DoctorFacts {
   readonly ruleErrorObjects?: Read<ObjectStats>;
   readonly parsedObjects?: Read<ObjectStats>;
   readonly deliveryLogErrors?: Read<LogErrorStats>;
+  /** The stack's fleets (fleet provisioning templates, found by their outputs); undefined or empty: none. */
+  readonly fleets?: readonly FleetFacts[];
+}
+
+/** One fleet provisioning template of the stack, and what AWS says about it (gathered by fleet.ts). */
+export interface FleetFacts {
+  readonly templateName: string;
+  /** DescribeProvisioningTemplate. */
+  readonly template: Read<{ readonly enabled: boolean; readonly hookArn?: string }>;
+  /** The claim certificate (id from the claim secret's tag) and its status; undefined with `claimProblem`. */
+  readonly claimCertificate?: Read<{ readonly id: string; readonly status: string }>;
+  readonly claimProblem?: string;
+  /** The stack grants iot.amazonaws.com lambda:InvokeFunction on the hook (its AWS::Lambda::Permission resources). */
+  readonly hookPermitted?: Read<boolean>;
 }
 
 /** The name of a fact (what a check declares it reads). */

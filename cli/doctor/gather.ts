@@ -22,6 +22,7 @@ import { findPipelines, pipelineResources, selectPipeline } from '../aws/pipelin
 import { describeStack, listStackResources } from '../aws/stack';
 import { CliError } from '../errors';
 import type { CertificateFacts, DoctorFacts, MetricFacts, ObjectStats, Read, SeriesStats } from './facts';
+import { gatherFleets } from './fleet';
 import { windowPrefixes } from './prefixes';
 
 /** What to look at. */
@@ -195,8 +196,12 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
     })
     : undefined;
 
+  o.progress?.('checking the fleet provisioning templates');
+  const fleets = await gatherFleets(clients, o.stack, stack.outputs, read);
+
   return {
     ...base,
+    fleets,
     stack: stackFacts,
     pipelinePrefix: pipeline.prefix,
     thingName,
