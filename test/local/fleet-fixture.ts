@@ -63,7 +63,8 @@ export function synthFleetFixture(outdir: string): string {
     timeout: Duration.seconds(5),
   });
   const body = {
-    Parameters: { [SERIAL_NUMBER_PARAMETER]: { Type: 'String' }, Model: { Type: 'String', Default: 'unknown' } },
+    // The certificate id declared as a parameter, as in AWS's fleet template example and the construct's body.
+    Parameters: { [SERIAL_NUMBER_PARAMETER]: { Type: 'String' }, Model: { Type: 'String', Default: 'unknown' }, [CERTIFICATE_ID_REF]: { Type: 'String' } },
     Resources: {
       [FLEET_TEMPLATE_RESOURCES.thing]: {
         Type: 'AWS::IoT::Thing',

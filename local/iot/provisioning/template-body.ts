@@ -62,7 +62,7 @@ export function parseTemplateBody(text: string, templateName: string): Body {
 
 /** The parameters a request must give (those without a Default). */
 export function requiredParameters(body: Body): string[] {
-  return Object.entries(body.Parameters ?? {}).filter(([, p]) => p?.Default === undefined).map(([name]) => name);
+  return Object.entries(body.Parameters ?? {}).filter(([name, p]) => p?.Default === undefined && name !== CERTIFICATE_ID_REF).map(([name]) => name);
 }
 
 /** Evaluates the template for a request's parameters and the certificate being registered. */
@@ -72,6 +72,11 @@ export function evaluateTemplate(body: Body, parameters: Record<string, string>,
   }
   const values = new Map<string, string>();
   for (const [name, declared] of Object.entries(body.Parameters ?? {})) {
+    // AWS's fleet template examples declare the certificate id as a parameter; AWS IoT supplies it, not the request.
+    if (name === CERTIFICATE_ID_REF) {
+      values.set(name, certificateId);
+      continue;
+    }
     const given = parameters[name];
     if (given !== undefined) values.set(name, String(given));
     else if (declared?.Default !== undefined) values.set(name, String(declared.Default));

@@ -13,7 +13,8 @@ import { acceptedTopic, fleetRequestTopics, rejectedTopic } from '../../../src/c
 import { cleanup, tempDir } from '../helpers';
 
 const BODY = JSON.stringify({
-  Parameters: { SerialNumber: { Type: 'String' }, Model: { Type: 'String', Default: 'std' } },
+  // As AWS's fleet template example (and the construct) declare it: the certificate id is a parameter AWS IoT fills.
+  Parameters: { 'SerialNumber': { Type: 'String' }, 'Model': { Type: 'String', Default: 'std' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
   Mappings: { Sites: { berlin: { Code: 'BER' } } },
   Resources: {
     thing: {
