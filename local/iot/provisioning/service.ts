@@ -171,6 +171,7 @@ export class FleetProvisioning {
       status: 'PENDING_ACTIVATION',
       createdBy: request.principal,
     });
+    for (const [t, held] of this.tokens) if (held.expiresAt <= this.now()) this.tokens.delete(t); // expired ones are useless
     const token = randomBytes(48).toString('base64');
     this.tokens.set(token, {
       certificateId: leaf.fingerprint,
