@@ -8,6 +8,7 @@ import { costCommand } from './commands/cost';
 import { doctorCommand } from './commands/doctor';
 import { localCommand } from './commands/local';
 import { parserCommand } from './commands/parser';
+import { provisionCommand } from './commands/provision';
 import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
 import { CliError } from './errors';
@@ -18,7 +19,9 @@ import { runnerThreadOptions } from './local/thread';
 export type { Io } from './io';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand, queryCommand, parserCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  publishCommand, provisionCommand, doctorCommand, costCommand, localCommand, queryCommand, parserCommand,
+];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */
 export function buildProgram(context: CommandContext): Command {

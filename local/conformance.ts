@@ -8,6 +8,7 @@
  */
 import { MQTT5_LIMITS } from './iot/mqtt5';
 import { LOCAL_ACCOUNT } from '../src/contract';
+import { FLEET_PROVISIONING_PAGE, fleetProvisioningRows } from './iot/provisioning/conformance';
 import { EXTERNAL_FUNCTIONS, functionAnchor, FUNCTIONS_PAGE, SUPPORTED_FUNCTIONS } from './iot/sql/functions';
 
 export type Support = 'supported' | 'not supported' | 'not applicable';
@@ -182,6 +183,7 @@ export function conformanceSections(): ConformanceSection[] {
     { title: 'MQTT', source: 'https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html', rows: mqttRows() },
     { title: 'IoT policies', source: 'https://docs.aws.amazon.com/iot/latest/developerguide/iot-policies.html', rows: policyRows() },
     { title: 'Amazon Data Firehose', source: 'https://docs.aws.amazon.com/firehose/latest/dev/what-is-this-service.html', rows: firehoseRows() },
+    { title: 'Fleet provisioning by claim', source: FLEET_PROVISIONING_PAGE, rows: fleetProvisioningRows() },
   ];
 }
 

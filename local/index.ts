@@ -13,6 +13,8 @@ export { issueDeviceCertificate, ensureCa, lookupCertificate, validThingName } f
 export type { IssuedCertificate } from './iot/certs';
 export { CERTIFICATE_STATUSES, CertificateStatusError, listCertificates, setCertificateStatus } from './iot/registry';
 export type { CertificateStatus, RegisteredCertificate } from './iot/registry';
+export { issueClaimCertificate } from './iot/provisioning/store';
+export type { IssuedClaim } from './iot/provisioning/store';
 
 /** The data folder unless given: CA, journal, S3 folders, logs. */
 export const DEFAULT_DATA_DIR = '.iot-local';

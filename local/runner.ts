@@ -10,6 +10,7 @@ import { RunnerError } from './errors';
 import { LocalDeliveryStream, Logger } from './firehose/delivery-stream';
 import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
+import { openFleetProvisioning } from './iot/provisioning/setup';
 import { RulesEngine } from './iot/rules';
 import { Journal } from './journal/journal';
 import { createInvoker, Invoker, stageFunctionCode } from './lambda/runtime';
@@ -248,7 +249,10 @@ export class LocalRunner {
     }
     this.replayed = replay.length;
 
+    const provisioning = openFleetProvisioning({ app: options.app, stack: options.stack, model, dataDir, log, functionEnv });
+    if (provisioning) this.invokers.push(...provisioning.invokers);
     this.openBroker = await LocalBroker.start({
+      provisioning: provisioning?.service,
       host,
       port: options.port ?? 8883,
       dataDir,

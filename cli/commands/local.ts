@@ -63,14 +63,22 @@ export const localCommand: CommandModule = {
       .description('Issue a device certificate from the local CA: ca.pem, <thing>.cert.pem, <thing>.key.pem')
       // Required, but checked in the action: commander would demand them of the `status` subcommand too.
       .option('--thing <name>', 'the thing the certificate is for (its subject CN; connect with this client id); required')
+      .option('--claim <template>', 'instead of --thing: a fleet claim certificate for this provisioning template (<template>-claim.cert.pem, -claim.key.pem)')
       .option('--out <dir>', 'where to write the files; required')
       .option('--data-dir <dir>', `the local runner's data dir (holds the CA) ${DATA_DIR_HELP}`)
       .action((o) => {
         // `local` has --data-dir too and commander lets the parent take it: use whichever was given.
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
         const { runLocalCerts } = require('../local/run') as typeof import('../local/run');
-        if (o.thing === undefined) throw new UsageError('required option \'--thing <name>\' not specified');
         if (o.out === undefined) throw new UsageError('required option \'--out <dir>\' not specified');
+        if (o.claim !== undefined) {
+          if (o.thing !== undefined) throw new UsageError('--claim and --thing are exclusive: a claim certificate belongs to no thing');
+          // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs (see cli/command.ts)
+          const { runLocalClaimCerts } = require('../local/claim') as typeof import('../local/claim');
+          runLocalClaimCerts({ template: o.claim, out: o.out, dataDir: o.dataDir ?? local.opts().dataDir }, context);
+          return;
+        }
+        if (o.thing === undefined) throw new UsageError('required option \'--thing <name>\' not specified');
         runLocalCerts({ ...o, thing: o.thing, out: o.out, dataDir: o.dataDir ?? local.opts().dataDir }, context);
       });
 

@@ -49,6 +49,8 @@ export interface DoctorFacts {
   readonly deliveryLogErrors?: Read<LogErrorStats>;
   /** Set by the local doctor (`--app` with `--data-dir`): what the local runner's data dir holds. */
   readonly local?: LocalFacts;
+  /** The stack's fleets (fleet provisioning templates, found by their outputs); undefined or empty: none. */
+  readonly fleets?: readonly FleetFacts[];
 }
 
 /** What the local runner's data dir says about the pipeline. */
@@ -60,6 +62,18 @@ export interface LocalFacts {
   readonly processingFailed: { readonly bucketDir: string; readonly count: number; readonly newestFile?: string };
   /** The parser's log (`<data-dir>/logs/<function>.log`) and the newest reasons it gave for failed records. */
   readonly parserLog?: { readonly path: string; readonly exists: boolean; readonly reasons: readonly string[] };
+}
+
+/** One fleet provisioning template of the stack, and what AWS says about it (gathered by fleet.ts). */
+export interface FleetFacts {
+  readonly templateName: string;
+  /** DescribeProvisioningTemplate. */
+  readonly template: Read<{ readonly enabled: boolean; readonly hookArn?: string }>;
+  /** The claim certificate (id from the claim secret's tag) and its status; undefined with `claimProblem`. */
+  readonly claimCertificate?: Read<{ readonly id: string; readonly status: string }>;
+  readonly claimProblem?: string;
+  /** The stack grants iot.amazonaws.com lambda:InvokeFunction on the hook (its AWS::Lambda::Permission resources). */
+  readonly hookPermitted?: Read<boolean>;
 }
 
 /** The name of a fact (what a check declares it reads). */

@@ -23,6 +23,7 @@ import { findPipelines, pipelineResources, selectPipeline } from '../aws/pipelin
 import { describeStack, listStackResources } from '../aws/stack';
 import { CliError } from '../errors';
 import type { CertificateFacts, DoctorFacts, MetricFacts, ObjectStats, Read, SeriesStats } from './facts';
+import { gatherFleets } from './fleet';
 import { windowPrefixes } from './prefixes';
 
 /** What to look at. */
@@ -185,8 +186,12 @@ export async function gatherFacts(clients: AwsClients, o: GatherOptions): Promis
   certificate = certificateReads.certificate;
   const attachedPolicies = certificateReads.attachedPolicies;
 
+  o.progress?.('checking the fleet provisioning templates');
+  const fleets = await gatherFleets(clients, o.stack, stack.outputs, read);
+
   return {
     ...base,
+    fleets,
     stack: stackFacts,
     pipelinePrefix: pipeline.prefix,
     thingName,

@@ -6,11 +6,10 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import type { CertificateFacts, DoctorFacts, LocalFacts, Read } from './facts';
-import { LOCAL_ACCOUNT } from '../../src/contract';
 import { loadModel, LocalModel } from '../../local/assembly/model';
 import { AssemblyError } from '../../local/errors';
 import { listCertificates } from '../../local/iot/registry';
-import { ERROR_OUTPUT_TYPES } from '../../src/contract';
+import { ERROR_OUTPUT_TYPES, LOCAL_ACCOUNT } from '../../src/contract';
 import { findPipelines, PipelineOutputs, selectPipeline } from '../aws/pipeline';
 import { CliError, UsageError } from '../errors';
 import { loggedReasons } from '../parser/log';

@@ -7,19 +7,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { LOCAL_ACCOUNT } from '../../src/contract';
+import { loggedReasons } from './log';
+import { FirehoseEvent, readEvents, readMessages } from './samples';
+import { parseBufferSize, resolveTarget } from './target';
 import { LocalDeliveryStream, validateResponse } from '../../local/firehose/delivery-stream';
 import { RulesEngine } from '../../local/iot/rules';
 import { ruleReceives } from '../../local/iot/topic-filter';
 import { createInvoker, InvocationError, Invoker } from '../../local/lambda/runtime';
 import type { ObjectSink } from '../../local/s3/sinks';
+import { LOCAL_ACCOUNT } from '../../src/contract';
 import type { CommandContext } from '../command';
 import { UsageError } from '../errors';
 import { renderTable } from '../format';
 import { printReport } from '../io';
-import { loggedReasons } from './log';
-import { FirehoseEvent, readEvents, readMessages } from './samples';
-import { parseBufferSize, resolveTarget } from './target';
 
 /** The `parser test` command's options as given. */
 export interface ParserTestOptions {
@@ -183,7 +183,7 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
         for (const m of messages!) {
           const before = stream.stats.recordsIn;
           const logged = engineLog.length;
-          engine.ingest({ topic: o.topic, clientId: 'parser-test', timestamp: Date.now(), payload: m.data, qos: 1 });
+          void engine.ingest({ topic: o.topic, clientId: 'parser-test', timestamp: Date.now(), payload: m.data, qos: 1 });
           for (let n = stream.stats.recordsIn - before; n > 0; n--) recordLines.push(m.line);
           if (stream.stats.recordsIn === before) {
             const why = engineLog.slice(logged).join('; ') || 'the rule\'s WHERE clause did not select it';
@@ -194,7 +194,7 @@ export async function testParser(o: ParserTestOptions, input: { text: string; so
       } else {
         const separator = Buffer.from(target.separator, 'utf8');
         for (const m of messages!) {
-          stream.put({ data: Buffer.concat([m.data, separator]), arrival: Date.now() });
+          void stream.put({ data: Buffer.concat([m.data, separator]), arrival: Date.now() });
           recordLines.push(m.line);
         }
       }

@@ -8,12 +8,11 @@ import { createRequire } from 'module';
 import { basename, dirname, extname, join, resolve } from 'path';
 import { AssemblyError } from '../../local';
 import { DEFAULT_REGION as LOCAL_REGION } from '../../local/assembly/cloud-assembly';
-import { LOCAL_ACCOUNT } from '../../src/contract';
 import type { FunctionModel, RuleModel, StreamModel } from '../../local/assembly/model';
 import { loadModel } from '../../local/assembly/model';
-import { stageFunctionCode } from '../../local/lambda/runtime';
 import { compileStreamPrefix } from '../../local/firehose/keys';
-import { FIREHOSE_ACTION_SEPARATOR, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS } from '../../src/contract';
+import { stageFunctionCode } from '../../local/lambda/runtime';
+import { FIREHOSE_ACTION_SEPARATOR, LOCAL_ACCOUNT, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS } from '../../src/contract';
 import { CliError, UsageError } from '../errors';
 
 /** The parser to run, with the stream that batches for it. */

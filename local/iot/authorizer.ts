@@ -18,6 +18,10 @@ export interface ConnectionIdentity {
   readonly clientId: string;
   /** The thing the client certificate was issued for; undefined for an unknown certificate. */
   readonly certificateThing?: string;
+  /** Policies attached to the certificate itself, besides the thing's (a claim certificate; a provisioned one). */
+  readonly certificatePolicies?: readonly string[];
+  /** The thing exists outside the stacks (registered by fleet provisioning). */
+  readonly registeredThing?: boolean;
 }
 
 /** Authorizes the requests of one connection. */
@@ -28,12 +32,12 @@ export class ConnectionAuthorizer {
 
   constructor(private readonly model: LocalModel, public readonly identity: ConnectionIdentity) {
     const thing = identity.certificateThing;
-    const names = thing === undefined ? [] : model.thingPolicies.get(thing) ?? [];
+    const names = [...new Set([...(thing === undefined ? [] : model.thingPolicies.get(thing) ?? []), ...(identity.certificatePolicies ?? [])])];
     this.policies = names.flatMap((name) => {
       const p = model.policies.get(name);
       return p ? [{ name, document: p.document }] : [];
     });
-    const isAttached = thing !== undefined && thing === identity.clientId && model.things.has(thing);
+    const isAttached = thing !== undefined && thing === identity.clientId && (model.things.has(thing) || identity.registeredThing === true);
     this.context = { clientId: identity.clientId, thingName: isAttached ? thing : undefined, isAttached };
   }
 
@@ -76,7 +80,7 @@ export class ConnectionAuthorizer {
       reason = `${action} on ${resource} explicitly denied by ${result.deniedBy.map(describeStatement).join(', ')}`;
     } else if (thing === undefined) {
       reason = `${action} on ${resource}: the client certificate was not issued by \`local certs\` for a thing, so no policy applies`;
-    } else if (!this.model.things.has(thing)) {
+    } else if (!this.model.things.has(thing) && !this.identity.registeredThing) {
       reason = `${action} on ${resource}: the certificate belongs to thing "${thing}", which is not in the stack(s), so no policy applies`;
     } else if (this.policies.length === 0) {
       reason = `${action} on ${resource}: no IoT policy is attached to the certificate of thing "${thing}"`;

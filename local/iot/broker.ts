@@ -31,6 +31,11 @@
  *   (more are closed on accept); a TLS handshake that does not finish in `tlsHandshakeTimeoutMs` is dropped. The
  *   MQTT 5 CONNACK carries AWS IoT Core's properties (Maximum QoS 1, Retain Available, Wildcard Subscription
  *   Available, Subscription Identifiers Available 0, Topic Alias Maximum 8, Maximum Packet Size, Receive Maximum 100).
+ * - Fleet provisioning (provisioning/): a publish to the fleet provisioning API's topics, once the policy allows it,
+ *   is answered on `/accepted` or `/rejected` to the asking connection only — when it subscribed to that topic first,
+ *   as AWS requires — and goes neither to other subscribers nor to the rules. A claim certificate carries its
+ *   template's claim policy; a registered certificate its thing and the template's policies; a PENDING_ACTIVATION one
+ *   cannot connect.
  * - Certificate status: a certificate set INACTIVE or REVOKED (`local certs status`) disconnects the clients connected
  *   with it (MQTT 5: DISCONNECT 0x87) as soon as the registry changes.
  */
@@ -41,8 +46,11 @@ import { ConnectionAuthorizer } from './authorizer';
 import { fingerprintOfDer, lookupCertificate, PemPair } from './certs';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, withAwsConnackProperties } from './limits';
 import { messageProperties, MQTT5_LIMITS, REASON } from './mqtt5';
+import { certificateIdentity } from './provisioning/identity';
+import { FleetProvisioning, isFleetProvisioningTopic } from './provisioning/service';
 import { statusOf, watchRegistry } from './registry';
 import type { IngestMessage, RulesEngine } from './rules';
+import { topicMatches } from './topic-filter';
 import { BASIC_INGEST_PREFIX } from '../../src/contract';
 import type { LocalModel } from '../assembly/model';
 import { RunnerError } from '../errors';
@@ -72,6 +80,9 @@ const MAX_PAYLOAD = MQTT5_LIMITS.maxPayloadBytes;
 /** The ALPN protocols the TLS server accepts (a client that offers none is accepted too). */
 export const ALPN_PROTOCOLS = ['x-amzn-mqtt-ca', 'mqtt'];
 
+/** The payloads of fleet provisioning answers being delivered (to tell them from requests in authorizeForward). */
+const ANSWERS = new WeakSet<Buffer>();
+
 /** Errors the hooks already logged (aedes reports them again as clientError). */
 const LOGGED = new WeakSet<Error>();
 
@@ -97,6 +108,8 @@ export interface BrokerOptions {
   readonly journal: Journal;
   readonly rules: RulesEngine;
   readonly log: Logger;
+  /** The fleet provisioning API, when the stack(s) have provisioning templates. */
+  readonly provisioning?: FleetProvisioning;
   /** Logs every connect/disconnect (default: only denials and errors). */
   readonly verbose?: boolean;
   /**
@@ -258,7 +271,9 @@ export class LocalBroker {
     if (record && status !== 'ACTIVE') {
       return deny(`the certificate ${fingerprint} of thing "${record.thing}" is ${status} (\`local certs status --id ${fingerprint.slice(0, 12)} --status ACTIVE\` activates an INACTIVE one)`);
     }
-    const authorizer = new ConnectionAuthorizer(this.options.model, { clientId: client.id, certificateThing: record?.thing });
+    const authorizer = new ConnectionAuthorizer(this.options.model, {
+      clientId: client.id, ...certificateIdentity(this.options.dataDir, record, this.options.provisioning?.templates),
+    });
     const decision = authorizer.connect();
     if (!decision.allowed) return deny(decision.reason);
     this.clients.set(client, { authorizer, principal: fingerprint, sourceIp: normalizeIp(socket.remoteAddress), inFlight: 0 });
@@ -305,6 +320,11 @@ export class LocalBroker {
       }
       this.options.log(`broker: disconnecting ${client.id}: publish denied: ${decision.reason}`);
       done(logged(new Error(`publish to ${packet.topic} not authorized`)));
+      return;
+    }
+    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) {
+      done(null);
+      this.answerProvisioning(client, state, packet);
       return;
     }
     this.stats.published++;
@@ -360,6 +380,22 @@ export class LocalBroker {
     client.disconnect({ reasonCode }, () => done(error));
   }
 
+  /** Runs a fleet provisioning request; the answer goes to this connection only, if it subscribed to the answer topic. */
+  private answerProvisioning(client: Client, state: ClientState, packet: AedesModule.PublishPacket): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+    this.options.provisioning!.handle({ topic: packet.topic, payload, clientId: client.id, principal: state.principal }).then((answer) => {
+      if (!answer || this.closing || !this.clients.has(client)) return;
+      const filters = Object.keys((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {});
+      const subscribed = filters.some((filter) => topicMatches(filter, answer.topic));
+      if (!subscribed || !state.authorizer.receive(answer.topic).allowed) {
+        this.options.log(`broker: the answer on ${answer.topic} is not delivered to ${client.id}: it did not subscribe to it (or may not receive it) before publishing`);
+        return;
+      }
+      ANSWERS.add(answer.payload);
+      client.publish({ cmd: 'publish', topic: answer.topic, payload: answer.payload, qos: 1, retain: false, dup: false }, () => undefined);
+    }, (e: Error) => this.options.log(`broker: fleet provisioning failed on ${packet.topic}: ${e.stack ?? e.message}`));
+  }
+
   /** A registry record changed: disconnect the clients whose certificate is no longer ACTIVE. */
   private certificateChanged(fingerprint: string): void {
     if (this.closing) return;
@@ -401,6 +437,8 @@ export class LocalBroker {
 
   private authorizeForward(client: Client, packet: AedesModule.AedesPublishPacket): AedesModule.AedesPublishPacket | null {
     if (packet.topic.startsWith(BASIC_INGEST_PREFIX)) return null;
+    // Fleet provisioning requests and answers are between one connection and the service (answerProvisioning).
+    if (this.options.provisioning && isFleetProvisioningTopic(packet.topic)) return typeof packet.payload !== 'string' && ANSWERS.has(packet.payload) ? packet : null;
     const state = this.clients.get(client);
     if (!state) return null;
     return state.authorizer.receive(packet.topic).allowed ? packet : null;

@@ -54,7 +54,7 @@ function newKeyPair(): { publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
  * Signs `cert` with SHA-256 and RSA (PKCS #1 v1.5) like node-forge's `cert.sign(key, sha256)`, but with Node's native
  * RSA instead of forge's JavaScript big-number arithmetic (tens of milliseconds per signature).
  */
-function signCertificate(cert: forge.pki.Certificate, keyPem: string): void {
+export function signCertificate(cert: forge.pki.Certificate, keyPem: string): void {
   // forge's own `cert.sign` steps, with the signature computed natively (`getTBSCertificate` is untyped in @types/node-forge).
   const pki = forge.pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
   cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption;
@@ -63,7 +63,7 @@ function signCertificate(cert: forge.pki.Certificate, keyPem: string): void {
   cert.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
 
-function serialNumber(): string {
+export function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = bytes[0] % 0x80; // positive
   if (bytes[0] === 0) bytes[0] = 1;

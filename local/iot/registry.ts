@@ -18,7 +18,11 @@ import { join } from 'path';
 import { CertificateRecord, lookupCertificate } from './certs';
 
 export const CERTIFICATE_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'] as const;
-export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+/**
+ * A certificate created by the fleet provisioning API is PENDING_ACTIVATION until RegisterThing (provisioning/);
+ * it cannot connect, and `local certs status` does not set it.
+ */
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number] | 'PENDING_ACTIVATION';
 
 /** A registry record with its status. */
 export interface RegisteredCertificate extends CertificateRecord {
@@ -41,7 +45,8 @@ function registryDir(dataDir: string): string {
 export function statusOf(record: CertificateRecord | undefined): CertificateStatus | undefined {
   if (!record) return undefined;
   const status = (record as { status?: string }).status;
-  return CERTIFICATE_STATUSES.includes(status as CertificateStatus) ? status as CertificateStatus : 'ACTIVE';
+  if (status === 'PENDING_ACTIVATION') return status;
+  return (CERTIFICATE_STATUSES as readonly string[]).includes(status as string) ? status as CertificateStatus : 'ACTIVE';
 }
 
 /** Every certificate the registry holds, oldest first. */
@@ -69,7 +74,7 @@ export interface CertificateSelector {
  * activated.
  */
 export function setCertificateStatus(dataDir: string, selector: CertificateSelector, status: CertificateStatus): RegisteredCertificate[] {
-  if (!CERTIFICATE_STATUSES.includes(status)) {
+  if (!(CERTIFICATE_STATUSES as readonly string[]).includes(status)) {
     throw new CertificateStatusError(`status "${status}" is not one of ${CERTIFICATE_STATUSES.join(', ')}`);
   }
   const all = listCertificates(dataDir);

@@ -7,6 +7,9 @@ import { certificateCheck } from './certificate';
 import { certificatePolicyCheck } from './certificate-policy';
 import { certificateThingCheck } from './certificate-thing';
 import { deliveryCheck } from './delivery';
+import { fleetClaimCheck } from './fleet-claim';
+import { fleetHookCheck } from './fleet-hook';
+import { fleetTemplateCheck } from './fleet-template';
 import { freshnessCheck } from './freshness';
 import { policyConnectCheck } from './policy-connect';
 import { policyPublishCheck } from './policy-publish';
@@ -36,6 +39,9 @@ export const PIPELINE_CHECKS = [
   deliveryCheck,
   ruleErrorsCheck,
   freshnessCheck,
+  fleetTemplateCheck,
+  fleetClaimCheck,
+  fleetHookCheck,
 ] as const;
 
 /** Every check, in order. */
