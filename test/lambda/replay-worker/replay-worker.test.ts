@@ -130,7 +130,7 @@ test('GIVEN a raw backfill WHEN replayed THEN every raw record is parsed into th
 
 test('GIVEN a parser that throws WHEN replayed THEN its records fail again with Lambda.FunctionError and the reason', async () => {
   buckets.set(`parsed/${FAILED_KEY}`, failedObject(['a'], HOUR));
-  lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from('{"errorType":"TypeError","errorMessage":"boom"}') });
+  lambda.on(InvokeCommand).callsFake(() => ({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from('{"errorType":"TypeError","errorMessage":"boom"}') }));
   const counts = await handler({ Items: [{ Key: FAILED_KEY }], BatchInput: { input } }) as ReplayCounts;
   expect(counts).toMatchObject({ ok: 0, failedAgain: 1 });
   const [error] = Object.values(objectsUnder('parsed/errors/replay-failed/')).map((t) => JSON.parse(t));
