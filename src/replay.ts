@@ -152,13 +152,27 @@ export class PipelineReplay extends Construct {
       encryptionKey: target.encryptionKey,
     });
     if (!target.encryptionKey) addCheckovSkips(logGroup, [PIPELINE_LOG_GROUP_WITHOUT_KEY]);
+    // Step Functions' confused-deputy guidance: the role trusts states.amazonaws.com for this account's state machines
+    // only (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html). The ARN pattern covers
+    // the map run's child executions, which act for the same state machine.
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'StateMachineRole', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:states:${stack.region}:${stack.account}:*` },
+        },
+      }),
+      description: 'The replay state machine: lists the source objects and invokes the replay worker',
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      role,
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(choice)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Replays processing-failed records or raw backups through the pipeline\'s current parser',
     });
-    addNagSuppressions(this.stateMachine.role.node.findChild('DefaultPolicy'), [{
+    addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'aws-cdk-lib\'s statements: log delivery (logs:CreateLogDelivery and the other vended-log actions accept only "*", https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), X-Ray (only "*"), the worker\'s ARN with its versions (<arn>:*), and the Distributed Map\'s child executions (<state machine>:*, https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html).',
     }]);
