@@ -174,7 +174,8 @@ export class PipelineReplay extends Construct {
     });
     addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
-      reason: 'aws-cdk-lib\'s statements: log delivery (logs:CreateLogDelivery and the other vended-log actions accept only "*", https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), X-Ray (only "*"), the worker\'s ARN with its versions (<arn>:*), and the Distributed Map\'s child executions (<state machine>:*, https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html).',
+      reason: 'aws-cdk-lib\'s statements: log delivery and X-Ray accept only "*" (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), and the worker is invoked by its ARN with its versions (<arn>:*).',
+      appliesTo: ['Resource::*', { regex: '/^Resource::<.*ReplayWorkerFunction.*\\.Arn>:\\*$/g' }],
     }]);
 
     // A Distributed Map starts its child executions and may describe and stop them
@@ -258,6 +259,7 @@ export class PipelineReplay extends Construct {
     addNagSuppressions(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'Objects under the replay\'s source prefixes (read) and target prefixes (write) only: their keys are generated per hour and object.',
+      appliesTo: [{ regex: '/^Resource::(<[^>]+\\.Arn>|arn:<AWS::Partition>:s3:::[^/]+)\\/.+\\*$/g' }],
     }]);
   }
 }
