@@ -41,6 +41,7 @@ describe('addReplay', () => {
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
       ItemReader: { Resource: expect.stringContaining(':states:::s3:listObjectsV2'), Parameters: { 'Prefix.$': '$.plan.listPrefix' } },
       ItemBatcher: { MaxItemsPerBatch: 10, BatchInput: { 'input.$': '$$.Execution.Input' } },
+      ItemSelector: { 'Key.$': '$$.Map.Item.Value.Key' },
       MaxConcurrency: 10,
       ResultPath: null,
     });
