@@ -153,3 +153,16 @@ test('GIVEN no layout WHEN invoked THEN it says how to deploy it', async () => {
   delete process.env[REPLAY_WORKER_ENV.layout];
   await expect(handler({ action: 'plan', input })).rejects.toThrow(/REPLAY_LAYOUT; deploy it with pipeline.addReplay\(\)/);
 });
+
+test('GIVEN an uncompressed stream WHEN replayed THEN objects are written as they are, with the stream\'s extensions', async () => {
+  process.env[REPLAY_WORKER_ENV.layout] = JSON.stringify({ ...LAYOUT, extension: '.json', errorExtension: '' });
+  const key = FAILED_KEY.replace(/\.gz$/, '');
+  buckets.set(`parsed/${key}`, gunzipSync(failedObject(['a', 'bad'], HOUR)));
+  await handler({ Items: [{ Key: key }], BatchInput: { input } });
+  const written = [...buckets.entries()].filter(([k]) => k.includes('-replay-'));
+  expect(written.map(([k]) => k.replace(/-replay-[0-9a-f]{8}/, '-replay-H'))).toEqual([
+    'parsed/parsed/year=2026/month=03/day=04/hour=05/stream-1-2026-03-04-05-10-00-aaaa-replay-H.json',
+    'parsed/errors/replay-failed/year=2026/month=03/day=04/hour=05/stream-1-2026-03-04-05-10-00-aaaa-replay-H',
+  ]);
+  expect(written[0][1].toString()).toEqual('ROW:a\n');
+});
