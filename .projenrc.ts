@@ -47,6 +47,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.0.0',
     'aws-cdk@^2.1000.0',
     '@aws-sdk/client-s3@^3.600.0',
+    '@aws-sdk/client-lambda@^3.600.0', // the replay worker invokes the parser (the Lambda runtime provides it)
     'fast-check@^3.0.0',
     'ts-node@^10.9.2',
     'yaml@^2', // test/release/workflows.test.ts reads the generated workflows
@@ -93,7 +94,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 const testVenv = new PythonVenv(project, { taskName: 'venv', dir: '.venv', requirements: 'test/requirements.txt', contents: 'the Python test tools' });
 const lintVenv = new PythonVenv(project, { taskName: 'venv:lint', dir: '.venv-lint', requirements: '.ci/requirements.txt', contents: 'the linters' });
 
-new Bundles(project, { handlers: ['reference-parser', 'certificate-provider'] });
+new Bundles(project, { handlers: ['reference-parser', 'certificate-provider', 'replay-worker'] });
 new TestLanes(project, { venv: testVenv });
 new ArchitectureLint(project);
 new Examples(project, { testVenv, lintVenv });

@@ -7,3 +7,4 @@ export * from './encryption';
 export * from './monitoring';
 export * from './storage';
 export * from './table';
+export * from './replay';

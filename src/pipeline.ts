@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeviceCertificate } from './certificate';
 import {
-  BASIC_INGEST_PREFIX, basicIngestTopic, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, TABLE_OUTPUT_IDS, THING_NAME_OUTPUT_DESCRIPTION,
+  BASIC_INGEST_PREFIX, basicIngestTopic, compressionExtension, PIPELINE_CONSTRUCT_IDS, PIPELINE_OUTPUT_IDS, TABLE_OUTPUT_IDS,
+  THING_NAME_OUTPUT_DESCRIPTION,
 } from './contract';
 import { IotDevice } from './device';
 import { PipelineEncryption } from './encryption';
@@ -26,9 +27,11 @@ import { DataAtsEndpoint } from './private/endpoint';
 import { enableIotLogging } from './private/iot-logging';
 import { devicePolicyDocument } from './private/iot-policy';
 import { pipelineLogGroupPrefix } from './private/log-groups';
+import { ReplayTarget } from './private/replay-target';
 import { createPipelineTable, grantTableQuery, PipelineTable } from './private/table';
 import { createTopicRules, ruleSql } from './private/topic-rule';
 import { validateMonitoring, validateTopic } from './private/validation';
+import { PipelineReplay, ReplayOptions } from './replay';
 import { PipelineStorage, StorageLifecycleOptions } from './storage';
 import { TableFormatKind, TableOptions } from './table';
 
@@ -305,6 +308,8 @@ export class IotCoreFirehosePipeline extends Construct {
   /** The bucket with the workgroup's query results, with `table` (unless its workgroup is disabled). */
   public readonly queryResultsBucket?: s3.IBucket;
 
+  /** @internal What `addReplay()` needs from the pipeline. */
+  public readonly _replayTarget: ReplayTarget;
   private readonly removalPolicy: RemovalPolicy;
   private readonly confineDevices?: boolean;
   private readonly table?: PipelineTable;
@@ -463,7 +468,29 @@ export class IotCoreFirehosePipeline extends Construct {
       enableIotLogging(this, props.iotLogging);
     }
 
-    // 12. endpoint and outputs (the CLI and the local runner find the pipeline by them)
+    // 12. what a replay needs (addReplay): the layout the stream writes and the settings of the pipeline's functions
+    this._replayTarget = {
+      parsedBucket: this.parsedBucket,
+      rawBucket: this.rawBucket,
+      parserFunction: this.parserFunction,
+      deliveryStreamArn: this.deliveryStream.deliveryStreamArn,
+      dataOutputPrefix: prefixes.dataOutputPrefix ?? '',
+      errorOutputPrefix: prefixes.errorOutputPrefix ?? '',
+      backupPrefix: prefixes.backupEnabled ? prefixes.backupPrefix : undefined,
+      dynamicPartitioning,
+      extension: `${parser.fileExtension ?? ''}${compressionExtension(compression.value)}`,
+      errorExtension: compressionExtension(compression.value),
+      convertsRecords: table?.recordFormatConversion !== undefined,
+      eventLimitBytes: Math.floor(parser.bufferSize.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024),
+      encryptionKey: this.encryptionKey,
+      logRetention,
+      removalPolicy,
+      logGroupPrefix,
+      alarmAction: monitoring.alarmAction,
+      alarms: this.monitoring?.alarms,
+    };
+
+    // 13. endpoint and outputs (the CLI and the local runner find the pipeline by them)
     this.dataEndpoint = DataAtsEndpoint.of(this).address;
     this.addOutputs();
   }
@@ -533,6 +560,16 @@ export class IotCoreFirehosePipeline extends Construct {
       resultsBucket: this.queryResultsBucket,
       encryptionKey: this.encryptionKey,
     });
+  }
+
+  /**
+   * Adds a replay: a Step Functions state machine (a Distributed Map over an S3 listing) that re-runs the records the
+   * parser failed, or the raw backup into a new prefix, through the pipeline's current parser. Start it with
+   * `cdk-iot-pipeline replay --stack <stack>` or with the input `{"source": "processing-failed" | "raw", "from":
+   * "<ISO hour>", "to": "<ISO hour>", "outputPrefix"?: "backfill/…"}`.
+   */
+  public addReplay(id: string, options: ReplayOptions = {}): PipelineReplay {
+    return new PipelineReplay(this, id, options);
   }
 
   /** The device policy for a client id (a thing name or the thing-name policy variable). */

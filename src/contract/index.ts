@@ -18,6 +18,7 @@ export * from './outputs';
 export * from './parser';
 export * from './partition-keys';
 export * from './prefixes';
+export * from './replay';
 export * from './table';
 export * from './time-format';
 export * from './topics';

@@ -52,6 +52,8 @@ export const S3_ACCESS_LOGGING_PAGE = 'https://docs.aws.amazon.com/AmazonS3/late
 export const ATHENA_S3_PERMISSIONS_PAGE = 'https://docs.aws.amazon.com/athena/latest/ug/managed-policies.html';
 /** Athena over SSE-KMS data and results: `kms:Decrypt` to read, `kms:GenerateDataKey` to write results. */
 export const ATHENA_KMS_PAGE = 'https://docs.aws.amazon.com/athena/latest/ug/encryption.html';
+/** The Step Functions page on a state machine's role (and its confused-deputy conditions). */
+export const STEP_FUNCTIONS_ROLE_PAGE = 'https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html';
 /** Firehose record format conversion: the role reads the Glue table (GetTable, GetTableVersion, GetTableVersions). */
 export const FIREHOSE_GLUE_ACCESS_PAGE = 'https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-glue';
 
@@ -72,8 +74,14 @@ export const DOCUMENTED_TRUSTS: readonly DocumentedTrust[] = [
   {
     principal: 'lambda.amazonaws.com',
     conditionKeys: [],
-    roles: 'the parser, the certificate provider, the endpoint lookup, aws-cdk-lib\'s custom-resource providers',
+    roles: 'the parser, the certificate provider, the endpoint lookup, aws-cdk-lib\'s custom-resource providers, the replay worker',
     page: LAMBDA_EXECUTION_ROLE_PAGE,
+  },
+  {
+    principal: 'states.amazonaws.com',
+    conditionKeys: ['aws:SourceAccount', 'aws:SourceArn'],
+    roles: 'the replay state machine\'s role (`aws:SourceArn` = `arn:…:states:<region>:<account>:*`)',
+    page: STEP_FUNCTIONS_ROLE_PAGE,
   },
 ];
 
@@ -197,6 +205,13 @@ export const KEY_USES: readonly KeyUse[] = [
     actions: '`kms:GenerateDataKey`',
     through: 'Secrets Manager (`secretsmanager.<region>.amazonaws.com`)',
     context: '`SecretARN`: that certificate\'s secret',
+  },
+  {
+    who: 'the replay worker (`addReplay()`)',
+    forWhat: 'reading processing-failed and raw objects; writing replayed rows and failed-again records into the parsed bucket',
+    actions: '`kms:Decrypt` (parsed and raw buckets); `kms:GenerateDataKey` (parsed bucket)',
+    through: 'S3',
+    context: '`aws:s3:arn`: the parsed and raw buckets and their objects',
   },
   {
     who: 'a principal given `grantQuery()`',

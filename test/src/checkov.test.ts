@@ -32,7 +32,7 @@ function skips(configure: (stack: Stack) => void): Array<{ id: string; comment: 
 }
 
 const VARIANTS: Record<string, (stack: Stack) => void> = {
-  'defaults': (stack) => new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't' }),
+  'defaults, a replay': (stack) => new IotCoreFirehosePipeline(stack, 'Pipeline', { topic: 't' }).addReplay('Replay'),
   'customer-managed key, direct delivery, DESTROY, devices': (stack) => {
     const p = new IotCoreFirehosePipeline(stack, 'Pipeline', {
       topic: 't',
@@ -41,6 +41,7 @@ const VARIANTS: Record<string, (stack: Stack) => void> = {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     p.addDevice('Extra', { certificate: DeviceCertificate.generated() });
+    p.addReplay('Replay');
   },
   'the caller\'s buckets, no certificate': (stack) => new IotCoreFirehosePipeline(stack, 'Pipeline', {
     topic: 't',

@@ -67,7 +67,7 @@ function exampleApp(): App {
   return apps[0];
 }
 
-/** One stack with every option that adds a role or a condition: IoT logging, Parquet, dynamic partitioning, direct delivery, a customer-managed key, a second device, a query grant. */
+/** One stack with every option that adds a role or a condition: IoT logging, Parquet, dynamic partitioning, direct delivery, a customer-managed key, a second device, a query grant, a replay. */
 function everyOptionApp(): App {
   const app = new App();
   const stack = new Stack(app, 'EveryOption', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -82,12 +82,13 @@ function everyOptionApp(): App {
   });
   pipeline.addDevice('Second');
   pipeline.grantQuery(new iam.Role(stack, 'Analyst', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
-  new IotCoreFirehosePipeline(stack, 'Direct', {
+  const direct = new IotCoreFirehosePipeline(stack, 'Direct', {
     topic: 'direct',
     basicIngest: true,
     encryption: PipelineEncryption.customerManaged(),
     parser: Parser.reference({ delivery: ParserDelivery.direct() }),
   });
+  direct.addReplay('Replay');
   return app;
 }
 
