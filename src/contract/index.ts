@@ -16,6 +16,7 @@ export * from './outputs';
 export * from './parser';
 export * from './partition-keys';
 export * from './prefixes';
+export * from './replay';
 export * from './table';
 export * from './table-layout';
 export * from './time-format';
