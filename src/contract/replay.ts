@@ -79,8 +79,10 @@ export interface ReplayLayout {
   readonly dynamicPartitioning: boolean;
   /** The stream's time zone (IANA). @default UTC */
   readonly timeZone?: string;
-  /** The extension of the objects Firehose writes, including the compression suffix (e.g. `.json.gz`). */
+  /** The extension of the data objects Firehose writes, including the compression suffix (e.g. `.json.gz`). */
   readonly extension: string;
+  /** The extension of error objects: the compression suffix only (e.g. `.gz`), as Firehose names them. */
+  readonly errorExtension: string;
   /** Where a raw backfill may write (`outputPrefix` must start with it). @default DEFAULT_BACKFILL_ROOT */
   readonly backfillRoot?: string;
   /** The largest event the worker sends the parser, in bytes (at most 6,000,000). @default RESPONSE_LIMIT_BYTES */
@@ -498,8 +500,10 @@ export interface OutputContext {
   readonly errorOutputPrefix: string;
   readonly dynamicPartitioning: boolean;
   readonly timeZone?: string;
-  /** The extension of the objects, compression suffix included (e.g. `.json.gz`). */
+  /** The extension of the data objects, compression suffix included (e.g. `.json.gz`). */
   readonly extension: string;
+  /** The extension of the error objects (the compression suffix only, e.g. `.gz`). */
+  readonly errorExtension: string;
   /** The parser's ARN, written into the error records as `lambdaArn`. */
   readonly lambdaArn: string;
   /** Epoch ms written as `attemptEndingTimestamp`. */
@@ -548,10 +552,11 @@ export function replayOutputs(
     list.push(replayFailedRecord(f, ctx));
     errorGroups.set(prefix, list);
   }
-  const name = replayObjectName(ctx.sourceKey, ctx.extension);
-  const objects = (g: Map<string, Buffer[]>) =>
-    [...g.entries()].map(([prefix, bodies]) => ({ key: prefix + name, body: Buffer.concat(bodies), records: bodies.length }));
-  return { data: objects(groups), errors: objects(errorGroups) };
+  const objects = (g: Map<string, Buffer[]>, extension: string) => {
+    const name = replayObjectName(ctx.sourceKey, extension);
+    return [...g.entries()].map(([prefix, bodies]) => ({ key: prefix + name, body: Buffer.concat(bodies), records: bodies.length }));
+  };
+  return { data: objects(groups, ctx.extension), errors: objects(errorGroups, ctx.errorExtension) };
 }
 
 /** The JSON line of a record that failed again: the fields Firehose writes for a processing-failed record. */

@@ -16,6 +16,7 @@ const LAYOUT: ReplayLayout = {
   backupPrefix: DEFAULT_BACKUP_PREFIX,
   dynamicPartitioning: false,
   extension: '.json.gz',
+  errorExtension: '.gz',
 };
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -151,6 +152,7 @@ describe('outputs', () => {
     errorOutputPrefix: DEFAULT_ERROR_OUTPUT_PREFIX,
     dynamicPartitioning: false,
     extension: '.json.gz',
+    errorExtension: '.gz',
     lambdaArn: 'arn:aws:lambda:eu-west-1:1:function:parser',
     now: 77,
   };
@@ -172,7 +174,7 @@ describe('outputs', () => {
   test('GIVEN a failure WHEN output THEN an error record with AWS\'s fields under errors/replay-failed/ of its hour', () => {
     const { errors } = replayOutputs([], [{ record: rec(hour6, 'raw\n'), errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'm' }], ctx);
     expect(errors).toHaveLength(1);
-    expect(errors[0].key.startsWith('errors/replay-failed/year=2026/month=03/day=04/hour=06/')).toBe(true);
+    expect(errors[0].key).toMatch(/^errors\/replay-failed\/year=2026\/month=03\/day=04\/hour=06\/s-1-2026-03-04-05-31-00-u1-replay-[0-9a-f]{8}\.gz$/);
     expect(JSON.parse(errors[0].body.toString())).toEqual({
       attemptsMade: 1,
       arrivalTimestamp: hour6,
