@@ -9,6 +9,7 @@ import { doctorCommand } from './commands/doctor';
 import { localCommand } from './commands/local';
 import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
+import { replayCommand } from './commands/replay';
 import { CliError } from './errors';
 import { Io, processIo } from './io';
 import { runInRunnerThread, startsRunner } from './local/thread';
@@ -16,7 +17,7 @@ import { runInRunnerThread, startsRunner } from './local/thread';
 export type { Io } from './io';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand, queryCommand];
+export const COMMANDS: readonly CommandModule[] = [publishCommand, doctorCommand, costCommand, localCommand, queryCommand, replayCommand];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */
 export function buildProgram(context: CommandContext): Command {

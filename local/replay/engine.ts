@@ -97,7 +97,8 @@ export async function replayLocal(options: LocalReplayOptions): Promise<ReplaySu
   const to = options.to ?? new Date(now()).toISOString().slice(0, 13);
   let plan: ReplayPlan;
   try {
-    plan = planReplay({ source: options.source, from, to, ...(options.outputPrefix === undefined ? {} : { outputPrefix: options.outputPrefix }) }, layout);
+    const input = { source: options.source, from, to, ...(options.outputPrefix === undefined ? {} : { outputPrefix: options.outputPrefix }) };
+    plan = planReplay(input, layout);
   } catch (e) {
     if (e instanceof ReplayInputError) throw new LocalReplayError(cliWording(e.message));
     throw e;

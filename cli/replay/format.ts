@@ -1,0 +1,58 @@
+/** The replay summary as text: the same lines locally and in AWS. */
+import { formatNumber, renderTable } from '../format';
+
+/** What `replay` prints (`--json`: this object). */
+export interface ReplayReport {
+  /** Where the replay ran. */
+  readonly mode: 'local' | 'aws';
+  readonly dryRun: boolean;
+  /** The pipeline's construct path (locally) or the state machine's ARN (AWS). */
+  readonly pipeline: string;
+  readonly source: string;
+  readonly from: string;
+  readonly to: string;
+  readonly sourceBucket: string;
+  readonly listPrefix: string;
+  readonly outputPrefix: string;
+  readonly counts: {
+    readonly objectsRead: number;
+    readonly objectsSkipped: number;
+    readonly recordsRead: number;
+    readonly ok: number;
+    readonly dropped: number;
+    readonly failedAgain: number;
+    readonly objectsWritten: number;
+  };
+  readonly problems: readonly string[];
+  /** Dry run: the objects that would be read, and the keys their rows would be written to. */
+  readonly read?: readonly string[];
+  readonly write?: readonly string[];
+  /** AWS: the execution, and how to follow it. */
+  readonly executionArn?: string;
+  readonly status?: string;
+}
+
+export function formatReplayReport(r: ReplayReport): string {
+  const head = [
+    `${r.dryRun ? 'Dry run: would replay' : 'Replayed'} ${r.source} of ${r.pipeline} (${r.from} … ${r.to})`,
+    `  read  ${r.sourceBucket}/${r.listPrefix}`,
+    `  write ${r.outputPrefix}`,
+  ];
+  if (r.executionArn) head.push(`  execution ${r.executionArn}${r.status ? ` (${r.status})` : ''}`);
+  if (r.dryRun) {
+    const rows = (r.read ?? []).map((k, i) => [k, r.write?.[i] ?? '']);
+    const list = rows.length === 0 ? '(no object in range)' : renderTable(['reads', 'writes'], rows);
+    return [...head, '', list, '', `${formatNumber(rows.length)} objects would be read.`].join('\n');
+  }
+  const c = r.counts;
+  const table = renderTable(['', 'count'], [
+    ['objects read', formatNumber(c.objectsRead)],
+    ['records read', formatNumber(c.recordsRead)],
+    ['Ok', formatNumber(c.ok)],
+    ['Dropped', formatNumber(c.dropped)],
+    ['failed again', formatNumber(c.failedAgain)],
+    ['objects written', formatNumber(c.objectsWritten)],
+  ], [false, true]);
+  const problems = r.problems.length === 0 ? [] : ['', `${r.problems.length} lines were not records and were skipped:`, ...r.problems.slice(0, 20).map((p) => `  ${p}`)];
+  return [...head, '', table, ...problems].join('\n');
+}

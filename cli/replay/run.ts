@@ -1,0 +1,98 @@
+/**
+ * `cdk-iot-pipeline replay`, once its options are parsed: checks them (before anything is read), runs the replay
+ * locally (`local/replay/`) or in AWS (the replay state machine), prints the summary. A replay with records that
+ * failed again exits 1.
+ */
+import { existsSync } from 'fs';
+import { join, resolve } from 'path';
+import { AssemblyError, RunnerError } from '../../local';
+import { replayLocal } from '../../local/replay/engine';
+import { parseIsoHour, REPLAY_SOURCES, ReplayInputError } from '../../src/contract';
+import type { AwsOptions } from '../aws/options';
+import type { CommandContext } from '../command';
+import { CliError, UsageError } from '../errors';
+import { printReport, progressLines } from '../io';
+import { formatReplayReport, ReplayReport } from './format';
+
+/** The replay command's options as given. */
+export interface ReplayOptions extends AwsOptions {
+  readonly source: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly outputPrefix?: string;
+  readonly app?: string;
+  readonly dataDir?: string;
+  readonly stack?: string;
+  readonly pipeline?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export async function runReplay(o: ReplayOptions, context: CommandContext): Promise<void> {
+  checkOptions(o);
+  const progress = progressLines(context.io, o.quiet || o.json);
+  let report: ReplayReport;
+  if (o.app !== undefined || o.dataDir !== undefined) {
+    if (o.region !== undefined || o.profile !== undefined || o.endpointUrl !== undefined) {
+      throw new UsageError('--region, --profile and --endpoint-url are for a replay in AWS (--stack without --app/--data-dir); a local replay reads --app and --data-dir.');
+    }
+    if (o.app === undefined || o.dataDir === undefined) {
+      throw new UsageError('A local replay needs both --app <cdk.out> (the pipeline and its parser) and --data-dir <dir> (the runner\'s folders).');
+    }
+    const app = resolve(o.app);
+    if (!existsSync(join(app, 'manifest.json'))) {
+      throw new UsageError(`${app} is not a cloud assembly (no manifest.json): run \`cdk synth\` first, or pass --app <the cdk.out directory>.`);
+    }
+    const dataDir = resolve(o.dataDir);
+    if (!existsSync(join(dataDir, 's3'))) {
+      throw new UsageError(`${dataDir} holds no bucket folders (no s3/): pass the --data-dir \`cdk-iot-pipeline local\` ran with.`);
+    }
+    try {
+      report = await replayLocal({
+        app,
+        dataDir,
+        stack: o.stack,
+        pipeline: o.pipeline,
+        source: o.source,
+        from: o.from,
+        to: o.to,
+        outputPrefix: o.outputPrefix,
+        dryRun: o.dryRun,
+        progress,
+      });
+    } catch (e) {
+      if (e instanceof AssemblyError) throw new CliError(e.message);
+      if (e instanceof RunnerError) throw new UsageError(e.message);
+      throw e;
+    }
+  } else if (o.stack !== undefined) {
+    throw new CliError('A replay in AWS (--stack) is not available in this version: replay locally with --app/--data-dir, or start the pipeline\'s replay state machine (stack output ReplayStateMachineArnOutput) in the Step Functions console.');
+  } else {
+    throw new UsageError('Where should the replay run? Locally: --app <cdk.out> --data-dir <runner data dir>; in AWS: --stack <stack>.');
+  }
+  printReport(context.io, report, o.json, formatReplayReport);
+  if (!report.dryRun && report.counts.failedAgain > 0) context.setExitCode(1);
+}
+
+/** The checks that need no assembly and no AWS: the source, the hours, and the output prefix of a backfill. */
+function checkOptions(o: ReplayOptions): void {
+  if (!(REPLAY_SOURCES as readonly string[]).includes(o.source)) {
+    throw new UsageError(`--source ${o.source}: replay one of ${REPLAY_SOURCES.join(', ')} (the records the parser failed, or the raw backup).`);
+  }
+  let fromMs: number | undefined;
+  let toMs: number | undefined;
+  try {
+    if (o.from !== undefined) fromMs = parseIsoHour('from', o.from);
+    if (o.to !== undefined) toMs = parseIsoHour('to', o.to);
+  } catch (e) {
+    if (e instanceof ReplayInputError) throw new UsageError(e.message.replace(/^"(from|to)"/, '--$1'));
+    throw e;
+  }
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+    throw new UsageError(`--from ${o.from} is after --to ${o.to}; swap them.`);
+  }
+  if (o.source === 'raw' && o.outputPrefix === undefined) {
+    throw new UsageError('--source raw re-parses records whose rows are already in the live prefix: give --output-prefix under backfill/ (e.g. backfill/v2/) so nothing is doubled.');
+  }
+}
