@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import { AssemblyError, RunnerError } from '../../local';
+import { AssemblyError, RunnerError } from '../../local/errors';
 import { replayLocal } from '../../local/replay/engine';
 import { parseIsoHour, REPLAY_SOURCES, ReplayInputError } from '../../src/contract';
 import type { AwsOptions } from '../aws/options';
