@@ -30,6 +30,8 @@ export interface ReplayReport {
   /** AWS: the execution, and how to follow it. */
   readonly executionArn?: string;
   readonly status?: string;
+  /** AWS dry run: the execution input it would start the state machine with. */
+  readonly input?: string;
 }
 
 export function formatReplayReport(r: ReplayReport): string {
@@ -39,6 +41,9 @@ export function formatReplayReport(r: ReplayReport): string {
     `  write ${r.outputPrefix}`,
   ];
   if (r.executionArn) head.push(`  execution ${r.executionArn}${r.status ? ` (${r.status})` : ''}`);
+  if (r.dryRun && r.input !== undefined) {
+    return [...head, '', `would start the state machine with the input ${r.input}`].join('\n');
+  }
   if (r.dryRun) {
     const rows = (r.read ?? []).map((k, i) => [k, r.write?.[i] ?? '']);
     const list = rows.length === 0 ? '(no object in range)' : renderTable(['reads', 'writes'], rows);

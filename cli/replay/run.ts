@@ -6,9 +6,10 @@
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { AssemblyError, RunnerError } from '../../local/errors';
-import { replayLocal } from '../../local/replay/engine';
-import { parseIsoHour, REPLAY_SOURCES, ReplayInputError } from '../../src/contract';
+import { REPLAY_EARLIEST_HOUR, replayLocal } from '../../local/replay/engine';
+import { parseIsoHour, REPLAY_SOURCES, ReplayInputError, ReplaySource } from '../../src/contract';
 import type { AwsOptions } from '../aws/options';
+import { awsOptionsOf } from '../aws/options';
 import type { CommandContext } from '../command';
 import { CliError, UsageError } from '../errors';
 import { printReport, progressLines } from '../io';
@@ -67,12 +68,49 @@ export async function runReplay(o: ReplayOptions, context: CommandContext): Prom
       throw e;
     }
   } else if (o.stack !== undefined) {
-    throw new CliError('A replay in AWS (--stack) is not available in this version: replay locally with --app/--data-dir, or start the pipeline\'s replay state machine (stack output ReplayStateMachineArnOutput) in the Step Functions console.');
+    report = await runAwsReplay(o, progress);
   } else {
     throw new UsageError('Where should the replay run? Locally: --app <cdk.out> --data-dir <runner data dir>; in AWS: --stack <stack>.');
   }
   printReport(context.io, report, o.json, formatReplayReport);
   if (!report.dryRun && report.counts.failedAgain > 0) context.setExitCode(1);
+}
+
+async function runAwsReplay(o: ReplayOptions, progress: ((line: string) => void) | undefined): Promise<ReplayReport> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- the SDK loads only for a replay in AWS */
+  const { AwsClients } = require('../aws/clients') as typeof import('../aws/clients');
+  const { SFNClient } = require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
+  const { replayInAws } = require('./aws') as typeof import('./aws');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const aws = awsOptionsOf(o);
+  const clients = new AwsClients(aws);
+  const sfn = new SFNClient({
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    ...(aws.endpointUrl ? { endpoint: aws.endpointUrl } : {}),
+  });
+  try {
+    return await replayInAws({ clients, sfn }, {
+      stack: o.stack!,
+      pipeline: o.pipeline,
+      input: {
+        source: o.source as ReplaySource,
+        from: o.from ?? REPLAY_EARLIEST_HOUR,
+        to: o.to ?? new Date().toISOString().slice(0, 13),
+        ...(o.outputPrefix === undefined ? {} : { outputPrefix: o.outputPrefix }),
+      },
+      dryRun: o.dryRun,
+      progress,
+      onInterrupt: (stop) => {
+        // Ctrl-C stops following; the execution keeps running in AWS.
+        process.once('SIGINT', stop);
+        return () => process.removeListener('SIGINT', stop);
+      },
+    });
+  } finally {
+    clients.destroy();
+    sfn.destroy();
+  }
 }
 
 /** The checks that need no assembly and no AWS: the source, the hours, and the output prefix of a backfill. */
