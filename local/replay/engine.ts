@@ -105,7 +105,10 @@ export async function replayLocal(options: LocalReplayOptions): Promise<ReplaySu
   }
   const bucket = bucketOf(stream, plan.sourceBucket);
   const sink = new FolderSink(join(dataDir, 's3'));
-  const keys = (await listKeys(sink.bucketDir(bucket), plan.listPrefix)).filter((k) => objectInRange(k, plan));
+  const listed = await listKeys(sink.bucketDir(bucket), plan.listPrefix);
+  const keys = listed.filter((k) => objectInRange(k, plan));
+  // Listed under the prefix but outside the hours (or not named as Firehose names objects): not replayed.
+  const skipped = listed.length - keys.length;
   const base = {
     mode: 'local' as const,
     pipeline: stream.path,
@@ -120,9 +123,10 @@ export async function replayLocal(options: LocalReplayOptions): Promise<ReplaySu
     const data = compilePrefix(plan.outputPrefix, { dynamicPartitioning: layout.dynamicPartitioning });
     const write = keys.map((k) => data.renderPredictable({ timestamp: objectNameTime(k)!, timeZone: layout.timeZone })
       + (data.partitionKeys.length > 0 ? '…/' : '') + replayObjectName(k, layout.extension));
-    return { ...base, dryRun: true, counts: { ...emptyReplayCounts(), objectsRead: keys.length }, problems: [], read: keys, write };
+    const counts = { ...emptyReplayCounts(), objectsRead: keys.length, objectsSkipped: skipped };
+    return { ...base, dryRun: true, counts, problems: [], read: keys, write };
   }
-  const counts = emptyReplayCounts();
+  const counts = { ...emptyReplayCounts(), objectsSkipped: skipped };
   const problems: string[] = [];
   if (keys.length === 0) return { ...base, dryRun: false, counts, problems };
 

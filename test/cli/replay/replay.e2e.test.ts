@@ -104,6 +104,15 @@ describe('cdk-iot-pipeline replay (local)', () => {
     expect(rowsUnder('backfill/v2/')).toEqual(ALL);
   });
 
+  test('GIVEN hours before the records arrived THEN no object is read and nothing is written', async () => {
+    const before = listFiles(parsedDir);
+    const r = await cli(['replay', '--app', fixedApp, '--data-dir', dataDir, '--source', 'processing-failed', '--from', '2020-01-01T00', '--to', '2020-01-01T23', '--json']);
+    expect(r.code).toBe(0);
+    const counts = JSON.parse(r.stdout).counts;
+    expect(counts).toMatchObject({ objectsRead: 0, recordsRead: 0, objectsWritten: 0 });
+    expect(listFiles(parsedDir)).toEqual(before);
+  });
+
   test('GIVEN the live prefix as a backfill\'s output WHEN replaying raw THEN it is refused with what to change', async () => {
     const r = await cli(['replay', '--app', fixedApp, '--data-dir', dataDir, '--source', 'raw', '--output-prefix', 'somewhere/']);
     expect(r.code).toBe(2);
