@@ -25,6 +25,9 @@ import type { ReplayReport } from './format';
 /** Exit code when Ctrl-C stops following (128 + SIGINT). */
 export const INTERRUPTED_EXIT_CODE = 130;
 
+/** Said when the execution's output holds no record counts (the construct's map discards the children's answers). */
+export const NO_COUNTS_NOTE = 'The execution\'s output keeps no record counts: the replay worker logs them per batch ("replayed a batch") in its log group.';
+
 /** What a replay in AWS needs. */
 export interface AwsReplayOptions {
   readonly stack: string;
@@ -126,7 +129,6 @@ export async function replayInAws(c: AwsReplayClients, o: AwsReplayOptions): Pro
       sourceBucket: '(listed by the state machine)',
       listPrefix: '',
       outputPrefix: o.input.outputPrefix ?? '(the live prefix)',
-      counts: emptyReplayCounts(),
       input: JSON.stringify(o.input),
     };
   }
@@ -158,10 +160,13 @@ export async function replayInAws(c: AwsReplayClients, o: AwsReplayOptions): Pro
           throw new CliError(`The replay execution ended ${status}${execution.error ? `: ${execution.error}` : ''}${execution.cause ? ` (${execution.cause})` : ''}. Its history: aws stepfunctions get-execution-history --execution-arn ${executionArn}`);
         }
         const counts = countsInOutput(execution.output);
-        if (!counts) {
-          throw new CliError(`The replay execution ${executionArn} succeeded but its output holds no replay counts; see it with aws stepfunctions describe-execution --execution-arn ${executionArn}.`);
-        }
         const plan = planInOutput(execution.output);
+        // The map run's final item counts: what it did, also when the output keeps no per-record counts.
+        mapRunArn ??= (await c.sfn.send(new ListMapRunsCommand({ executionArn }))).mapRuns?.[0]?.mapRunArn;
+        const items = mapRunArn ? (await c.sfn.send(new DescribeMapRunCommand({ mapRunArn }))).itemCounts : undefined;
+        const batches = items
+          ? { succeeded: items.succeeded ?? 0, failed: (items.failed ?? 0) + (items.timedOut ?? 0) + (items.aborted ?? 0), total: items.total ?? 0 }
+          : undefined;
         return {
           ...base,
           dryRun: false,
@@ -170,7 +175,8 @@ export async function replayInAws(c: AwsReplayClients, o: AwsReplayOptions): Pro
           sourceBucket: plan.sourceBucket ?? '',
           listPrefix: plan.listPrefix ?? '',
           outputPrefix: plan.outputPrefix ?? o.input.outputPrefix ?? '(the live prefix)',
-          counts,
+          ...(counts ? { counts } : { note: NO_COUNTS_NOTE }),
+          ...(batches ? { batches } : {}),
         };
       }
       mapRunArn ??= (await c.sfn.send(new ListMapRunsCommand({ executionArn }))).mapRuns?.[0]?.mapRunArn;

@@ -14,7 +14,11 @@ export interface ReplayReport {
   readonly sourceBucket: string;
   readonly listPrefix: string;
   readonly outputPrefix: string;
-  readonly counts: {
+  /**
+   * The record counts. In AWS they are known only when the execution's output holds them; otherwise absent, and
+   * `batches` tells what the map run did.
+   */
+  readonly counts?: {
     readonly objectsRead: number;
     readonly objectsSkipped: number;
     readonly recordsRead: number;
@@ -30,6 +34,10 @@ export interface ReplayReport {
   /** AWS: the execution, and how to follow it. */
   readonly executionArn?: string;
   readonly status?: string;
+  /** AWS: the map run's item counts (batches of objects handed to the worker). */
+  readonly batches?: { readonly succeeded: number; readonly failed: number; readonly total: number };
+  /** AWS: where the per-record counts are when the output does not hold them. */
+  readonly note?: string;
   /** AWS dry run: the execution input it would start the state machine with. */
   readonly input?: string;
 }
@@ -50,6 +58,11 @@ export function formatReplayReport(r: ReplayReport): string {
     return [...head, '', list, '', `${formatNumber(rows.length)} objects would be read.`].join('\n');
   }
   const c = r.counts;
+  if (!c) {
+    const b = r.batches;
+    return [...head, '', b ? `batches: ${formatNumber(b.succeeded)} of ${formatNumber(b.total)} done, ${formatNumber(b.failed)} failed` : 'batches: no map run was started (no object in range)',
+      ...(r.note ? [r.note] : [])].join('\n');
+  }
   const table = renderTable(['', 'count'], [
     ['objects read', formatNumber(c.objectsRead)],
     ['records read', formatNumber(c.recordsRead)],

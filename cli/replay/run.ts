@@ -73,7 +73,7 @@ export async function runReplay(o: ReplayOptions, context: CommandContext): Prom
     throw new UsageError('Where should the replay run? Locally: --app <cdk.out> --data-dir <runner data dir>; in AWS: --stack <stack>.');
   }
   printReport(context.io, report, o.json, formatReplayReport);
-  if (!report.dryRun && report.counts.failedAgain > 0) context.setExitCode(1);
+  if (!report.dryRun && ((report.counts?.failedAgain ?? 0) > 0 || (report.batches?.failed ?? 0) > 0)) context.setExitCode(1);
 }
 
 async function runAwsReplay(o: ReplayOptions, progress: ((line: string) => void) | undefined): Promise<ReplayReport> {

@@ -6,7 +6,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, DescribeMapRunCommand, ListMapRunsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CliError } from '../../../cli/errors';
-import { countsInOutput, findReplayStateMachine, INTERRUPTED_EXIT_CODE, replayInAws } from '../../../cli/replay/aws';
+import { countsInOutput, findReplayStateMachine, INTERRUPTED_EXIT_CODE, NO_COUNTS_NOTE, replayInAws } from '../../../cli/replay/aws';
 import { formatReplayReport } from '../../../cli/replay/format';
 import { REPLAY_OUTPUT_IDS, REPLAY_STATE_MACHINE_OUTPUT_DESCRIPTION } from '../../../src/contract';
 
@@ -73,6 +73,23 @@ describe('replay --stack', () => {
     expect(report.counts).toEqual({ objectsRead: 3, objectsSkipped: 0, recordsRead: 15, ok: 13, dropped: 1, failedAgain: 1, objectsWritten: 3 });
     expect(report).toMatchObject({ mode: 'aws', executionArn: EXEC, status: 'SUCCEEDED', sourceBucket: 'parsed-bucket', outputPrefix: 'parsed/' });
     expect(formatReplayReport(report)).toMatch(/records read\s+15\n/);
+  });
+
+  test('GIVEN an output with the input and the plan only (the map discards its children\'s answers) THEN the map run\'s batches and where the counts are logged are printed', async () => {
+    // GIVEN
+    const f = fakes({
+      polls: 1,
+      final: { status: 'SUCCEEDED', output: JSON.stringify({ ...INPUT, plan: { sourceBucket: 'parsed-bucket', listPrefix: 'errors/processing-failed/year=2026/', outputPrefix: 'parsed/' } }) },
+    });
+    // WHEN
+    const report = await replayInAws(f, { stack: 'Telemetry', input: INPUT, pollMs: 1 });
+    // THEN
+    expect(report.counts).toBeUndefined();
+    expect(report.batches).toEqual({ succeeded: 2, failed: 0, total: 3 });
+    expect(report.listPrefix).toBe('errors/processing-failed/year=2026/');
+    const text = formatReplayReport(report);
+    expect(text).toContain('batches: 2 of 3 done, 0 failed');
+    expect(text).toContain(NO_COUNTS_NOTE);
   });
 
   test('GIVEN Ctrl-C while it runs THEN it stops following, says how to follow, and the execution is not stopped', async () => {
