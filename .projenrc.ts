@@ -69,6 +69,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'hyparquet@^1.31.5', // tests read the runner's Parquet back with the writer's own reader
     // `query --stack` (Athena), bundled into the CLI
     '@aws-sdk/client-athena@^3.600.0',
+    // `replay --stack` (Step Functions: StartExecution, DescribeExecution, ListMapRuns, DescribeMapRun), bundled into the CLI
+    '@aws-sdk/client-sfn@^3.600.0',
     // `query --app` (DuckDB): native, so never bundled nor declared for users; the CLI loads it lazily from the
     // user's project and says how to install it (local/query/duckdb.ts). Pinned: the version the tests prove.
     '@duckdb/node-api@1.5.6-r.1',

@@ -11,6 +11,7 @@ import { parserCommand } from './commands/parser';
 import { provisionCommand } from './commands/provision';
 import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
+import { replayCommand } from './commands/replay';
 import { CliError } from './errors';
 import { Io, processIo } from './io';
 import type { LocalOptions } from './local/run';
@@ -20,7 +21,7 @@ export type { Io } from './io';
 
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandModule[] = [
-  publishCommand, provisionCommand, doctorCommand, costCommand, localCommand, queryCommand, parserCommand,
+  publishCommand, provisionCommand, doctorCommand, costCommand, localCommand, queryCommand, parserCommand, replayCommand,
 ];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */

@@ -51,6 +51,7 @@ const T = {
   keys: 'test/local/firehose/keys.test.ts',
   model: 'test/local/assembly/model.test.ts',
   cli: 'test/cli/commands/local.test.ts',
+  replay: 'test/cli/replay/replay.e2e.test.ts',
 } as const;
 
 function yes(feature: string, note: string, file: string, title: string): ConformanceRow {
@@ -175,6 +176,19 @@ function firehoseRows(): ConformanceRow[] {
   ];
 }
 
+/** `cdk-iot-pipeline replay --app … --data-dir …`: the replay state machine's work, done on one machine. */
+function replayRows(): ConformanceRow[] {
+  return [
+    yes('Processing-failed records re-run through the current parser', 'rows go to the live prefix under each record\'s original arrival hour; the parser runs from its asset as the runner runs it', T.replay, 'WHEN processing-failed is replayed twice'),
+    yes('A second replay overwrites, never duplicates', 'output keys derive from the source object\'s key', T.replay, 'every record is in the parsed folder exactly once'),
+    yes('Raw backup backfilled into a new prefix', '`--output-prefix` under `backfill/`; the live prefix is refused', T.replay, 'WHEN backfilled into a new prefix'),
+    yes('Records that fail again, with AWS\'s error-record fields', 'under `replay-failed` in the error output prefix', T.replay, 'legacy records are only in processing-failed'),
+    yes('Dry run', 'lists the objects it would read and the keys it would write', T.replay, 'GIVEN a dry run'),
+    no('Record format conversion (Parquet) of replayed rows', 'refused, naming the stream; replay such a pipeline in AWS (`--stack`)'),
+    na('Distributed Map concurrency, tolerated failures, map runs', 'one process: four objects at a time through the runner\'s Lambda runtime'),
+  ];
+}
+
 /** The sections of the table. */
 export function conformanceSections(): ConformanceSection[] {
   return [
@@ -184,6 +198,7 @@ export function conformanceSections(): ConformanceSection[] {
     { title: 'IoT policies', source: 'https://docs.aws.amazon.com/iot/latest/developerguide/iot-policies.html', rows: policyRows() },
     { title: 'Amazon Data Firehose', source: 'https://docs.aws.amazon.com/firehose/latest/dev/what-is-this-service.html', rows: firehoseRows() },
     { title: 'Fleet provisioning by claim', source: FLEET_PROVISIONING_PAGE, rows: fleetProvisioningRows() },
+    { title: 'Replay (`cdk-iot-pipeline replay --app`)', source: 'https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html', rows: replayRows() },
   ];
 }
 

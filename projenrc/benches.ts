@@ -25,6 +25,11 @@ const BENCHES: ReadonlyArray<{ readonly task: string; readonly script: string; r
     script: 'local-bench.ts',
     description: 'Local runner: D devices x M messages over mutual TLS at QoS 1 until durable, vs a plain Mosquitto broker',
   },
+  {
+    task: 'bench:replay',
+    script: 'replay-bench.ts',
+    description: 'Local replay: records/s of replaying 100,000 processing-failed records through the reference parser, vs reading the same objects alone',
+  },
 ];
 
 /** One task per script in bench/, run with ts-node; arguments (such as --json) are passed on. */
