@@ -7,7 +7,7 @@ import { join } from 'path';
 import { FleetProvisioning } from './service';
 import type { LocalModel } from '../../assembly/model';
 import { loadProvisioningTemplates } from '../../assembly/provisioning-templates';
-import { createInvoker, Invoker } from '../../lambda/runtime';
+import { createInvoker, Invoker, stageFunctionCode } from '../../lambda/runtime';
 
 export interface OpenedProvisioning {
   readonly service: FleetProvisioning;
@@ -23,7 +23,7 @@ export function openFleetProvisioning(options: {
   const invokers = new Map<string, Invoker>();
   for (const t of templates.values()) {
     if (t.hookArn && !invokers.has(t.hookArn)) {
-      invokers.set(t.hookArn, createInvoker(options.model.functions.get(t.hookArn)!, join(options.dataDir, 'logs'), options.functionEnv));
+      invokers.set(t.hookArn, createInvoker(stageFunctionCode(options.model.functions.get(t.hookArn)!, join(options.dataDir, 'runtime')), join(options.dataDir, 'logs'), options.functionEnv));
     }
   }
   const service = new FleetProvisioning({
