@@ -1,12 +1,12 @@
 /**
  * Opens the fleet provisioning API of a runner: the provisioning templates of the model and an invoker for each
- * pre-provisioning hook (run from its asset like any function, local/lambda/runtime.ts). Nothing when the stack(s)
- * have no fleet provisioning template.
+ * pre-provisioning hook (run from its asset, or its inline code staged under `<data-dir>/runtime`, like any function:
+ * local/lambda/runtime.ts). Nothing when the stack(s) have no fleet provisioning template.
  */
 import { join } from 'path';
 import { FleetProvisioning } from './service';
 import type { LocalModel } from '../../assembly/model';
-import { createInvoker, Invoker } from '../../lambda/runtime';
+import { createInvoker, Invoker, stageFunctionCode } from '../../lambda/runtime';
 
 export interface OpenedProvisioning {
   readonly service: FleetProvisioning;
@@ -22,7 +22,7 @@ export function openFleetProvisioning(options: {
   const invokers = new Map<string, Invoker>();
   for (const t of templates.values()) {
     if (t.hookArn && !invokers.has(t.hookArn)) {
-      invokers.set(t.hookArn, createInvoker(options.model.functions.get(t.hookArn)!, join(options.dataDir, 'logs'), options.functionEnv));
+      invokers.set(t.hookArn, createInvoker(stageFunctionCode(options.model.functions.get(t.hookArn)!, join(options.dataDir, 'runtime')), join(options.dataDir, 'logs'), options.functionEnv));
     }
   }
   const service = new FleetProvisioning({
