@@ -249,7 +249,7 @@ export class LocalRunner {
     }
     this.replayed = replay.length;
 
-    const provisioning = openFleetProvisioning({ app: options.app, stack: options.stack, model, dataDir, log, functionEnv });
+    const provisioning = openFleetProvisioning({ model, dataDir, log, functionEnv });
     if (provisioning) this.invokers.push(...provisioning.invokers);
     this.openBroker = await LocalBroker.start({
       provisioning: provisioning?.service,

@@ -5,7 +5,8 @@
  *
  * Each AWS service has its loader in loaders/ (typed CloudFormation properties in, a model record out); this file
  * declares the model and reads the stacks in the order the records depend on each other: buckets, things,
- * policies, attachments, functions, Glue tables, delivery streams (their processor and schema), topic rules.
+ * policies, attachments, functions, Glue tables, delivery streams (their processor and schema), topic rules, fleet
+ * provisioning templates (their claim policy and hook).
  */
 import { readAssembly, selectStacks, StackArtifact } from './cloud-assembly';
 import { loadDeliveryStream, StreamModel } from './loaders/firehose';
@@ -16,6 +17,8 @@ import { AttachmentModel, loadPolicy, loadPolicyPrincipalAttachment, loadThing, 
 import type {
   CfnPolicyPrincipalAttachmentProperties, CfnPolicyProperties, CfnThingPrincipalAttachmentProperties, CfnThingProperties, CfnTopicRuleProperties,
 } from './loaders/iot';
+import { loadProvisioningTemplate, ProvisioningTemplateModel } from './loaders/iot-provisioning';
+import type { CfnProvisioningTemplateProperties } from './loaders/iot-provisioning';
 import { FunctionModel, loadFunction } from './loaders/lambda';
 import type { CfnFunctionProperties } from './loaders/lambda';
 import { loadBucket } from './loaders/s3';
@@ -28,6 +31,7 @@ export type { BucketRef } from './stack-reader';
 export type { ActionModel, PolicyModel, RuleModel, ThingModel } from './loaders/iot';
 export type { BufferingModel, ConversionModel, ProcessorModel, S3TargetModel, StreamModel } from './loaders/firehose';
 export type { FunctionModel, InlineCode } from './loaders/lambda';
+export type { ProvisioningTemplateModel } from './loaders/iot-provisioning';
 
 export interface LocalModel {
   readonly stacks: string[];
@@ -38,6 +42,8 @@ export interface LocalModel {
   /** Thing name → policy names attached to the certificates attached to the thing. */
   readonly thingPolicies: Map<string, string[]>;
   readonly rules: RuleModel[];
+  /** Fleet provisioning templates (FLEET_PROVISIONING type) by template name; always set by `loadModel`. */
+  readonly provisioningTemplates?: Map<string, ProvisioningTemplateModel>;
   readonly streams: Map<string, StreamModel>;
   /** Functions by ARN; inline code (`inlineCode`) is not on disk yet: the runner writes it before it runs them. */
   readonly functions: Map<string, FunctionModel>;
@@ -70,6 +76,7 @@ export function loadModel(options: LoadOptions): LocalModel {
     policies: new Map(),
     thingPolicies: new Map(),
     rules: [],
+    provisioningTemplates: new Map(),
     streams: new Map(),
     functions: new Map(),
     buckets: new Map(),
@@ -146,6 +153,16 @@ function loadStack(stack: StackReader, model: LocalModel, options: LoadOptions):
   for (const [id] of stack.resourcesOf('AWS::IoT::TopicRule')) {
     const props = propertiesOf<CfnTopicRuleProperties>(stack, id);
     model.rules.push(stack.attempt(id, 'topic rule', () => loadTopicRule(stack, id, props)));
+  }
+
+  for (const [id] of stack.resourcesOf('AWS::IoT::ProvisioningTemplate')) {
+    const props = propertiesOf<CfnProvisioningTemplateProperties>(stack, id);
+    const template = loadProvisioningTemplate(stack, id, props, model);
+    if (!template) continue;
+    const templates = model.provisioningTemplates!;
+    const other = templates.get(template.name);
+    if (other) stack.fail(id, `template name "${template.name}" is also used by ${other.path}`);
+    templates.set(template.name, template);
   }
 
   // outputs (best effort)

@@ -5,7 +5,7 @@
  */
 import type { ProvisioningRecord } from './store';
 import { readThing } from './store';
-import type { ProvisioningTemplateModel } from '../../assembly/provisioning-templates';
+import type { ProvisioningTemplateModel } from '../../assembly/model';
 import type { CertificateRecord } from '../certs';
 
 export interface CertificateIdentity {

@@ -33,8 +33,7 @@ import {
   PRE_PROVISIONING_HOOK_TIMEOUT_SECONDS,
   rejectedTopic,
 } from '../../../src/contract';
-import type { LocalModel } from '../../assembly/model';
-import type { ProvisioningTemplateModel } from '../../assembly/provisioning-templates';
+import type { LocalModel, ProvisioningTemplateModel } from '../../assembly/model';
 import { ensureCa, validThingName } from '../certs';
 
 /** The topics of the API (requests and their answers). */
@@ -69,8 +68,8 @@ export type HookInvoker = (functionArn: string, event: unknown) => Promise<unkno
 
 export interface FleetProvisioningOptions {
   readonly dataDir: string;
+  /** The model the runner loaded: its provisioning templates, the policies they attach. */
   readonly model: LocalModel;
-  readonly templates: Map<string, ProvisioningTemplateModel>;
   readonly invoke: HookInvoker;
   readonly log: (line: string) => void;
   /** The clock (ms); tests move it past the token's hour. */
@@ -95,16 +94,14 @@ const unauthorized = (message: string) => new Rejection(401, 'UnauthorizedExcept
 
 /** The fleet provisioning service of one runner. */
 export class FleetProvisioning {
+  /** The templates the runner serves. */
+  public readonly templates: ReadonlyMap<string, ProvisioningTemplateModel>;
   private readonly tokens = new Map<string, Token>();
   private readonly now: () => number;
 
   constructor(private readonly options: FleetProvisioningOptions) {
     this.now = options.now ?? Date.now;
-  }
-
-  /** The templates the runner serves. */
-  public get templates(): Map<string, ProvisioningTemplateModel> {
-    return this.options.templates;
+    this.templates = options.model.provisioningTemplates ?? new Map();
   }
 
   /** Handles a request topic; undefined for a topic that is not one (an answer topic published by a client). */
@@ -183,9 +180,9 @@ export class FleetProvisioning {
   }
 
   private async registerThing(request: ProvisioningRequest, templateName: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const template = this.options.templates.get(templateName);
+    const template = this.templates.get(templateName);
     if (!template) {
-      const known = [...this.options.templates.keys()];
+      const known = [...this.templates.keys()];
       throw invalid(`provisioning template "${templateName}" does not exist${known.length > 0 ? ` (the stack(s) have ${known.join(', ')})` : ''}`);
     }
     if (!template.enabled) throw invalid(`provisioning template "${templateName}" is disabled; enable it (Enabled: true)`);

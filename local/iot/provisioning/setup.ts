@@ -1,12 +1,11 @@
 /**
- * Opens the fleet provisioning API of a runner: the provisioning templates of the assembly and an invoker for each
- * pre-provisioning hook (run from its asset like any function, local/lambda/runtime.ts). Nothing when the stack(s)
- * have no fleet provisioning template.
+ * Opens the fleet provisioning API of a runner: the provisioning templates of the model and an invoker for each
+ * pre-provisioning hook (run from its asset, or its inline code staged under `<data-dir>/runtime`, like any function:
+ * local/lambda/runtime.ts). Nothing when the stack(s) have no fleet provisioning template.
  */
 import { join } from 'path';
 import { FleetProvisioning } from './service';
 import type { LocalModel } from '../../assembly/model';
-import { loadProvisioningTemplates } from '../../assembly/provisioning-templates';
 import { createInvoker, Invoker, stageFunctionCode } from '../../lambda/runtime';
 
 export interface OpenedProvisioning {
@@ -16,10 +15,10 @@ export interface OpenedProvisioning {
 }
 
 export function openFleetProvisioning(options: {
-  app: string; stack?: string; model: LocalModel; dataDir: string; log: (line: string) => void; functionEnv: Record<string, string>;
+  model: LocalModel; dataDir: string; log: (line: string) => void; functionEnv: Record<string, string>;
 }): OpenedProvisioning | undefined {
-  const templates = loadProvisioningTemplates(options, options.model);
-  if (templates.size === 0) return undefined;
+  const templates = options.model.provisioningTemplates;
+  if (!templates || templates.size === 0) return undefined;
   const invokers = new Map<string, Invoker>();
   for (const t of templates.values()) {
     if (t.hookArn && !invokers.has(t.hookArn)) {
@@ -29,7 +28,6 @@ export function openFleetProvisioning(options: {
   const service = new FleetProvisioning({
     dataDir: options.dataDir,
     model: options.model,
-    templates,
     log: options.log,
     invoke: (arn, event) => invokers.get(arn)!.invoke(event),
   });

@@ -11,7 +11,7 @@ describe('the doctor report', () => {
     // THEN
     expect(Object.keys(report)).toEqual(['stack', 'pipeline', 'region', 'thingName', 'topic', 'clientId', 'windowMinutes', 'findings', 'summary']);
     expect(report).toMatchObject({ stack: 'S', pipeline: 'Pipeline', region: 'eu-west-1', thingName: 'thing-1', topic: 't', clientId: 'thing-1', windowMinutes: 60 });
-    expect(report.summary).toEqual({ pass: 12, warn: 0, fail: 2 });
+    expect(report.summary).toEqual({ pass: 15, warn: 0, fail: 2 });
     expect(Object.keys(report.findings[0])).toEqual(['id', 'status', 'title', 'detail']);
   });
 
@@ -28,6 +28,6 @@ describe('the doctor report', () => {
       'What to do:',
       expect.stringMatching(/^ {2}FAIL certificate-thing: `aws iot attach-thing-principal --thing-name thing-1 --principal arn:aws:iot:/),
     ]));
-    expect(lines.at(-1)).toBe('12 PASS, 0 WARN, 2 FAIL');
+    expect(lines.at(-1)).toBe('15 PASS, 0 WARN, 2 FAIL');
   });
 });

@@ -223,3 +223,68 @@ describe('failing at start, naming the construct', () => {
     expect(m.rules[0].actions).toEqual([{ kind: 'unsupported', type: 'Lambda' }]);
   });
 });
+
+describe('fleet provisioning templates (AWS::IoT::ProvisioningTemplate), read in the same pass as the rest', () => {
+  let dir: string;
+  afterEach(() => cleanup(dir));
+
+  const BODY = JSON.stringify({ Parameters: { SerialNumber: { Type: 'String' } }, Resources: {} });
+  const POLICY = (path: string) => ({
+    Type: 'AWS::IoT::Policy',
+    Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] } },
+    Metadata: { 'aws:cdk:path': path },
+  });
+  const TEMPLATE = (properties: object, path = 'Mini/P/Lathes/Template') => ({
+    Type: 'AWS::IoT::ProvisioningTemplate',
+    Properties: { TemplateBody: BODY, ProvisioningRoleArn: 'arn:aws:iam::123456789012:role/R', ...properties },
+    Metadata: { 'aws:cdk:path': path },
+  });
+  const HOOK = { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { ZipFile: 'exports.handler = async () => ({ allowProvisioning: true });' } } };
+
+  test('GIVEN a fleet template with a hook and a claim policy beside it, one with defaults and a JITP template WHEN loaded THEN the fleet templates by name, with their claim policy and hook', () => {
+    dir = tempDir('fleet');
+    assembly(join(dir, 'cdk.out'), {
+      Hook: HOOK,
+      Claim: POLICY('Mini/P/Lathes/ClaimPolicy/Resource'),
+      Device: POLICY('Mini/P/DevicePolicy/Resource'),
+      T: TEMPLATE({ TemplateName: 'lathes', Enabled: 'true', PreProvisioningHook: { TargetArn: { 'Fn::GetAtt': ['Hook', 'Arn'] }, PayloadVersion: '2020-04-01' } }),
+      Plain: TEMPLATE({}, 'Mini/P/Mills/Template/Resource'),
+      Jitp: TEMPLATE({ TemplateName: 'jitp', TemplateType: 'JITP', Enabled: true }, 'Mini/P/Jitp/Template'),
+    });
+    const m = loadModel({ app: join(dir, 'cdk.out') });
+    const hookArn = [...m.functions.keys()][0];
+    expect([...m.provisioningTemplates!.keys()]).toEqual(['lathes', 'Plain']);
+    expect(m.provisioningTemplates!.get('lathes')).toMatchObject({
+      name: 'lathes',
+      stack: 'Mini',
+      logicalId: 'T',
+      path: 'Mini/P/Lathes/Template',
+      enabled: true,
+      body: BODY,
+      roleArn: 'arn:aws:iam::123456789012:role/R',
+      hookArn,
+      claimPolicies: ['Claim'],
+    });
+    expect(m.provisioningTemplates!.get('lathes')!.arn).toMatch(/^arn:aws:iot:[^:]+:[^:]+:provisioningtemplate\/lathes$/);
+    // Enabled defaults to false; no TemplateName: the logical id; no ClaimPolicy beside Mills: none.
+    expect(m.provisioningTemplates!.get('Plain')).toMatchObject({ enabled: false, hookArn: undefined, claimPolicies: [] });
+  });
+
+  test.each<[string, object, RegExp]>([
+    ['a hook that is not a function of the stacks', { TemplateName: 'lathes', PreProvisioningHook: { TargetArn: 'arn:aws:lambda:us-east-1:123456789012:function:elsewhere' } },
+      /Mini: T \(Mini\/P\/Lathes\/Template\): its pre-provisioning hook arn:aws:lambda:us-east-1:123456789012:function:elsewhere is not a function of the stack\(s\) being run/],
+    ['a name AWS does not accept', { TemplateName: 'lathes.v2' }, /T \(Mini\/P\/Lathes\/Template\): TemplateName "lathes.v2" is not 1-36 of \[0-9A-Za-z_-\]/],
+    ['a body that cannot be resolved locally', { TemplateName: 'lathes', TemplateBody: { 'Fn::ImportValue': 'Body' } }, /T \(Mini\/P\/Lathes\/Template\): TemplateBody: /],
+  ])('GIVEN a template with %s WHEN loaded THEN AssemblyError naming the template', (_name, properties, message) => {
+    dir = tempDir('fleet-bad');
+    assembly(join(dir, 'cdk.out'), { T: TEMPLATE(properties) });
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(AssemblyError);
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(message);
+  });
+
+  test('GIVEN two templates with one name WHEN loaded THEN AssemblyError naming both', () => {
+    dir = tempDir('fleet-twice');
+    assembly(join(dir, 'cdk.out'), { A: TEMPLATE({ TemplateName: 'lathes' }), B: TEMPLATE({ TemplateName: 'lathes' }, 'Mini/P/Other/Template') });
+    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(/B \(Mini\/P\/Other\/Template\): template name "lathes" is also used by Mini\/P\/Lathes\/Template/);
+  });
+});

@@ -3,8 +3,7 @@
  * (the ownership token's hour) and a fake hook. Also the template body's parameters and intrinsic functions.
  */
 import { join } from 'path';
-import type { LocalModel } from '../../../local/assembly/model';
-import type { ProvisioningTemplateModel } from '../../../local/assembly/provisioning-templates';
+import type { LocalModel, ProvisioningTemplateModel } from '../../../local/assembly/model';
 import { parsePolicyDocument } from '../../../local/iot/policy';
 import { FleetProvisioning, ProvisioningRequest } from '../../../local/iot/provisioning/service';
 import { readRecord, readThing } from '../../../local/iot/provisioning/store';
@@ -50,11 +49,13 @@ describe('the fleet provisioning service', () => {
     dir = tempDir('provisioning-unit');
     clock = Date.UTC(2026, 0, 1);
     hookCalls = [];
-    const model = { policies: new Map([['FleetPolicy', { name: 'FleetPolicy', path: 'S/P/Lathes/FleetPolicy', document: parsePolicyDocument({ Version: '2012-10-17', Statement: [] }, 'FleetPolicy') }]]) } as unknown as LocalModel;
+    const model = {
+      policies: new Map([['FleetPolicy', { name: 'FleetPolicy', path: 'S/P/Lathes/FleetPolicy', document: parsePolicyDocument({ Version: '2012-10-17', Statement: [] }, 'FleetPolicy') }]]),
+      provisioningTemplates: new Map([['lathes', template({ hookArn: 'arn:hook' })], ['off', template({ name: 'off', enabled: false })]]),
+    } as unknown as LocalModel;
     service = new FleetProvisioning({
       dataDir: join(dir, 'data'),
       model,
-      templates: new Map([['lathes', template({ hookArn: 'arn:hook' })], ['off', template({ name: 'off', enabled: false })]]),
       log: () => undefined,
       now: () => clock,
       invoke: async (_arn, event) => {
