@@ -660,16 +660,16 @@ export function replayRunFolder(runsPrefix: string, executionName: unknown): str
  * same items) overwrites its own counts instead of adding them twice.
  */
 export function replayBatchCountsKey(runFolder: string, firstSourceKey: string, objects: number): string {
-  return `${runFolder}${fnv1a64(firstSourceKey)}-${objects}.json`;
+  return `${runFolder}${hash61(firstSourceKey)}-${objects}.json`;
 }
 
-/** FNV-1a, 64 bits, as 16 hex digits: batch names of one run must not collide (a 32-bit hash would at 100k batches). */
-function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    h ^= BigInt(byte);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
+/**
+ * A polynomial hash modulo the prime 2^61 − 1, as 16 hex digits: batch names of one run must not collide (a 32-bit
+ * hash would, at 100k batches).
+ */
+function hash61(text: string): string {
+  let h = 7n;
+  for (const byte of Buffer.from(text, 'utf8')) h = (h * 1_000_003n + BigInt(byte) + 1n) % 2_305_843_009_213_693_951n;
   return h.toString(16).padStart(16, '0');
 }
 

@@ -70,14 +70,20 @@ beforeEach(() => {
   s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
     const body = buckets.get(`${input.Bucket}/${input.Key}`);
     if (!body) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
-    return { Body: { transformToByteArray: async () => new Uint8Array(body), transformToString: async () => body.toString('utf8') } };
+    return {
+      Body: { transformToByteArray: async () => new Uint8Array(body), transformToString: async () => body.toString('utf8') },
+    };
   });
   // ListObjectsV2 in pages of one key, so the summary must follow the continuation token.
   s3.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix: string; ContinuationToken?: string }) => {
-    const keys = [...buckets.keys()].filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix}`)).map((k) => k.slice(input.Bucket.length + 1)).sort();
+    const keys = [...buckets.keys()]
+      .filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix}`))
+      .map((k) => k.slice(input.Bucket.length + 1))
+      .sort();
     const start = Number(input.ContinuationToken ?? 0);
     const more = start + 1 < keys.length;
-    return { Contents: keys.slice(start, start + 1).map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? String(start + 1) : undefined };
+    const next = more ? String(start + 1) : undefined;
+    return { Contents: keys.slice(start, start + 1).map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: next };
   });
   s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: Buffer }) => {
     buckets.set(`${input.Bucket}/${input.Key}`, Buffer.from(input.Body));
