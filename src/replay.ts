@@ -269,7 +269,7 @@ export class PipelineReplay extends Construct {
     const runs = replayRunsPrefix(target.errorOutputPrefix);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [target.parsedBucket.arnForObjects(`${runs}*`)] }));
     // ListObjectsV2 needs s3:ListBucket on the bucket; the s3:prefix condition keeps it to the run folder
-    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html).
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [target.parsedBucket.bucketArn],
