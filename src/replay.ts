@@ -9,7 +9,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   compilePrefix, CompiledPrefix, DEFAULT_BACKFILL_ROOT, ERROR_OUTPUT_TYPES, REPLAY_FAILED_OUTPUT_TYPE, REPLAY_OUTPUT_IDS,
-  REPLAY_STATE_MACHINE_OUTPUT_DESCRIPTION, REPLAY_WORKER_ENV, ReplayLayout,
+  REPLAY_STATE_MACHINE_OUTPUT_DESCRIPTION, REPLAY_WORKER_ENV, ReplayLayout, replayRunsPrefix,
 } from './contract';
 import type { IotCoreFirehosePipeline } from './pipeline';
 import { addCheckovSkips } from './private/checkov';
@@ -136,12 +136,24 @@ export class PipelineReplay extends Construct {
       resultPath: '$.plan',
       comment: 'Checks the input and computes the key prefix to list',
     });
+    // The map discards its children's answers (256 KiB state limit): each batch writes its counts into the
+    // execution's run folder, and this last state sums them into the execution's output (`$.counts`).
+    const summarize = new tasks.LambdaInvoke(this, 'Summarize', {
+      lambdaFunction: worker.function,
+      // The execution's name (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+      payload: sfn.TaskInput.fromObject({ action: 'summarize', executionName: sfn.JsonPath.stringAt('$$.Execution.Name') }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+      resultPath: '$.counts',
+      comment: 'Sums the counts the batches wrote into the execution\'s run folder',
+    });
     const choice = new sfn.Choice(this, 'Source');
     const failedMap = this.replayMap('ReplayProcessingFailed', target.parsedBucket, worker.function, { maxConcurrency, tolerated, objectsPerBatch });
     // The source "processing-failed" is named after the error output type it reads.
-    choice.when(sfn.Condition.stringEquals('$.plan.source', ERROR_OUTPUT_TYPES.processingFailed), failedMap);
+    choice.when(sfn.Condition.stringEquals('$.plan.source', ERROR_OUTPUT_TYPES.processingFailed), failedMap.next(summarize));
     if (target.backupPrefix !== undefined) {
-      choice.when(sfn.Condition.stringEquals('$.plan.source', 'raw'), this.replayMap('ReplayRaw', target.rawBucket, worker.function, { maxConcurrency, tolerated, objectsPerBatch }));
+      const rawMap = this.replayMap('ReplayRaw', target.rawBucket, worker.function, { maxConcurrency, tolerated, objectsPerBatch });
+      choice.when(sfn.Condition.stringEquals('$.plan.source', 'raw'), rawMap.next(summarize));
     }
     choice.otherwise(new sfn.Fail(this, 'UnknownSource', { error: 'Replay.UnknownSource', cause: 'The plan names a source this state machine does not list.' }));
 
@@ -220,8 +232,11 @@ export class PipelineReplay extends Construct {
       itemSelector: { Key: sfn.JsonPath.stringAt('$$.Map.Item.Value.Key') },
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: o.objectsPerBatch,
-        // Every batch carries the execution input: the worker plans again from it and trusts nothing else.
-        batchInput: { 'input.$': '$$.Execution.Input' },
+        // Every batch carries the execution input (the worker plans again from it and trusts nothing else) and the
+        // execution's name, which names the run folder its counts go to
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html,
+        // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+        batchInput: { 'input.$': '$$.Execution.Input', 'executionName.$': '$$.Execution.Name' },
       }),
       maxConcurrency: o.maxConcurrency,
       toleratedFailurePercentage: o.tolerated,
@@ -233,7 +248,7 @@ export class PipelineReplay extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: true,
     });
-    // A child's output is kept by the map until it ends (256 KiB in all): answer nothing, the worker logs its counts.
+    // A child's output is kept by the map until it ends (256 KiB in all): answer nothing, the worker wrote its counts.
     map.itemProcessor(invoke.next(new sfn.Pass(this, `${id}Done`, { parameters: {} })));
     return map;
   }
@@ -249,6 +264,16 @@ export class PipelineReplay extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:PutObject'],
       resources: [...new Set([dataTarget, backfillRoot, errorTarget])].map((p) => target.parsedBucket.arnForObjects(`${p}*`)),
+    }));
+    // The run folder: each batch writes its counts there, the summary lists and reads them back.
+    const runs = replayRunsPrefix(target.errorOutputPrefix);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [target.parsedBucket.arnForObjects(`${runs}*`)] }));
+    // ListObjectsV2 needs s3:ListBucket on the bucket; the s3:prefix condition keeps it to the run folder
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [target.parsedBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${runs}*` } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.parserFunction.functionArn] }));
     if (target.encryptionKey) {

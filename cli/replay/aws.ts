@@ -1,7 +1,9 @@
 /**
  * `replay --stack`: starts the pipeline's replay state machine (found by the stack output the construct writes) with
  * the execution input `{source, from, to, outputPrefix?}`, follows the execution and its Distributed Map run with a
- * progress line, and prints the summary from the execution's output. Ctrl-C stops following, never the execution.
+ * progress line, and prints the summary from the execution's output: the construct's last state (`Summarize`) sums
+ * the counts every batch wrote into the execution's run folder and puts them at `$.counts`, so the summary is the one
+ * the local replay prints. Ctrl-C stops following, never the execution.
  *
  * Step Functions APIs used, as documented:
  * - StartExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html)
@@ -25,8 +27,11 @@ import type { ReplayReport } from './format';
 /** Exit code when Ctrl-C stops following (128 + SIGINT). */
 export const INTERRUPTED_EXIT_CODE = 130;
 
-/** Said when the execution's output holds no record counts (the construct's map discards the children's answers). */
-export const NO_COUNTS_NOTE = 'The execution\'s output keeps no record counts: the replay worker logs them per batch ("replayed a batch") in its log group.';
+/**
+ * Said when the execution's output holds no record counts: a state machine deployed before it summed the batches
+ * (its map discards the children's answers).
+ */
+export const NO_COUNTS_NOTE = 'The execution\'s output keeps no record counts (a replay deployed before it summed its batches: deploy again to get them); the replay worker logs them per batch ("replayed a batch") in its log group.';
 
 /** What a replay in AWS needs. */
 export interface AwsReplayOptions {
@@ -61,8 +66,9 @@ export function findReplayStateMachine(outputs: readonly Output[], stack: string
 }
 
 /**
- * Sums the replay counts in an execution's output, whatever shape the state machine gives it: the counts object,
- * an array of them (the Distributed Map's results), or objects holding them. Undefined when the output holds none.
+ * Sums the replay counts in an execution's output, whatever shape the state machine gives it: the construct's
+ * `{…input, plan, counts}`, the counts object alone, an array of them (a map's results), or objects holding them.
+ * Undefined when the output holds none.
  */
 export function countsInOutput(output: string | undefined): ReplayCounts | undefined {
   if (output === undefined) return undefined;

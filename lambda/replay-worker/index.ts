@@ -8,7 +8,10 @@
  * - A Distributed Map child's batch `{"Items": [{"Key": …}], "BatchInput": {"input": <execution input>}}`: for each
  *   object, read it (gunzip when GZIP), rebuild Firehose-shaped transformation events, invoke the pipeline's current
  *   parser synchronously, write the `Ok` rows (GZIP when the stream compresses) and the records that fail again;
- *   answer the counts (`ReplayCounts`).
+ *   write the batch's counts (`ReplayCounts`) as a small JSON object in the execution's run folder (see
+ *   `replayBatchCountsKey`: a retried batch overwrites its own) and answer them.
+ * - `{"action": "summarize", "executionName": …}` (the last state): lists the run folder, sums the batches' counts
+ *   and answers them, which become the execution's output (the map itself discards the children's answers).
  *
  * Everything that does not touch AWS is the contract's replay module (src/contract/replay.ts), which the local replay
  * runs too. Bundled by esbuild with `--external:@aws-sdk/*`: the Lambda Node.js runtime provides the SDK v3.
@@ -18,10 +21,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  addReplayCounts, buildTransformationEvents, emptyReplayCounts, FailedRecord, objectInRange, objectNameTime, OkRow, planReplay,
-  readReplayObject, REPLAY_WORKER_ENV, ReplayCounts, ReplayLayout, replayOutputs, ReplayPlan, splitParserResponse,
+  addReplayCounts, buildTransformationEvents, emptyReplayCounts, FailedRecord, objectInRange, objectNameTime, OkRow, parseReplayCounts,
+  planReplay, readReplayObject, replayBatchCountsKey, replayOutputs, replayRunFolder, replayRunsPrefix, REPLAY_WORKER_ENV, ReplayCounts,
+  ReplayLayout, ReplayPlan, splitParserResponse,
 } from '../../src/contract/replay';
 
 const s3 = new S3Client({});
@@ -33,11 +37,23 @@ export interface PlanEvent {
   readonly input: unknown;
 }
 
-/** A Distributed Map child's batch (the ItemBatcher's shape). */
+/**
+ * A Distributed Map child's batch: the ItemBatcher's `{Items, BatchInput}`, BatchInput carrying the execution input
+ * and `$$.Execution.Name` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
+ */
 export interface BatchEvent {
   readonly Items: ReadonlyArray<{ readonly Key: string }>;
-  readonly BatchInput: { readonly input: unknown };
+  readonly BatchInput: { readonly input: unknown; readonly executionName: string };
 }
+
+/** The last state's event: sum the batches' counts of this execution. */
+export interface SummarizeEvent {
+  readonly action: 'summarize';
+  readonly executionName: string;
+}
+
+/** How many count objects the summary reads at once. */
+const SUMMARY_READS_AT_ONCE = 32;
 
 interface Settings {
   readonly layout: ReplayLayout;
@@ -60,17 +76,55 @@ function settings(): Settings {
   };
 }
 
-export async function handler(event: PlanEvent | BatchEvent): Promise<ReplayPlan | ReplayCounts> {
+export async function handler(event: PlanEvent | BatchEvent | SummarizeEvent): Promise<ReplayPlan | ReplayCounts> {
   const s = settings();
   if ((event as PlanEvent).action === 'plan') return planReplay((event as PlanEvent).input, s.layout);
+  if ((event as SummarizeEvent).action === 'summarize') return summarize(s, (event as SummarizeEvent).executionName);
   const batch = event as BatchEvent;
-  if (!Array.isArray(batch.Items)) throw new Error('The event is neither {"action": "plan"} nor a Distributed Map batch with "Items".');
+  if (!Array.isArray(batch.Items)) throw new Error('The event is neither {"action": "plan" | "summarize"} nor a Distributed Map batch with "Items".');
   const plan = planReplay(batch.BatchInput?.input, s.layout);
+  // Checked before any work: a batch whose counts cannot be kept would be missing from the summary.
+  const runFolder = replayRunFolder(replayRunsPrefix(s.layout.errorOutputPrefix), batch.BatchInput?.executionName);
   const counts = emptyReplayCounts();
   // One object after the other: the parser is the bounded resource (the map's MaxConcurrency bounds the workers).
   for (const item of batch.Items) addReplayCounts(counts, await replayObject(s, plan, item.Key));
+  if (batch.Items.length > 0) {
+    await s3.send(new PutObjectCommand({
+      Bucket: s.layout.parsedBucket,
+      Key: replayBatchCountsKey(runFolder, batch.Items[0].Key, batch.Items.length),
+      Body: JSON.stringify(counts),
+      ContentType: 'application/json',
+    }));
+  }
   console.log(JSON.stringify({ message: 'replayed a batch', objects: batch.Items.length, ...counts }));
   return counts;
+}
+
+/**
+ * Sums the counts every batch of the execution wrote into its run folder (ListObjectsV2, paged by its continuation
+ * token: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). No folder (no object to replay)
+ * sums to zero.
+ */
+async function summarize(s: Settings, executionName: string): Promise<ReplayCounts> {
+  const bucket = s.layout.parsedBucket;
+  const folder = replayRunFolder(replayRunsPrefix(s.layout.errorOutputPrefix), executionName);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const total = emptyReplayCounts();
+  for (let i = 0; i < keys.length; i += SUMMARY_READS_AT_ONCE) {
+    const read = await Promise.all(keys.slice(i, i + SUMMARY_READS_AT_ONCE).map(async (key) => {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return parseReplayCounts(await got.Body!.transformToString(), `s3://${bucket}/${key}`);
+    }));
+    for (const c of read) addReplayCounts(total, c);
+  }
+  console.log(JSON.stringify({ message: 'summed the replay', batches: keys.length, ...total }));
+  return total;
 }
 
 /** Replays one object; returns its counts. */

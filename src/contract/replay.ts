@@ -611,3 +611,81 @@ export function addReplayCounts(a: ReplayCounts, b: ReplayCounts): ReplayCounts 
   for (const k of Object.keys(a) as Array<keyof ReplayCounts>) a[k] += b[k];
   return a;
 }
+
+/**
+ * The `!{firehose:error-output-type}` of the replay's run folder: each worker batch writes its `ReplayCounts` there,
+ * and the state machine's last state sums them into the execution's output (the Distributed Map discards the
+ * children's answers to stay under Step Functions' 256 KiB state limit).
+ */
+export const REPLAY_RUNS_OUTPUT_TYPE = 'replay-runs';
+
+/**
+ * The key prefix of the replay's run folder in the parsed bucket: the error output prefix up to its
+ * `!{firehose:error-output-type}` rendered as `replay-runs` (e.g. `errors/replay-runs/`); when the error type is not
+ * in the prefix's fixed start, `replay-runs/` under the fixed start's folder. Always ends with `/`.
+ */
+export function replayRunsPrefix(errorOutputPrefix: string): string {
+  let out = '';
+  for (const p of compilePrefix(errorOutputPrefix, { errorOutput: true }).parts) {
+    if (p.kind === 'text') {
+      out += p.text;
+    } else if (p.kind === 'errorOutputType') {
+      out += REPLAY_RUNS_OUTPUT_TYPE;
+      break;
+    } else {
+      break;
+    }
+  }
+  if (!out.endsWith(REPLAY_RUNS_OUTPUT_TYPE)) out = `${out.slice(0, out.lastIndexOf('/') + 1)}${REPLAY_RUNS_OUTPUT_TYPE}`;
+  return `${out}/`;
+}
+
+/**
+ * An execution name as StartExecution accepts it: 1–80 characters without white space, brackets, wildcards,
+ * `" # % \ ^ | ~ \` $ & , ; : /` or control characters
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html), so it is one key segment.
+ */
+const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+
+/** The folder of one execution's batch counts: `<runs prefix><execution name>/`. Throws on a name that is no key segment. */
+export function replayRunFolder(runsPrefix: string, executionName: unknown): string {
+  if (typeof executionName !== 'string' || !EXECUTION_NAME.test(executionName) || executionName === '.' || executionName === '..') {
+    throw new ReplayInputError(`The execution name ${JSON.stringify(executionName)} is not a Step Functions execution name; the state machine passes "$$.Execution.Name".`);
+  }
+  return `${runsPrefix}${executionName}/`;
+}
+
+/**
+ * The key of one batch's counts: derived from the batch's first source key and its size, so a retried batch (the
+ * same items) overwrites its own counts instead of adding them twice.
+ */
+export function replayBatchCountsKey(runFolder: string, firstSourceKey: string, objects: number): string {
+  return `${runFolder}${hash61(firstSourceKey)}-${objects}.json`;
+}
+
+/**
+ * A polynomial hash modulo the prime 2^61 − 1, as 16 hex digits: batch names of one run must not collide (a 32-bit
+ * hash would, at 100k batches).
+ */
+function hash61(text: string): string {
+  let h = 7n;
+  for (const byte of Buffer.from(text, 'utf8')) h = (h * 1_000_003n + BigInt(byte) + 1n) % 2_305_843_009_213_693_951n;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** Reads one batch's counts object; throws when it is not `ReplayCounts`. */
+export function parseReplayCounts(text: string, where: string): ReplayCounts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${where} is not JSON; it should hold one batch's replay counts.`);
+  }
+  const counts = emptyReplayCounts();
+  for (const k of Object.keys(counts) as Array<keyof ReplayCounts>) {
+    const v = (parsed as Record<string, unknown> | null)?.[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${where} has no whole count "${k}"; it should hold one batch's replay counts.`);
+    counts[k] = v;
+  }
+  return counts;
+}

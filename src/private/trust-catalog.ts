@@ -147,6 +147,11 @@ export const DOCUMENTED_CONDITIONS: readonly DocumentedCondition[] = [
     usedIn: 'the device policies (AWS IoT policies, not IAM): connect only with a certificate attached to the thing',
     page: 'https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html',
   },
+  {
+    key: 's3:prefix',
+    usedIn: 'the replay worker\'s `s3:ListBucket` on the parsed bucket: only keys under its run folder `errors/replay-runs/`',
+    page: 'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html',
+  },
 ];
 
 /** The README's "Why each trust and condition" tables, rendered from the lists above. */

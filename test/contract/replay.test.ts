@@ -5,7 +5,7 @@
 import {
   buildTransformationEvents, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, DEFAULT_BACKUP_PREFIX, objectInRange,
   partitionedDataOutputPrefix, planReplay, readReplayObject, ReplayInputError, ReplayLayout, replayObjectName, replayOutputs,
-  splitJsonObjects, splitParserResponse,
+  splitJsonObjects, splitParserResponse, parseReplayCounts, replayBatchCountsKey, replayRunFolder, replayRunsPrefix,
 } from '../../src/contract';
 
 const LAYOUT: ReplayLayout = {
@@ -196,5 +196,39 @@ describe('outputs', () => {
     expect(data.map((o) => o.key.slice(0, o.key.lastIndexOf('/') + 1))).toEqual(['parsed/thing=dev-1/year=2026/month=03/day=04/hour=05/']);
     const codes = errors.flatMap((o) => o.body.toString().trim().split('\n').map((l) => JSON.parse(l).errorCode));
     expect(codes).toEqual(['DynamicPartitioning.MissingPartitionKey', 'Replay.UnsafePartitionKey']);
+  });
+});
+
+describe('the replay run folder', () => {
+  test('GIVEN error prefixes WHEN the run folder is derived THEN it sits in the error area, named replay-runs, never wider', () => {
+    expect(replayRunsPrefix('errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/')).toBe('errors/replay-runs/');
+    // The error type after a timestamp: replay-runs/ in the fixed start's folder, not the whole error area.
+    expect(replayRunsPrefix('failures/!{timestamp:yyyy}/!{firehose:error-output-type}/')).toBe('failures/replay-runs/');
+    expect(replayRunsPrefix('bad-!{firehose:error-output-type}-!{timestamp:yyyy}/')).toBe('bad-replay-runs/');
+  });
+
+  test('GIVEN execution names WHEN the run folder is named THEN only a Step Functions name is one key segment', () => {
+    expect(replayRunFolder('errors/replay-runs/', 'replay-2026-03-04_1')).toBe('errors/replay-runs/replay-2026-03-04_1/');
+    for (const bad of ['', 'a/b', '..', 'x'.repeat(81), undefined, 7]) {
+      expect(() => replayRunFolder('errors/replay-runs/', bad)).toThrow(/not a Step Functions execution name/);
+    }
+  });
+
+  test('GIVEN batches WHEN their counts keys are named THEN a retried batch gets its own key back, other batches another', () => {
+    const a = replayBatchCountsKey('r/x/', 'errors/processing-failed/2026/s-1-2026-03-04-05-10-00-a.gz', 10);
+    expect(a).toMatch(/^r\/x\/[0-9a-f]{16}-10\.json$/);
+    expect(replayBatchCountsKey('r/x/', 'errors/processing-failed/2026/s-1-2026-03-04-05-10-00-a.gz', 10)).toBe(a);
+    expect(replayBatchCountsKey('r/x/', 'errors/processing-failed/2026/s-1-2026-03-04-05-10-00-b.gz', 10)).not.toBe(a);
+    expect(replayBatchCountsKey('r/x/', 'errors/processing-failed/2026/s-1-2026-03-04-05-10-00-a.gz', 9)).not.toBe(a);
+    // 100k distinct first keys give 100k distinct names.
+    const names = new Set(Array.from({ length: 100_000 }, (_, i) => replayBatchCountsKey('', `raw/2026/03/04/s-1-2026-03-04-05-00-00-${i}`, 10)));
+    expect(names.size).toBe(100_000);
+  });
+
+  test('GIVEN a counts object WHEN read back THEN whole counts pass and anything else says what it should hold', () => {
+    const c = { objectsRead: 1, objectsSkipped: 0, recordsRead: 3, ok: 2, dropped: 0, failedAgain: 1, objectsWritten: 2 };
+    expect(parseReplayCounts(JSON.stringify(c), 'k')).toEqual(c);
+    expect(() => parseReplayCounts('{', 'k')).toThrow(/k is not JSON/);
+    expect(() => parseReplayCounts(JSON.stringify({ ...c, ok: -1 }), 'k')).toThrow(/no whole count "ok"/);
   });
 });

@@ -40,7 +40,7 @@ describe('addReplay', () => {
       Type: 'Map',
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
       ItemReader: { Resource: expect.stringContaining(':states:::s3:listObjectsV2'), Parameters: { 'Prefix.$': '$.plan.listPrefix' } },
-      ItemBatcher: { MaxItemsPerBatch: 10, BatchInput: { 'input.$': '$$.Execution.Input' } },
+      ItemBatcher: { MaxItemsPerBatch: 10, BatchInput: { 'input.$': '$$.Execution.Input', 'executionName.$': '$$.Execution.Name' } },
       ItemSelector: { 'Key.$': '$$.Map.Item.Value.Key' },
       MaxConcurrency: 10,
       ResultPath: null,
@@ -50,6 +50,13 @@ describe('addReplay', () => {
     expect(def.States.Source.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([
       ['processing-failed', 'ReplayProcessingFailed'], ['raw', 'ReplayRaw'],
     ]);
+    // After either map, the worker sums the batches' counts into the execution's output.
+    expect([failed.Next, def.States.ReplayRaw.Next]).toEqual(['Summarize', 'Summarize']);
+    expect(def.States.Summarize).toMatchObject({
+      Parameters: { 'action': 'summarize', 'executionName.$': '$$.Execution.Name' },
+      ResultPath: '$.counts',
+      End: true,
+    });
     const outputs = Object.entries(template.findOutputs('*')).filter(([id]) => id.includes(REPLAY_OUTPUT_IDS.stateMachineArn));
     expect(outputs.map(([id, o]) => [id.startsWith('PipelineReplay'), (o as any).Value.Ref])).toEqual([[true, expect.stringMatching(/^PipelineReplayStateMachine/)]]);
   });
@@ -76,6 +83,13 @@ describe('addReplay', () => {
     expect(text(put)).not.toContain('/raw/');
     expect(statements.find((s) => s.Action === 'lambda:InvokeFunction').Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineParserFunction/), 'Arn'] });
     expect(statements.some((s) => ([] as string[]).concat(s.Action).includes('s3:DeleteObject'))).toBe(false);
+    // The run folder of the batch counts: written, read back and listed there only.
+    const runs = statements.find((s) => JSON.stringify(s.Action) === JSON.stringify(['s3:PutObject', 's3:GetObject']));
+    expect(text(runs)).toContain('/errors/replay-runs/*');
+    expect(text(runs)).not.toContain('year=');
+    const list = statements.find((s) => s.Action === 's3:ListBucket');
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': 'errors/replay-runs/*' } });
+    expect(list.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/ParsedBucket/), 'Arn'] });
   });
 
   test('GIVEN the state machine role WHEN synthesized THEN it may list the sources, invoke the worker and run its map', () => {

@@ -224,14 +224,14 @@ describe('documented trust only', () => {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }),
     });
     const role = new iam.Role(stack, 'Lambda', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'], conditions: { StringEquals: { 's3:prefix': 'x' } } }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'], conditions: { StringEquals: { 's3:delimiter': 'x' } } }));
     // WHEN
     const problems = undocumented(app).findings.map((f) => `${f.where}: ${f.problem}`);
     // THEN
     expect(problems).toEqual([
       expect.stringMatching(/^Bad\/Ecs.*: trusts ecs-tasks\.amazonaws\.com, which the catalog does not hold$/),
       expect.stringMatching(/^Bad\/Firehose.*: trusts firehose\.amazonaws\.com on \[aws:SourceAccount\]; the catalog documents \[sts:ExternalId\]$/),
-      expect.stringMatching(/^Bad\/Lambda.*: uses the condition key s3:prefix, which the catalog does not hold$/),
+      expect.stringMatching(/^Bad\/Lambda.*: uses the condition key s3:delimiter, which the catalog does not hold$/),
     ]);
   });
 

@@ -75,6 +75,25 @@ describe('replay --stack', () => {
     expect(formatReplayReport(report)).toMatch(/records read\s+15\n/);
   });
 
+  test('GIVEN the construct\'s output (input, plan and the summed counts at $.counts) THEN the full summary is printed, row by row', async () => {
+    // GIVEN: what the Summarize state leaves: the execution's state with the worker's sum of the batches' counts.
+    const counts = { objectsRead: 120, objectsSkipped: 4, recordsRead: 48_000, ok: 47_100, dropped: 700, failedAgain: 200, objectsWritten: 150 };
+    const f = fakes({
+      polls: 0,
+      final: { status: 'SUCCEEDED', output: JSON.stringify({ ...INPUT, plan: { source: 'processing-failed', sourceBucket: 'parsed-bucket', listPrefix: 'errors/processing-failed/year=2026/', outputPrefix: 'parsed/', fromMs: 1, toMs: 2 }, counts }) },
+    });
+    // WHEN
+    const report = await replayInAws(f, { stack: 'Telemetry', input: INPUT, pollMs: 1 });
+    // THEN
+    expect(report.counts).toEqual(counts);
+    expect(report.note).toBeUndefined();
+    const rows = formatReplayReport(report).split('\n').map((l) => l.trim().replace(/\s{2,}/g, ' | '));
+    expect(rows).toEqual(expect.arrayContaining([
+      'objects read | 120', 'records read | 48,000', 'Ok | 47,100', 'Dropped | 700', 'failed again | 200', 'objects written | 150',
+    ]));
+    expect(formatReplayReport(report)).not.toContain(NO_COUNTS_NOTE);
+  });
+
   test('GIVEN an output with the input and the plan only (the map discards its children\'s answers) THEN the map run\'s batches and where the counts are logged are printed', async () => {
     // GIVEN
     const f = fakes({
