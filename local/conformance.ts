@@ -6,25 +6,13 @@
  * `<!-- conformance:begin -->` and `<!-- conformance:end -->`, and test/local/conformance.test.ts fails when the
  * two disagree, when a supported row has no test, or when a named test does not exist.
  */
+import { ConformanceRow, na, no, Support, yes } from './conformance-row';
 import { MQTT5_LIMITS } from './iot/mqtt5';
 import { LOCAL_ACCOUNT } from '../src/contract';
 import { FLEET_PROVISIONING_PAGE, fleetProvisioningRows } from './iot/provisioning/conformance';
 import { EXTERNAL_FUNCTIONS, functionAnchor, FUNCTIONS_PAGE, SUPPORTED_FUNCTIONS } from './iot/sql/functions';
 
-export type Support = 'supported' | 'not supported' | 'not applicable';
-
-/** The test that proves a row: a file and a fragment of the test's title (or, for SQL functions, of its example). */
-export interface ProvingTest {
-  readonly file: string;
-  readonly title: string;
-}
-
-export interface ConformanceRow {
-  readonly feature: string;
-  readonly status: Support;
-  readonly note: string;
-  readonly test?: ProvingTest;
-}
+export type { ConformanceRow, ProvingTest, Support } from './conformance-row';
 
 export interface ConformanceSection {
   readonly title: string;
@@ -53,18 +41,6 @@ const T = {
   cli: 'test/cli/commands/local.test.ts',
   replay: 'test/cli/replay/replay.e2e.test.ts',
 } as const;
-
-function yes(feature: string, note: string, file: string, title: string): ConformanceRow {
-  return { feature, status: 'supported', note, test: { file, title } };
-}
-
-function no(feature: string, note: string): ConformanceRow {
-  return { feature, status: 'not supported', note };
-}
-
-function na(feature: string, note: string): ConformanceRow {
-  return { feature, status: 'not applicable', note };
-}
 
 /** One row per function of the reference: implemented (proved by the reference's examples) or calling another service. */
 function functionRows(): ConformanceRow[] {

@@ -3,21 +3,13 @@
  * batching events, splitting responses and naming outputs.
  */
 import {
-  buildTransformationEvents, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, DEFAULT_BACKUP_PREFIX, objectInRange,
-  partitionedDataOutputPrefix, planReplay, readReplayObject, ReplayInputError, ReplayLayout, replayObjectName, replayOutputs,
+  buildTransformationEvents, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, objectInRange,
+  partitionedDataOutputPrefix, planReplay, readReplayObject, ReplayInputError, replayObjectName, replayOutputs,
   splitJsonObjects, splitParserResponse, parseReplayCounts, replayBatchCountsKey, replayRunFolder, replayRunsPrefix,
 } from '../../src/contract';
+import { defaultReplayLayout } from '../support/replay-layout';
 
-const LAYOUT: ReplayLayout = {
-  parsedBucket: 'parsed-bucket',
-  rawBucket: 'raw-bucket',
-  dataOutputPrefix: DEFAULT_DATA_OUTPUT_PREFIX,
-  errorOutputPrefix: DEFAULT_ERROR_OUTPUT_PREFIX,
-  backupPrefix: DEFAULT_BACKUP_PREFIX,
-  dynamicPartitioning: false,
-  extension: '.json.gz',
-  errorExtension: '.gz',
-};
+const LAYOUT = defaultReplayLayout({ parsedBucket: 'parsed-bucket', rawBucket: 'raw-bucket' });
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

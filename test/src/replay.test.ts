@@ -1,18 +1,9 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { nagFindings } from './template';
 import { IotCoreFirehosePipeline, Parser, PipelineEncryption } from '../../src';
 import { REPLAY_OUTPUT_IDS, REPLAY_WORKER_ENV } from '../../src/contract';
-
-function findings(stack: Stack): string[] {
-  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
-  const annotations = Annotations.fromStack(stack);
-  return [
-    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-  ].map((finding) => `${finding.id}: ${finding.entry.data}`);
-}
 
 function replayStack(props: { encryption?: PipelineEncryption } = {}) {
   const stack = new Stack(new App(), 'ReplayStack');
@@ -131,7 +122,7 @@ describe('addReplay', () => {
   });
 
   test('GIVEN a default pipeline with a replay WHEN checked by cdk-nag THEN no unsuppressed findings', () => {
-    expect(findings(replayStack().stack)).toEqual([]);
+    expect(nagFindings(replayStack().stack)).toEqual([]);
   });
 
   test('GIVEN a customer-managed key WHEN checked by cdk-nag THEN no findings, and the worker uses the key through S3 only', () => {
@@ -142,6 +133,6 @@ describe('addReplay', () => {
     const kms = (worker.Properties.PolicyDocument.Statement as any[]).filter((s) => JSON.stringify(s.Action).includes('kms:'));
     expect(kms.length).toBeGreaterThan(0);
     for (const s of kms) expect(s.Condition.StringEquals['kms:ViaService']).toBeDefined();
-    expect(findings(stack)).toEqual([]);
+    expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -1,14 +1,13 @@
-import { App, Aspects, Duration, Lazy, Size, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Lazy, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  actionsOf, IamPolicyProperties, logicalIdOf, outputIds, propertiesOfType, Reference, resourcesOfType, resourceTypes, Statement,
+  actionsOf, IamPolicyProperties, logicalIdOf, nagFindings, outputIds, propertiesOfType, Reference, resourcesOfType, resourceTypes, Statement,
   statementsOfRole, TemplateResource, testStack,
 } from './template';
 import {
@@ -557,15 +556,6 @@ describe('ColumnType', () => {
 });
 
 describe('table: cdk-nag AwsSolutions', () => {
-  function findings(stack: Stack): string[] {
-    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
-    const annotations = Annotations.fromStack(stack);
-    return [
-      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-    ].map((finding) => `${finding.id}: ${finding.entry.data}`);
-  }
-
   test('GIVEN tables in every shape (JSON, CSV, Parquet + CMK + dynamic partitioning, own buckets, no workgroup) WHEN checked THEN no unsuppressed findings', () => {
     const stack = new Stack(new App(), 'TableNagStack');
     new IotCoreFirehosePipeline(stack, 'Json', { topic: 'json', parser: JSON_PARSER, table: { columns: COLUMNS } });
@@ -587,6 +577,6 @@ describe('table: cdk-nag AwsSolutions', () => {
       rawBucket: s3.Bucket.fromBucketName(stack, 'RawImported', 'existing-raw'),
       table: { columns: COLUMNS },
     });
-    expect(findings(stack)).toEqual([]);
+    expect(nagFindings(stack)).toEqual([]);
   });
 });

@@ -4,8 +4,9 @@
  * `stack.resolve`. Assertions then compare values (`toEqual`, `Match`), never stringified templates.
  */
 import { isDeepStrictEqual } from 'util';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, CfnElement, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 export const ACCOUNT = '123456789012';
@@ -165,4 +166,17 @@ export function resourceTypes(template: Template): string[] {
 /** The logical ids of every output of the template. */
 export function outputIds(template: Template): string[] {
   return Object.keys(template.findOutputs('*'));
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions pack over the stack and lists its unsuppressed errors and warnings, each as
+ * `<construct path>: <finding>` so a failing `toEqual([])` names the construct and the rule.
+ */
+export function nagFindings(stack: Stack): string[] {
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  const annotations = Annotations.fromStack(stack);
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ].map((finding) => `${finding.id}: ${finding.entry.data}`);
 }

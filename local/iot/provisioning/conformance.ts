@@ -2,14 +2,11 @@
  * The conformance rows of fleet provisioning by claim (and of the MQTT 5 behaviour onboarding relies on), for the
  * runner's conformance table (../../conformance.ts).
  */
-import type { ConformanceRow } from '../../conformance';
+import { ConformanceRow, no, yes } from '../../conformance-row';
 
 const E2E = 'test/local/fleet-provisioning.e2e.test.ts';
 const UNIT = 'test/local/iot/provisioning.test.ts';
 const CLI = 'test/cli/provision.e2e.test.ts';
-
-const yes = (feature: string, note: string, file: string, title: string): ConformanceRow => ({ feature, status: 'supported', note, test: { file, title } });
-const no = (feature: string, note: string): ConformanceRow => ({ feature, status: 'not supported', note });
 
 /** The page the rows come from. */
 export const FLEET_PROVISIONING_PAGE = 'https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html';

@@ -7,21 +7,11 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambda/replay-worker';
-import {
-  DEFAULT_BACKUP_PREFIX, DEFAULT_DATA_OUTPUT_PREFIX, DEFAULT_ERROR_OUTPUT_PREFIX, REPLAY_WORKER_ENV, ReplayCounts, ReplayLayout,
-} from '../../../src/contract';
+import { REPLAY_WORKER_ENV, ReplayCounts } from '../../../src/contract';
+import { defaultReplayLayout } from '../../support/replay-layout';
 
 const PARSER = 'arn:aws:lambda:eu-west-1:123456789012:function:parser';
-const LAYOUT: ReplayLayout = {
-  parsedBucket: 'parsed',
-  rawBucket: 'raw',
-  dataOutputPrefix: DEFAULT_DATA_OUTPUT_PREFIX,
-  errorOutputPrefix: DEFAULT_ERROR_OUTPUT_PREFIX,
-  backupPrefix: DEFAULT_BACKUP_PREFIX,
-  dynamicPartitioning: false,
-  extension: '.json.gz',
-  errorExtension: '.gz',
-};
+const LAYOUT = defaultReplayLayout({ parsedBucket: 'parsed', rawBucket: 'raw' });
 
 const s3 = mockClient(S3Client);
 const lambda = mockClient(LambdaClient);

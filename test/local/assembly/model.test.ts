@@ -20,6 +20,13 @@ function assembly(dir: string, resources: object, extra: { environment?: string;
   return dir;
 }
 
+/** Writes a one-stack assembly with the given resources and expects loading it to fail with an AssemblyError. */
+function expectAssemblyError(app: string, resources: object, message: RegExp): void {
+  assembly(app, resources);
+  expect(() => loadModel({ app })).toThrow(AssemblyError);
+  expect(() => loadModel({ app })).toThrow(message);
+}
+
 const RULE = (sql: string) => ({
   Type: 'AWS::IoT::TopicRule',
   Properties: { TopicRulePayload: { Sql: sql, AwsIotSqlVersion: '2016-03-23', Actions: [] } },
@@ -165,9 +172,7 @@ describe('failing at start, naming the construct', () => {
     ['a bad topic filter', 'SELECT * FROM \'a/#/b\'', /TopicRule \(Mini\/Pipeline\/TopicRule\).*# must be a whole level/],
   ])('GIVEN a rule with %s WHEN loaded THEN AssemblyError with its logical id and path', (_name, sql, message) => {
     dir = tempDir('bad');
-    assembly(join(dir, 'cdk.out'), { TopicRule: RULE(sql) });
-    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(AssemblyError);
-    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(message);
+    expectAssemblyError(join(dir, 'cdk.out'), { TopicRule: RULE(sql) }, message);
   });
 
   test('GIVEN a stream with ZIP compression WHEN loaded THEN AssemblyError naming the stream', () => {
@@ -277,9 +282,7 @@ describe('fleet provisioning templates (AWS::IoT::ProvisioningTemplate), read in
     ['a body that cannot be resolved locally', { TemplateName: 'lathes', TemplateBody: { 'Fn::ImportValue': 'Body' } }, /T \(Mini\/P\/Lathes\/Template\): TemplateBody: /],
   ])('GIVEN a template with %s WHEN loaded THEN AssemblyError naming the template', (_name, properties, message) => {
     dir = tempDir('fleet-bad');
-    assembly(join(dir, 'cdk.out'), { T: TEMPLATE(properties) });
-    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(AssemblyError);
-    expect(() => loadModel({ app: join(dir, 'cdk.out') })).toThrow(message);
+    expectAssemblyError(join(dir, 'cdk.out'), { T: TEMPLATE(properties) }, message);
   });
 
   test('GIVEN two templates with one name WHEN loaded THEN AssemblyError naming both', () => {

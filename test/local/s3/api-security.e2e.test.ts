@@ -81,6 +81,13 @@ function client(endpoint: string, credentials: RunCredentials): S3Client {
 }
 
 /** Every file under a folder, recursively, as paths relative to it. */
+/** Puts the body under the key of the test bucket and returns what a GET of that key answers. */
+async function putAndRead(s3: S3Client, key: string, body: string): Promise<string> {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET.name, Key: key, Body: body }));
+  const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET.name, Key: key }));
+  return got.Body!.transformToString();
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -148,9 +155,7 @@ describe('who may call', () => {
 
   test('GIVEN the run\'s credentials WHEN the AWS SDK puts, gets and deletes THEN it works (header signatures)', async () => {
     const s3 = client(api.endpoint, credentials);
-    await s3.send(new PutObjectCommand({ Bucket: 'ParsedBucket', Key: 'parsed/year=2026/a b+c.json', Body: '{"a":1}' }));
-    const got = await s3.send(new GetObjectCommand({ Bucket: 'ParsedBucket', Key: 'parsed/year=2026/a b+c.json' }));
-    expect(await got.Body!.transformToString()).toBe('{"a":1}');
+    expect(await putAndRead(s3, 'parsed/year=2026/a b+c.json', '{"a":1}')).toBe('{"a":1}');
     await s3.send(new DeleteObjectCommand({ Bucket: 'ParsedBucket', Key: 'parsed/year=2026/a b+c.json' }));
     expect(filesUnder(join(dir, BUCKET.folder))).not.toContain(join('parsed', 'year=2026', 'a b+c.json'));
     s3.destroy();
@@ -240,9 +245,7 @@ describe('keys', () => {
 
   test('GIVEN a key with NUL WHEN put THEN stored under an escaped name and read back, nothing else left', async () => {
     const s3 = client(api.endpoint, credentials);
-    await s3.send(new PutObjectCommand({ Bucket: 'ParsedBucket', Key: 'nul/a\u0000b', Body: 'nul' }));
-    const got = await s3.send(new GetObjectCommand({ Bucket: 'ParsedBucket', Key: 'nul/a\u0000b' }));
-    expect(await got.Body!.transformToString()).toBe('nul');
+    expect(await putAndRead(s3, 'nul/a\u0000b', 'nul')).toBe('nul');
     expect(filesUnder(join(dir, BUCKET.folder, 'nul'))).toEqual(['a%00b']);
     s3.destroy();
   });
