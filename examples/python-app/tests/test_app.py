@@ -139,6 +139,13 @@ def test_topic_rule_forwards_to_firehose_and_sends_errors_to_the_raw_bucket(tele
              "Resource": resolve(stack, pipeline.delivery_stream.delivery_stream_arn)},
             {"Action": "s3:PutObject", "Effect": "Allow",
              "Resource": {"Fn::Join": ["", [resolve(stack, pipeline.raw_bucket.bucket_arn), "/iot-rule-errors/*"]]}},
+            # the customer-managed key: through S3 only, for the raw bucket only
+            {"Action": "kms:GenerateDataKey", "Effect": "Allow", "Resource": key_arn(), "Condition": {
+                "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}},
+                "StringLike": {"kms:EncryptionContext:aws:s3:arn": [
+                    resolve(stack, pipeline.raw_bucket.bucket_arn),
+                    {"Fn::Join": ["", [resolve(stack, pipeline.raw_bucket.bucket_arn), "/*"]]}]},
+            }},
         ]},
     })
 
@@ -287,7 +294,8 @@ def test_function_parser_pipeline_invokes_the_python_function(custom):
     assert len(policies) == 1
     statements = next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]
     invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
-    assert invoke == [{"Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], "Effect": "Allow", "Resource": fn_arn}]
+    assert invoke == [{"Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], "Effect": "Allow", "Resource": fn_arn,
+                       "Sid": "InvokeTheParser"}]
     # and no S3 delete of any kind
     assert "s3:Delete" not in json.dumps(statements)
     # no reference parser in this pipeline: the only functions are the Python parser and the library's helpers
@@ -389,8 +397,13 @@ def test_parquet_table_converts_records_and_projects_the_known_partition_values(
     conversion = destination["DataFormatConversionConfiguration"]
     assert conversion["OutputFormatConfiguration"] == {"Serializer": {"ParquetSerDe": {"Compression": "GZIP"}}}
     assert conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"]["CaseInsensitive"] is True
-    assert (conversion["SchemaConfiguration"]["DatabaseName"], conversion["SchemaConfiguration"]["TableName"]) == ("plant", "line_telemetry")
-    assert destination["CompressionFormat"] == "UNCOMPRESSED"
+    # the stream names the Glue table by its Ref (so CloudFormation creates it after the table)
+    table_ids = [lid for lid, r in queryable.find_resources("AWS::Glue::Table").items()
+                 if r["Properties"]["TableInput"]["Name"] == "line_telemetry"]
+    assert (conversion["SchemaConfiguration"]["DatabaseName"], conversion["SchemaConfiguration"]["TableName"]) == (
+        "plant", {"Ref": table_ids[0]})
+    # aws-cdk-lib's dataFormatConversion sets no CompressionFormat: CloudFormation's default, UNCOMPRESSED
+    assert "CompressionFormat" not in destination
     assert destination["BufferingHints"]["SizeInMBs"] == 64
     table = glue_table(queryable, "line_telemetry")
     assert table["TableInput"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")

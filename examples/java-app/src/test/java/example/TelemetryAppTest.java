@@ -3,6 +3,7 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -206,7 +207,14 @@ class TelemetryAppTest {
                                 "Resource", resolve(stack, pipeline.getDeliveryStream().getDeliveryStreamArn())),
                         Map.of("Action", "s3:PutObject", "Effect", "Allow",
                                 "Resource", Map.of("Fn::Join", List.of("", List.of(
-                                        resolve(stack, pipeline.getRawBucket().getBucketArn()), "/iot-rule-errors/*"))))))));
+                                        resolve(stack, pipeline.getRawBucket().getBucketArn()), "/iot-rule-errors/*")))),
+                        // the customer-managed key: through S3 only, for the raw bucket only
+                        Map.of("Action", "kms:GenerateDataKey", "Effect", "Allow", "Resource", keyArn(), "Condition", Map.of(
+                                "StringEquals", Map.of("kms:ViaService", Map.of("Fn::Join", List.of("", List.of(
+                                        "s3.", Map.of("Ref", "AWS::Region"), ".amazonaws.com")))),
+                                "StringLike", Map.of("kms:EncryptionContext:aws:s3:arn", List.of(
+                                        resolve(stack, pipeline.getRawBucket().getBucketArn()),
+                                        Map.of("Fn::Join", List.of("", List.of(resolve(stack, pipeline.getRawBucket().getBucketArn()), "/*")))))))))));
     }
 
     @Test
@@ -380,7 +388,8 @@ class TelemetryAppTest {
                 invoke.add(statement);
             }
         }
-        assertEquals(List.of(Map.of("Action", List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), "Effect", "Allow", "Resource", fnArn)), invoke);
+        assertEquals(List.of(Map.of("Action", List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), "Effect", "Allow", "Resource", fnArn,
+                "Sid", "InvokeTheParser")), invoke);
         custom.hasResourceProperties("AWS::Lambda::Function", Map.of(
                 "Runtime", "python3.12", "Handler", "index.handler", "Architectures", List.of("arm64"),
                 "Code", Map.of("ZipFile", TelemetryApp.PARSER_CODE)));
@@ -483,8 +492,13 @@ class TelemetryAppTest {
         Map<String, Object> conversion = (Map<String, Object>) destination.get("DataFormatConversionConfiguration");
         assertEquals(Map.of("Serializer", Map.of("ParquetSerDe", Map.of("Compression", "GZIP"))), conversion.get("OutputFormatConfiguration"));
         Map<String, Object> schema = (Map<String, Object>) conversion.get("SchemaConfiguration");
-        assertEquals(List.of("plant", "line_telemetry"), List.of(schema.get("DatabaseName"), schema.get("TableName")));
-        assertEquals("UNCOMPRESSED", destination.get("CompressionFormat"));
+        // the stream names the Glue table by its Ref (so CloudFormation creates it after the table)
+        String tableId = queryable.findResources("AWS::Glue::Table").entrySet().stream()
+                .filter(e -> "line_telemetry".equals(((Map<String, Object>) ((Map<String, Object>) e.getValue().get("Properties")).get("TableInput")).get("Name")))
+                .map(Map.Entry::getKey).findFirst().orElseThrow();
+        assertEquals(List.of("plant", Map.of("Ref", tableId)), List.of(schema.get("DatabaseName"), schema.get("TableName")));
+        // aws-cdk-lib's dataFormatConversion sets no CompressionFormat: CloudFormation's default, UNCOMPRESSED
+        assertFalse(destination.containsKey("CompressionFormat"));
         Map<String, Object> input = (Map<String, Object>) glueTable("line_telemetry").get("TableInput");
         Map<String, Object> params = (Map<String, Object>) input.get("Parameters");
         assertEquals(List.of("enum", "line-1,line-2"), List.of(params.get("projection.line.type"), params.get("projection.line.values")));
