@@ -521,8 +521,8 @@ class TelemetryAppTest {
 
     /** The one resource of a type whose logical id starts with a prefix. */
     @SuppressWarnings("unchecked")
-    private static Map.Entry<String, Object> onlyResource(final Template template, final String type, final String idPrefix) {
-        List<Map.Entry<String, Object>> found = template.findResources(type).entrySet().stream()
+    private static Map.Entry<String, Map<String, Object>> onlyResource(final Template template, final String type, final String idPrefix) {
+        List<Map.Entry<String, Map<String, Object>>> found = template.findResources(type).entrySet().stream()
                 .filter(e -> e.getKey().startsWith(idPrefix)).toList();
         assertEquals(1, found.size(), type + " " + idPrefix);
         return found.get(0);
@@ -545,7 +545,7 @@ class TelemetryAppTest {
     @Test
     @SuppressWarnings("unchecked")
     void fleetTemplateBodyMakesTheThingActivatesTheCertificateAndAttachesTheFleetPolicy() {
-        Map<String, Object> template = (Map<String, Object>) onlyResource(fleet, "AWS::IoT::ProvisioningTemplate", "PipelineLathesTemplate").getValue();
+        Map<String, Object> template = onlyResource(fleet, "AWS::IoT::ProvisioningTemplate", "PipelineLathesTemplate").getValue();
         String body = joined(((Map<String, Object>) template.get("Properties")).get("TemplateBody"));
         String policyId = onlyResource(fleet, "AWS::IoT::Policy", "PipelineFleetPolicy").getKey();
         assertEquals("{\"Parameters\":{\"SerialNumber\":{\"Type\":\"String\"},\"Model\":{\"Type\":\"String\"},"
@@ -584,7 +584,7 @@ class TelemetryAppTest {
     @Test
     @SuppressWarnings("unchecked")
     void provisioningRoleIsTrustedByIotOfThisAccountOnly() {
-        Map<String, Object> role = (Map<String, Object>) onlyResource(fleet, "AWS::IAM::Role", "PipelineLathesProvisioningRole").getValue();
+        Map<String, Object> role = onlyResource(fleet, "AWS::IAM::Role", "PipelineLathesProvisioningRole").getValue();
         Map<String, Object> trust = (Map<String, Object>) ((Map<String, Object>) role.get("Properties")).get("AssumeRolePolicyDocument");
         List<Map<String, Object>> statements = (List<Map<String, Object>>) trust.get("Statement");
         assertEquals(1, statements.size());
