@@ -99,15 +99,16 @@ describe('the npm tarball', () => {
     const allowed = [
       /^(package\.json|README\.md|LICENSE|API\.md|CHANGELOG\.md|\.jsii|\.jsii\.tabl\.json)$/, // .jsii.tabl.json: the README's translations for jsii-pacmak
       /^lib\/.+\.(js|d\.ts)$/, // the jsii-compiled construct
-      /^assets\/(reference-parser|certificate-provider)\/index\.js$/, // the Lambda handlers, bundled
-      /^assets\/parser-toolkit\/(index\.js|index\.d\.ts|types\/.+\.d\.ts)$/, // the parser-toolkit subpath export
+      /^assets\/(reference-parser|certificate-provider|replay-worker)\/index\.js$/, // the Lambda handlers, bundled
+      /^assets\/parser-toolkit\/(index\.js|index\.d\.ts|README\.md|types\/.+\.d\.ts)$/, // the parser-toolkit subpath export and its reference
       /^assets\/parser-toolkit-python\/(README\.md|cdk_iot_parser_toolkit\/[a-z_]+\.py)$/, // the Python toolkit Parser.fromPython ships
       /^assets\/cli\/(index\.js|index\.js\.map|node-worker\.js|python_shim\.py)$/, // the cdk-iot-pipeline command, its source map and runtimes
       /^assets\/cli\/vendor\/[a-z0-9-]+\.js$/, // the CLI's dependencies, split out so each command loads only its own
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     for (const expected of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'README.md', 'LICENSE', 'assets/cli/index.js',
-      'assets/reference-parser/index.js', 'assets/certificate-provider/index.js', 'assets/parser-toolkit/index.js',
+      'assets/reference-parser/index.js', 'assets/certificate-provider/index.js', 'assets/replay-worker/index.js',
+      'assets/parser-toolkit/index.js', 'assets/parser-toolkit/README.md',
       'assets/parser-toolkit-python/cdk_iot_parser_toolkit/__init__.py']) {
       expect(files).toContain(expected);
     }
