@@ -17,6 +17,7 @@ export * from './local';
 export * from './outputs';
 export * from './parser';
 export * from './partition-keys';
+export * from './payload';
 export * from './prefixes';
 export * from './replay';
 export * from './table';

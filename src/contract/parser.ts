@@ -17,6 +17,10 @@ export const PARSER_ENV = {
   directPrefix: 'PARSER_DIRECT_PREFIX',
   /** The partition keys as a JSON array of `{name, topicLevel}` / `{name, field}`. */
   partitionKeys: 'PARSER_PARTITION_KEYS',
+  /** What the devices send (`PAYLOAD_FORMATS`); unset = json. */
+  payload: 'PARSER_PAYLOAD',
+  /** The payload decoder as JSON (`PayloadDecoderSpec`); unset = none (the payload is JSON). */
+  decoder: 'PARSER_DECODER',
 } as const;
 
 /** Powertools' own variables (logs and metrics of every parser built with the toolkit). */
