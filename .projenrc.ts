@@ -59,6 +59,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-firehose@^3.600.0',
     '@aws-sdk/client-cloudwatch@^3.600.0',
     '@aws-sdk/client-cloudwatch-logs@^3.600.0',
+    // Non-JSON payloads: CBOR and Protobuf for the reference parser's decoders (bundled into its asset), the runner's
+    // decode(*, 'proto') and `publish --cbor/--protobuf` (bundled into the CLI). Pure JavaScript, no native code.
+    // protobufjs also compiles the .proto test fixtures into FileDescriptorSets (test/fixtures/protobuf/).
+    'cborg@^4.2.0',
+    'cbor-x@^1.6.0',
+    '@bufbuild/protobuf@^2.2.0',
+    'protobufjs@^7.4.0',
     // local runner (bundled into the CLI)
     // MQTT 3.1.1 + 5 on one port; a beta, so pinned exactly (see local/README.md, "Broker")
     'aedes@2.0.0-beta.1',
