@@ -5,7 +5,8 @@ AWS Common Runtime), MQTT over mutual TLS, QoS 1. Used by the local runner's end
 Prints one JSON object per line: {"event": "connected", ...}, {"event": "puback", "seq": n}, then
 {"event": "done", "acked": n}. Exits 1 with {"event": "error", "message": ...} when anything fails.
 
---extra '{"k": 1}' adds fields to every payload; --alpn (MQTT 3.1.1) negotiates the TLS ALPN protocol
+--extra '{"k": 1}' adds fields to every payload; --cbor sends each payload as CBOR (cbor2, from PyPI) instead of JSON,
+as a constrained device does; --alpn (MQTT 3.1.1) negotiates the TLS ALPN protocol
 x-amzn-mqtt-ca, as the SDK does on port 443, on whatever port is given.
 """
 import argparse
@@ -109,9 +110,15 @@ def main():
     parser.add_argument("--utf8", action="store_true", help="MQTT 5: payload format indicator UTF-8 data")
     parser.add_argument("--extra", default="{}", help="a JSON object whose fields every payload gets")
     parser.add_argument("--alpn", action="store_true", help="MQTT 3.1.1: negotiate ALPN x-amzn-mqtt-ca")
+    parser.add_argument("--cbor", action="store_true", help="encode every payload as CBOR (cbor2) instead of JSON")
     args = parser.parse_args()
     extra = json.loads(args.extra)
-    payloads = [json.dumps({"via": args.tag, "seq": seq, **extra}) for seq in range(args.count)]
+    messages = [{"via": args.tag, "seq": seq, **extra} for seq in range(args.count)]
+    if args.cbor:
+        import cbor2  # only the CBOR devices need it
+        payloads = [cbor2.dumps(message) for message in messages]
+    else:
+        payloads = [json.dumps(message) for message in messages]
     try:
         publish = publish_v5 if args.mqtt_version == "5" else publish_v311
         emit(event="done", acked=publish(args, payloads))
