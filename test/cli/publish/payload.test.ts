@@ -9,7 +9,6 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { createFileRegistry, fromBinary, toJson } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { mockClient } from 'aws-sdk-client-mock';
-import { decode as decodeCbor } from 'cbor-x';
 import * as protobufjs from 'protobufjs';
 import { AwsClients } from '../../../cli/aws/clients';
 import { UsageError } from '../../../cli/errors';
@@ -17,6 +16,10 @@ import { IOT_MAX_PAYLOAD_BYTES, PayloadOptions, resolvePayload } from '../../../
 import { resolvePublishSettings } from '../../../cli/publish/settings';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// cbor-x's types are an ES module's; its CommonJS build is what jest (and the CLI bundle) load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { decode: decodeCbor } = require('cbor-x') as { decode(bytes: Uint8Array): unknown };
 
 const PROTO_DIR = join(__dirname, '..', '..', 'fixtures', 'protobuf');
 const DESCRIPTOR_SET = join(PROTO_DIR, 'telemetry.binpb');
