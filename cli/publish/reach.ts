@@ -5,11 +5,11 @@
  * triggered only by messages on topics its FROM filter matches (docs.aws.amazon.com/iot/latest/developerguide/iot-sql-from.html).
  */
 import { GetTopicRuleCommand } from '@aws-sdk/client-iot';
+import type { PayloadKind } from './payload';
 import { loadModel } from '../../local/assembly/model';
 import { compileSql, SqlEvaluationError } from '../../local/iot/sql';
 import { parseRuleSql, ruleReceives, splitBasicIngest } from '../../local/iot/topic-filter';
 import type { AwsClients } from '../aws/clients';
-import type { PayloadKind } from './payload';
 
 /** A rule as far as reaching it goes. */
 export interface RuleFilter {
@@ -89,7 +89,8 @@ function verdictOn(sql: string, topic: string, sample: SamplePayload): Verdict {
     return 'unknown'; // a rule the runner cannot evaluate (a function that calls another service): claim nothing
   }
   try {
-    const result = statement.evaluate({ topic: splitBasicIngest(topic)?.topic ?? topic, clientId: sample.clientId, timestamp: Date.now(), payload: sample.bytes });
+    const message = { topic: splitBasicIngest(topic)?.topic ?? topic, clientId: sample.clientId, timestamp: Date.now(), payload: sample.bytes };
+    const result = statement.evaluate(message);
     return result.kind === 'skip' ? 'filters' : 'forwards';
   } catch (e) {
     return e instanceof SqlEvaluationError ? 'drops' : 'unknown';
