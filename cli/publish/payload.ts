@@ -162,9 +162,13 @@ function encodedPayload(kind: 'cbor' | 'protobuf', template: MessageTemplate, en
   };
 }
 
-/** CBOR (RFC 8949) with cbor-x: plain maps, arrays and numbers, no cbor-x record extension (its default encoder). */
+/**
+ * CBOR (RFC 8949) with cbor-x's default encoder: plain maps, arrays and numbers, without cbor-x's record extension.
+ * Its `index-no-eval` build: plain JavaScript, without the optional native string extractor (cbor-extract, used
+ * only to decode) and without generated code, so the CLI bundle holds no native module.
+ */
 function cborEncoder(): (value: unknown) => Uint8Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- cbor-x loads only for --cbor
-  const { encode } = require('cbor-x') as { encode(value: unknown): Uint8Array };
+  const { encode } = require('cbor-x/index-no-eval') as { encode(value: unknown): Uint8Array };
   return (value) => encode(value);
 }
