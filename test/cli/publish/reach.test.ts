@@ -1,5 +1,8 @@
-/** Whether `publish`'s topic reaches a topic rule (the warning before sending). */
-import { nonJsonPayloadWarning, SamplePayload, unreachedRules } from '../../../cli/publish/reach';
+/** Whether `publish`'s topic reaches a topic rule, and a rule that takes its payload (the warnings before sending). */
+import { GetTopicRuleCommand, IoTClient } from '@aws-sdk/client-iot';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClients } from '../../../cli/aws/clients';
+import { awsRule, nonJsonPayloadWarning, SamplePayload, unreachedRules } from '../../../cli/publish/reach';
 import { binaryRuleSql, defaultRuleSql, protobufRuleSql, rejectedRuleSql } from '../../../src/contract';
 
 const PIPELINE = { name: 'Telemetry_Pipeline', from: 'iot-test-topic/+' };
@@ -75,5 +78,21 @@ describe('nonJsonPayloadWarning', () => {
 
   test('GIVEN a Basic Ingest topic naming the JSON rule WHEN checked THEN the warning is given', () => {
     expect(nonJsonPayloadWarning('$aws/rules/Telemetry_Pipeline/iot-test-topic/dev-1', [JSON_RULE], TEXT)).toContain('takes JSON only');
+  });
+});
+
+describe('awsRule', () => {
+  const iot = mockClient(IoTClient);
+  afterAll(() => iot.restore());
+
+  test('GIVEN the pipeline\'s JSON rule in AWS (GetTopicRule) WHEN a CBOR payload is checked against it THEN the warning names it', async () => {
+    // GIVEN
+    iot.on(GetTopicRuleCommand, { ruleName: 'Telemetry_Pipeline' }).resolves({ rule: { ruleName: 'Telemetry_Pipeline', sql: defaultRuleSql('iot-test-topic'), ruleDisabled: false } });
+    // WHEN
+    const rule = await awsRule(new AwsClients({ region: 'eu-west-1' }), 'Telemetry_Pipeline');
+    // THEN
+    expect(rule).toEqual({ name: 'Telemetry_Pipeline', from: 'iot-test-topic/+', disabled: false, sql: defaultRuleSql('iot-test-topic') });
+    expect(nonJsonPayloadWarning('iot-test-topic/dev-1', [rule!], { kind: 'cbor', bytes: Buffer.from([0xa1, 0x61, 0x61, 0x01]), clientId: 'dev-1' }))
+      .toContain('the CBOR payload is not JSON, and rule Telemetry_Pipeline');
   });
 });
