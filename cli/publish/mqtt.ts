@@ -119,7 +119,8 @@ export async function publishMessages(s: PublishSettings): Promise<PublishReport
     bytesSent,
     firstMessageBytes: first.bytes.length,
     firstMessage: first.text ?? `(${first.bytes.length} bytes of a file)`,
-    ...(first.text === undefined || s.payload.kind === 'cbor' || s.payload.kind === 'protobuf' ? { firstMessageBase64: first.bytes.toString('base64') } : {}),
+    // Bytes that are not their text (a file, CBOR, Protobuf) are reported as they were sent, too.
+    ...(s.payload.kind === 'file' || s.payload.kind === 'cbor' || s.payload.kind === 'protobuf' ? { firstMessageBase64: first.bytes.toString('base64') } : {}),
   };
 }
 
