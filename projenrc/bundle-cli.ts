@@ -5,8 +5,8 @@
  *   the local runner (~200 KB minified). Each command already loads its implementation inside its action
  *   (`cli/command.ts`); esbuild keeps those modules in this file and runs them on first `require`.
  * - `assets/cli/vendor/<name>.js`: the heavy third-party packages, one file per group (the AWS SDK clients, mqtt,
- *   aedes, node-forge). The program requires a group's file only when code that imports one of its packages runs,
- *   so `--help` and `cost` read and compile ~200 KB instead of the 4.5 MB a single bundle holds.
+ *   aedes, node-forge, hyparquet, cbor-x, @bufbuild/protobuf). The program requires a group's file only when code that
+ *   imports one of its packages runs, so `--help` and `cost` read and compile ~200 KB instead of the 4.5 MB a single bundle holds.
  *
  * Every file is minified. The program has a source map next to it (`index.js.map`, without the sources' text): run
  * with `NODE_OPTIONS=--enable-source-maps` for stack traces in cli/ and local/. The vendor files (third-party code at
@@ -31,6 +31,9 @@ const VENDORS: readonly { readonly name: string; readonly packages: RegExp }[] =
   { name: 'aedes', packages: /^aedes(\/|$)/ },
   { name: 'node-forge', packages: /^node-forge(\/|$)/ },
   { name: 'parquet', packages: /^hyparquet(-writer)?(\/|$)/ },
+  // `publish --cbor` / `--protobuf` only
+  { name: 'cbor', packages: /^cbor-x(\/|$)/ },
+  { name: 'protobuf', packages: /^@bufbuild\/protobuf(\/|$)/ },
 ];
 
 /**

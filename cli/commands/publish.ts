@@ -30,6 +30,12 @@ export const publishCommand: CommandModule = {
       .addOption(new Option('--mqtt-version <version>', 'MQTT protocol version').choices(['3.1.1', '5'] as const).default('3.1.1' as const))
       .option('--template <json>', `message template; placeholders ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ')} (default '${DEFAULT_TEMPLATE}')`)
       .option('--template-file <file>', 'read the message template from a file')
+      .option('--raw <text>', 'send text, not JSON: a template with the same placeholders, e.g. \'temp={{random}};seq={{seq}}\' (a JSON rule drops it: the pipeline needs payload: PayloadFormat.binary())')
+      .option('--payload-file <file>', 'send the bytes of this file as every message (at most 128 KB)')
+      .option('--cbor', 'encode each JSON message of the template as CBOR')
+      .option('--protobuf', 'encode each JSON message of the template as a Protobuf message (needs --descriptor-set and --message-type)')
+      .option('--descriptor-set <file>', '--protobuf: the FileDescriptorSet (buf build x.proto -o x.binpb, or protoc --include_imports --descriptor_set_out)')
+      .option('--message-type <name>', '--protobuf: the message type, package included (e.g. factory.v1.Telemetry); the template names its fields')
       .option('--connect-timeout <duration>', 'give up connecting after this long', '10s')
       .option('--ack-timeout <duration>', 'a message without PUBACK (QoS 1) after this long counts as failed', '10s')
       .option('--json', 'print the report as JSON')
@@ -40,6 +46,9 @@ export const publishCommand: CommandModule = {
         '  $ cdk-iot-pipeline publish --stack Telemetry --count 100 --rate 10',
         '  $ cdk-iot-pipeline publish --endpoint abc-ats.iot.eu-west-1.amazonaws.com --cert device.pem.crt --key private.pem.key \\',
         '      --client-id my-thing --topic iot-test-topic/my-thing --template \'{"id": "{{uuid}}", "at": "{{iso}}", "v": {{randomInt:1:100}}}\'',
+        '  $ cdk-iot-pipeline publish --stack Meters --raw \'temp={{random}};seq={{seq}}\'',
+        '  $ cdk-iot-pipeline publish --stack Meters --protobuf --descriptor-set telemetry.binpb --message-type factory.v1.Telemetry \\',
+        '      --template \'{"device_id": "{{clientId}}", "temperature": {{random}}, "seq": {{seq}}}\'',
         '',
         'Exit code: 0 when every message was acknowledged, 1 otherwise, 2 for wrong options.',
       ].join('\n'))
@@ -61,6 +70,12 @@ export const publishCommand: CommandModule = {
           mqttVersion: o.mqttVersion === '5' ? 5 as const : 4 as const,
           template: o.template,
           templateFile: o.templateFile,
+          raw: o.raw,
+          payloadFile: o.payloadFile,
+          cbor: o.cbor,
+          protobuf: o.protobuf,
+          descriptorSet: o.descriptorSet,
+          messageType: o.messageType,
           connectTimeoutMs: parseDuration(o.connectTimeout, '--connect-timeout'),
           ackTimeoutMs: parseDuration(o.ackTimeout, '--ack-timeout'),
         };

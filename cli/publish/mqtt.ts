@@ -9,7 +9,7 @@ import { IOT_MAX_PUBLISH_PER_SECOND_PER_CONNECTION, PublishSettings } from './se
 /** Connects, publishes `count` messages at `rate` per second, waits for the acknowledgements, disconnects. */
 export async function publishMessages(s: PublishSettings): Promise<PublishReport> {
   const endpoint = `${s.host}:${s.port}`;
-  const firstMessage = s.template.render({ seq: 1, clientId: s.clientId });
+  const first = s.payload.render({ seq: 1, clientId: s.clientId });
   if (s.rate > IOT_MAX_PUBLISH_PER_SECOND_PER_CONNECTION) {
     s.progress?.(`note: AWS IoT Core throttles a connection above ${IOT_MAX_PUBLISH_PER_SECOND_PER_CONNECTION} publishes/s; --rate ${s.rate} may see failures there`);
   }
@@ -19,6 +19,7 @@ export async function publishMessages(s: PublishSettings): Promise<PublishReport
   const latencies: number[] = [];
   const errors: Array<{ seq: number; error: string }> = [];
   let sent = 0;
+  let bytesSent = 0;
   let acked = 0;
   let failed = 0;
   let connectionLost: string | undefined;
@@ -58,13 +59,22 @@ export async function publishMessages(s: PublishSettings): Promise<PublishReport
       if (errors.length < 10) errors.push({ seq, error: 'not sent: the connection is closed' });
       continue;
     }
-    const payload = s.template.render({ seq, clientId: s.clientId });
+    let payload: Buffer;
+    try {
+      payload = s.payload.render({ seq, clientId: s.clientId }).bytes;
+    } catch (e) {
+      // A template whose values change type between messages (the first one was checked before connecting).
+      failed++;
+      if (errors.length < 10) errors.push({ seq, error: `not sent: ${(e as Error).message}` });
+      continue;
+    }
     waits.push(new Promise<void>((resolve) => {
       const p: Pending = { seq, done: false, resolve, timer: undefined };
       pending.add(p);
       p.timer = setTimeout(() => fail(p, `no ${s.qos === 1 ? 'PUBACK' : 'write completion'} within ${s.ackTimeoutMs} ms`), s.ackTimeoutMs);
       const t0 = performance.now();
       sent++;
+      bytesSent += payload.length;
       client.publish(s.topic, payload, { qos: s.qos }, (err) => {
         if (p.done) return;
         if (err) {
@@ -105,7 +115,12 @@ export async function publishMessages(s: PublishSettings): Promise<PublishReport
     latencyMs: summarizeLatencies(latencies),
     errors,
     ...(connectionLost !== undefined ? { connectionLost } : {}),
-    firstMessage,
+    payloadKind: s.payload.kind,
+    bytesSent,
+    firstMessageBytes: first.bytes.length,
+    firstMessage: first.text ?? `(${first.bytes.length} bytes of a file)`,
+    // Bytes that are not their text (a file, CBOR, Protobuf) are reported as they were sent, too.
+    ...(s.payload.kind === 'file' || s.payload.kind === 'cbor' || s.payload.kind === 'protobuf' ? { firstMessageBase64: first.bytes.toString('base64') } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /** What `publish` reports: counts, latency percentiles, the first failures; as JSON or as text. */
 import { formatNumber } from '../format';
+import type { PayloadKind } from './payload';
 
 /** Latency percentiles in milliseconds. */
 export interface LatencySummary {
@@ -30,7 +31,16 @@ export interface PublishReport {
   readonly errors: Array<{ readonly seq: number; readonly error: string }>;
   /** Why the connection ended early, with what to do. */
   readonly connectionLost?: string;
+  /** What the messages held: json (--template), text (--raw), file (--payload-file), cbor, protobuf. */
+  readonly payloadKind: PayloadKind;
+  /** The payload bytes of every message sent. */
+  readonly bytesSent: number;
+  /** The size of the first message's payload. */
+  readonly firstMessageBytes: number;
+  /** The first message: its text, or for CBOR and Protobuf the JSON it encodes. */
   readonly firstMessage: string;
+  /** The first message's bytes, base64, when they are not its text (file, CBOR, Protobuf). */
+  readonly firstMessageBase64?: string;
 }
 
 /** Nearest-rank percentile of sorted values (p in 0..100). */
@@ -59,6 +69,7 @@ export function formatPublishReport(r: PublishReport): string {
     `Sent ${r.sent}/${r.requested} messages to ${r.topic} at QoS ${r.qos} (MQTT ${r.mqttVersion}) on ${r.endpoint} as ${r.clientId}`
       + ` in ${formatNumber(r.durationMs / 1000, 1)} s (${formatNumber(r.messagesPerSecond, 1)} msg/s)`,
     `${r.qos === 1 ? 'acked (PUBACK)' : 'written'} ${r.acked}, failed ${r.failed}`,
+    `payload ${r.payloadKind}: ${formatNumber(r.bytesSent, 0)} bytes sent (first message ${formatNumber(r.firstMessageBytes, 0)} bytes)`,
   ];
   if (r.latencyMs) {
     const l = r.latencyMs;

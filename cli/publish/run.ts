@@ -4,7 +4,7 @@ import type { AwsOptions } from '../aws/options';
 import type { CommandContext } from '../command';
 import { printReport } from '../io';
 import { publishMessages } from './mqtt';
-import { assemblyRules, awsRule, RuleFilter, unreachedRules } from './reach';
+import { assemblyRules, awsRule, nonJsonPayloadWarning, RuleFilter, unreachedRules } from './reach';
 import { formatPublishReport } from './report';
 import { PublishOptions, resolvePublishSettings } from './settings';
 
@@ -18,8 +18,11 @@ export async function runPublish(
   let clients: AwsClients | undefined;
   try {
     const settings = await resolvePublishSettings(options, () => (clients ??= new AwsClients(aws)), output.progress);
-    const warning = unreachedRules(settings.topic, await rulesToReach(options, settings.ruleName, () => (clients ??= new AwsClients(aws))));
-    if (warning !== undefined) context.io.stderr(`warning: ${warning}\n`);
+    const rules = await rulesToReach(options, settings.ruleName, () => (clients ??= new AwsClients(aws)));
+    const sample = { kind: settings.payload.kind, bytes: settings.payload.check(settings.clientId).bytes, clientId: settings.clientId };
+    for (const warning of [unreachedRules(settings.topic, rules), nonJsonPayloadWarning(settings.topic, rules, sample)]) {
+      if (warning !== undefined) context.io.stderr(`warning: ${warning}\n`);
+    }
     const report = await publishMessages(settings);
     printReport(context.io, report, output.json, formatPublishReport);
     context.setExitCode(report.failed === 0 ? 0 : 1);

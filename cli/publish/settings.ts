@@ -1,8 +1,7 @@
 /**
- * Working out what to publish: endpoint, client certificate, client id, topic and template, from the options, the
+ * Working out what to publish: endpoint, client certificate, client id, topic and payload, from the options, the
  * stack outputs and the generated certificate's secret. Every problem is found before connecting.
  */
-import { readFileSync } from 'fs';
 import { createSecureContext } from 'tls';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { topicNameProblem } from '../../local/iot/topic-filter';
@@ -12,13 +11,13 @@ import { explainAwsError } from '../aws/errors';
 import { dataEndpointOutput, findPipelines, selectPipeline } from '../aws/pipeline';
 import { describeStack } from '../aws/stack';
 import { CliError, UsageError } from '../errors';
-import { DEFAULT_TEMPLATE, MessageTemplate } from './template';
+import { IOT_MAX_PAYLOAD_BYTES, MessagePayload, PayloadOptions, readOptionFile, resolvePayload } from './payload';
 
 /**
- * AWS IoT Core limits: 128 KB payload and 100 publishes per second per connection
+ * AWS IoT Core limits: 128 KB payload (`./payload`) and 100 publishes per second per connection
  * (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits).
  */
-export const IOT_MAX_PAYLOAD_BYTES = 128 * 1024;
+export { IOT_MAX_PAYLOAD_BYTES };
 export const IOT_MAX_PUBLISH_PER_SECOND_PER_CONNECTION = 100;
 
 /** Everything needed to publish, after options, stack outputs and the secret were read. */
@@ -37,7 +36,8 @@ export interface PublishSettings {
   readonly qos: 0 | 1;
   /** 4 = MQTT 3.1.1, 5 = MQTT 5. */
   readonly mqttVersion: 4 | 5;
-  readonly template: MessageTemplate;
+  /** What every message holds (JSON from a template, text, a file's bytes, CBOR or Protobuf). */
+  readonly payload: MessagePayload;
   readonly connectTimeoutMs: number;
   readonly ackTimeoutMs: number;
   /** Receives progress lines (stderr). */
@@ -58,8 +58,8 @@ export function parseEndpoint(text: string): { host: string; port: number } {
   return { host: m[1], port };
 }
 
-/** The publish command's options, parsed (numbers, durations in milliseconds). */
-export interface PublishOptions {
+/** The publish command's options, parsed (numbers, durations in milliseconds); the payload options are `PayloadOptions`. */
+export interface PublishOptions extends PayloadOptions {
   readonly stack?: string;
   /** The cloud assembly the local runner runs: its rules are checked against the topic. */
   readonly app?: string;
@@ -75,31 +75,25 @@ export interface PublishOptions {
   readonly rate: number;
   readonly qos: 0 | 1;
   readonly mqttVersion: 4 | 5;
-  readonly template?: string;
-  readonly templateFile?: string;
   readonly connectTimeoutMs: number;
   readonly ackTimeoutMs: number;
 }
 
 /**
  * Works out endpoint, credentials, client id and topic from the options, the stack outputs and the
- * certificate secret. The template is validated before anything touches the network.
+ * certificate secret. The payload (template, file, encoding) is checked before anything touches the network.
  */
 export async function resolvePublishSettings(
   o: PublishOptions,
   clients: () => AwsClients,
   progress?: (line: string) => void,
 ): Promise<PublishSettings> {
-  if (o.template !== undefined && o.templateFile !== undefined) {
-    throw new UsageError('Give --template or --template-file, not both.');
-  }
-  const templateText = o.templateFile !== undefined ? readText(o.templateFile, '--template-file') : o.template;
-  const template = MessageTemplate.parse(templateText ?? DEFAULT_TEMPLATE);
+  const payload = resolvePayload(o);
   if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError('Give both --cert and --key (the device certificate and its private key), or neither.');
   if (o.cert !== undefined && o.secretId !== undefined) throw new UsageError('Give --cert/--key or --secret-id, not both.');
 
-  // Validate the template with the client id we know so far (a wrong template is found before any call).
-  template.validate(o.clientId ?? 'client-id');
+  // Check the payload with the client id we know so far (a wrong template is found before any call).
+  payload.check(o.clientId ?? 'client-id');
 
   let endpoint = o.endpoint;
   let clientId = o.clientId;
@@ -146,10 +140,7 @@ export async function resolvePublishSettings(
   checkKeyPair(cert, key);
   const ca = o.ca !== undefined ? readText(o.ca, '--ca') : undefined;
 
-  const sample = template.validate(clientId);
-  if (Buffer.byteLength(sample) > IOT_MAX_PAYLOAD_BYTES) {
-    throw new UsageError(`The rendered message is ${Buffer.byteLength(sample)} bytes; AWS IoT Core accepts at most ${IOT_MAX_PAYLOAD_BYTES} bytes (128 KB).`);
-  }
+  payload.check(clientId);
   const { host, port } = parseEndpoint(endpoint);
   return {
     host,
@@ -163,7 +154,7 @@ export async function resolvePublishSettings(
     rate: o.rate,
     qos: o.qos,
     mqttVersion: o.mqttVersion,
-    template,
+    payload,
     connectTimeoutMs: o.connectTimeoutMs,
     ackTimeoutMs: o.ackTimeoutMs,
     progress,
@@ -197,11 +188,7 @@ export async function readCertificateSecret(clients: AwsClients, secretId: strin
 }
 
 function readText(file: string, option: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`Cannot read ${option} file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
-  }
+  return readOptionFile(file, option).toString('utf8');
 }
 
 function checkKeyPair(cert: string, key: string): void {

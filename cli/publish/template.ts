@@ -2,7 +2,8 @@ import { randomUUID } from 'crypto';
 import { UsageError } from '../errors';
 
 /**
- * Message templates: JSON text with placeholders that are replaced, as text, for every message.
+ * Message templates: JSON text with placeholders that are replaced, as text, for every message. The same placeholders
+ * serve text templates (`MessageTemplate.parseText`, `publish --raw`), where `{{clientId}}` is the client id as it is.
  *
  * | placeholder | value |
  * |---|---|
@@ -38,13 +39,25 @@ type Part = { readonly text: string } | { readonly render: (ctx: RenderContext, 
 export class MessageTemplate {
   /** Parses a template; unknown or malformed placeholders are a usage error. */
   public static parse(text: string): MessageTemplate {
+    return MessageTemplate.build(text, true);
+  }
+
+  /**
+   * Parses a text template (`publish --raw`): the same placeholders, rendered as they are (`{{clientId}}` is not
+   * JSON-escaped), and the result need not be JSON: render it, `validate` is for JSON templates.
+   */
+  public static parseText(text: string): MessageTemplate {
+    return MessageTemplate.build(text, false);
+  }
+
+  private static build(text: string, json: boolean): MessageTemplate {
     const parts: Part[] = [];
     const re = /\{\{\s*([^{}]*?)\s*\}\}/g;
     let last = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-      parts.push({ render: placeholder(m[1]) });
+      parts.push({ render: placeholder(m[1], json) });
       last = m.index + m[0].length;
     }
     if (last < text.length) parts.push({ text: text.slice(last) });
@@ -90,14 +103,14 @@ export class MessageTemplate {
   }
 }
 
-function placeholder(spec: string): (ctx: RenderContext, env: Required<TemplateEnvironment>) => string {
+function placeholder(spec: string, json: boolean): (ctx: RenderContext, env: Required<TemplateEnvironment>) => string {
   switch (spec) {
     case 'seq': return (ctx) => String(ctx.seq);
     case 'now': return (_ctx, env) => String(env.now());
     case 'iso': return (_ctx, env) => new Date(env.now()).toISOString();
     case 'random': return (_ctx, env) => String(env.random());
     case 'uuid': return (_ctx, env) => env.uuid();
-    case 'clientId': return (ctx) => jsonStringBody(ctx.clientId);
+    case 'clientId': return json ? (ctx) => jsonStringBody(ctx.clientId) : (ctx) => ctx.clientId;
     default: break;
   }
   const ri = /^randomInt:(-?\d+):(-?\d+)$/.exec(spec);

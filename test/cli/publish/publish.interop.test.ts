@@ -11,6 +11,10 @@ import { join } from 'path';
 import type { PublishReport } from '../../../cli/publish/report';
 import { cli, findExecutable, freePort, makePki, Pki, Server, startServer, tcpOpen, waitFor } from '../support';
 
+// cbor-x's types are an ES module's; its CommonJS build is what jest loads.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { decode: decodeCbor } = require('cbor-x') as { decode(bytes: Uint8Array): unknown };
+
 jest.setTimeout(60_000);
 
 const INSTALL = 'Install it with `sudo apt-get install -y mosquitto mosquitto-clients` (Debian/Ubuntu), or set MOSQUITTO / MOSQUITTO_SUB to the binaries.';
@@ -77,11 +81,11 @@ interface Received {
  * Starts mosquitto_sub on `topic` and resolves once it is subscribed (SUBACK). `messages` resolves when `count`
  * messages arrived or mosquitto_sub gave up after `timeoutSeconds` of silence.
  */
-async function subscribe(topic: string, count: number, timeoutSeconds = 15): Promise<{ messages: Promise<Received[]> }> {
+async function subscribe(topic: string, count: number, timeoutSeconds = 15, payloadFormat: '%p' | '%x' = '%p'): Promise<{ messages: Promise<Received[]> }> {
   const child = spawn(stdbuf, ['-oL', mosquittoSub,
     '-h', '127.0.0.1', '-p', String(port), '--cafile', pki.caCert, '--cert', pki.subCert, '--key', pki.subKey,
     '-i', `sub-${Date.now()}`, '-t', topic, '-q', '1', '-C', String(count), '-W', String(timeoutSeconds), '-d',
-    '-F', 'MSG\t%t\t%q\t%p'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '-F', `MSG\t%t\t%q\t${payloadFormat}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   subscribers.push(child);
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
@@ -165,6 +169,36 @@ describe('cdk-iot-pipeline publish (mosquitto over mutual TLS)', () => {
     expect(new Set(bodies.map((b) => b.id)).size).toBe(20);
   });
 
+  test('GIVEN --cbor over MQTT 5 WHEN 3 messages are published THEN the subscriber\'s bytes (mosquitto_sub, hex) decode to the template\'s messages', async () => {
+    // GIVEN
+    const topic = 'iot-test-topic/device-1/cbor';
+    const sub = await subscribe(topic, 3, 15, '%x');
+    // WHEN
+    const { code, out, err } = await cli('publish', ...connection(), '--cert', pki.clientCert, '--key', pki.clientKey, '--topic', topic,
+      '--count', '3', '--rate', '100', '--mqtt-version', '5', '--cbor', '--template', '{"seq": {{seq}}, "device": "{{clientId}}", "v": [1.5, -2]}', '--json', '--quiet');
+    // THEN
+    expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+    const received = (await sub.messages).map((m) => Buffer.from(m.payload, 'hex'));
+    expect(received.map((b) => decodeCbor(b))).toEqual([1, 2, 3].map((seq) => ({ seq, device: 'device-1', v: [1.5, -2] })));
+    const report = JSON.parse(out) as PublishReport;
+    expect(report).toMatchObject({ payloadKind: 'cbor', acked: 3, bytesSent: received.reduce((n, b) => n + b.length, 0) });
+  });
+
+  test('GIVEN --payload-file WHEN published THEN the subscriber receives exactly the file\'s bytes', async () => {
+    // GIVEN bytes with NUL, newline, tab and invalid UTF-8
+    const bytes = Buffer.from([0x00, 0x0a, 0x09, 0xff, 0xfe, 0x41, 0x0d]);
+    const file = join(dir, 'frame.bin');
+    writeFileSync(file, bytes);
+    const topic = 'iot-test-topic/device-1/file';
+    const sub = await subscribe(topic, 2, 15, '%x');
+    // WHEN
+    const { code } = await cli('publish', ...connection(), '--cert', pki.clientCert, '--key', pki.clientKey, '--topic', topic,
+      '--count', '2', '--rate', '100', '--payload-file', file, '--quiet');
+    // THEN
+    expect(code).toBe(0);
+    expect((await sub.messages).map((m) => m.payload)).toEqual([bytes.toString('hex'), bytes.toString('hex')]);
+  });
+
   test('GIVEN text output WHEN publishing THEN the report names counts and latency percentiles, progress goes to stderr', async () => {
     // WHEN
     const { code, out, err } = await cli('publish', ...connection(), '--cert', pki.clientCert, '--key', pki.clientKey,
@@ -174,7 +208,8 @@ describe('cdk-iot-pipeline publish (mosquitto over mutual TLS)', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^Sent 3/3 messages to iot-test-topic/device-1 at QoS 1 \\(MQTT 3\\.1\\.1\\) on 127\\.0\\.0\\.1:${port} as device-1 in `));
     expect(lines[1]).toBe('acked (PUBACK) 3, failed 0');
-    expect(lines[2]).toMatch(/^latency publish→PUBACK \(ms\): p50 \d+\.\d  p90 \d+\.\d  p99 \d+\.\d  max \d+\.\d$/);
+    expect(lines[2]).toMatch(/^payload json: \d+ bytes sent \(first message \d+ bytes\)$/);
+    expect(lines[3]).toMatch(/^latency publish→PUBACK \(ms\): p50 \d+\.\d  p90 \d+\.\d  p99 \d+\.\d  max \d+\.\d$/);
     expect(err).toContain(`… connecting to 127.0.0.1:${port} as device-1 (MQTT 3.1.1, mutual TLS)`);
     expect(err).toContain('… published 3/3');
   });

@@ -43,6 +43,9 @@ describe('formatPublishReport', () => {
     latencyMs: { count: 2, p50: 12.34, p90: 20, p99: 20, max: 20.05 },
     errors: [{ seq: 3, error: 'no PUBACK within 1000 ms' }],
     connectionLost: 'The broker closed the connection after 3 message(s).',
+    payloadKind: 'json',
+    bytesSent: 6,
+    firstMessageBytes: 2,
     firstMessage: '{}',
   };
 
@@ -53,6 +56,7 @@ describe('formatPublishReport', () => {
     expect(lines).toEqual([
       'Sent 3/3 messages to t/dev-1 at QoS 1 (MQTT 3.1.1) on h:8883 as dev-1 in 2.5 s (0.8 msg/s)',
       'acked (PUBACK) 2, failed 1',
+      'payload json: 6 bytes sent (first message 2 bytes)',
       'latency publish→PUBACK (ms): p50 12.3  p90 20.0  p99 20.0  max 20.1',
       '  message 3: no PUBACK within 1000 ms',
       'The broker closed the connection after 3 message(s).',
@@ -66,6 +70,14 @@ describe('formatPublishReport', () => {
     expect(text.split('\n')).toEqual([
       'Sent 3/3 messages to t/dev-1 at QoS 0 (MQTT 3.1.1) on h:8883 as dev-1 in 2.5 s (0.8 msg/s)',
       'written 3, failed 0',
+      'payload json: 6 bytes sent (first message 2 bytes)',
     ]);
+  });
+
+  test('GIVEN a CBOR run THEN the payload line names the kind and the bytes sent', () => {
+    // WHEN
+    const text = formatPublishReport({ ...report, payloadKind: 'cbor', bytesSent: 12_345, firstMessageBytes: 41 });
+    // THEN
+    expect(text.split('\n')).toContain('payload cbor: 12,345 bytes sent (first message 41 bytes)');
   });
 });

@@ -83,3 +83,23 @@ describe('MessageTemplate', () => {
     expect(sample).toBe('{"c": "dev-9"}');
   });
 });
+
+describe('MessageTemplate.parseText (publish --raw)', () => {
+  test('GIVEN a text template WHEN rendered THEN every placeholder is replaced, the client id as it is, and one timestamp serves {{now}} and {{iso}}', () => {
+    // GIVEN
+    const t = MessageTemplate.parseText('{{clientId}},{{seq}},{{now}},{{iso}},{{random}},{{randomInt:1:4}},{{uuid}}\n');
+    // WHEN
+    const text = t.render({ seq: 3, clientId: 'a"b\\c' }, ENV);
+    // THEN
+    expect(text).toBe('a"b\\c,3,1700000000123,2023-11-14T22:13:20.123Z,0.25,2,00000000-0000-4000-8000-000000000001\n');
+  });
+
+  test('GIVEN the same text as a JSON template THEN the client id is JSON-escaped there (and only there)', () => {
+    expect(MessageTemplate.parse('"{{clientId}}"').render({ seq: 1, clientId: 'a"b' }, ENV)).toBe('"a\\"b"');
+    expect(MessageTemplate.parseText('"{{clientId}}"').render({ seq: 1, clientId: 'a"b' }, ENV)).toBe('"a"b"');
+  });
+
+  test('GIVEN a malformed placeholder in a text template THEN the same usage error as for JSON', () => {
+    expect(() => MessageTemplate.parseText('t={{randomInt:9:1}}')).toThrow('min 9 is greater than max 1');
+  });
+});
