@@ -706,7 +706,8 @@ function withBaseTopicLevels(optionsJson: string, baseTopic: string | undefined)
  * A parser function's environment with the pipeline's payload format (`PARSER_ENV.payload`) added unless it is JSON,
  * so that the toolkit reads the binary envelope; `undefined` when there is nothing to set.
  */
-function withPayloadFormat(environment: { [name: string]: string } | undefined, payload: PayloadFormat | undefined): { [name: string]: string } | undefined {
+function withPayloadFormat(environment: { [name: string]: string } | undefined, payload: PayloadFormat | undefined):
+{ [name: string]: string } | undefined {
   if (payload === undefined || payload.kind === PayloadFormatKind.JSON) return environment;
   return { ...environment, [PARSER_ENV.payload]: payload._name };
 }
@@ -714,7 +715,7 @@ function withPayloadFormat(environment: { [name: string]: string } | undefined, 
 /** The combinations of payload format and decoder that cannot work, refused with what to change. */
 function validateDecoder(scope: Construct, payload: PayloadFormat, decoder: PayloadDecoder | undefined): void {
   if (payload.kind === PayloadFormatKind.JSON && decoder) {
-    invalid(scope, 'parser', `Parser.reference({ decoder }) decodes non-JSON payloads, but the pipeline's payload is JSON (the rule passes JSON objects only); give the pipeline \`payload: PayloadFormat.binary()\`, or leave the decoder out.`);
+    invalid(scope, 'parser', 'Parser.reference({ decoder }) decodes non-JSON payloads, but the pipeline\'s payload is JSON (the rule passes JSON objects only); give the pipeline `payload: PayloadFormat.binary()`, or leave the decoder out.');
   }
   if (payload.kind === PayloadFormatKind.BINARY && !decoder) {
     invalid(scope, 'parser', 'the pipeline\'s payload is binary (PayloadFormat.binary()), so the reference parser needs to know how to decode it; give it a decoder, e.g. `Parser.reference({ decoder: PayloadDecoder.cbor() })` (or `.delimited()`, `.csv({ columns })`, `.protobuf({ descriptorSet, messageType })`).');

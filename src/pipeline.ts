@@ -373,7 +373,8 @@ export class IotCoreFirehosePipeline extends Construct {
         descriptor: this.payloadFormat._descriptor,
         removalPolicy,
         accessLogsBucket: storage.accessLogsBucket,
-        noncurrentVersionExpiration: props.lifecycle?.noncurrentVersionExpiration ?? Duration.days(LIFECYCLE_DEFAULT_DAYS.noncurrentVersionExpiration),
+        noncurrentVersionExpiration: props.lifecycle?.noncurrentVersionExpiration
+          ?? Duration.days(LIFECYCLE_DEFAULT_DAYS.noncurrentVersionExpiration),
       });
       this.descriptorSetBucket = descriptor.bucket;
     }

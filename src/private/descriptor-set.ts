@@ -36,8 +36,8 @@ function fields(buf: Uint8Array): Field[] {
     for (let shift = 0; shift < 64; shift += 7) {
       if (pos >= buf.length) throw new Error(`truncated varint at byte ${pos}`);
       const byte = buf[pos++];
-      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
+      if (shift < 49) value += (byte % 128) * 2 ** shift;
+      if (byte < 128) return value;
     }
     throw new Error(`varint longer than 10 bytes at byte ${pos}`);
   };
@@ -50,18 +50,23 @@ function fields(buf: Uint8Array): Field[] {
     const tag = varint();
     const number = Math.floor(tag / 8);
     const wire = tag % 8;
-    if (number === 0) throw new Error(`field number 0 at byte ${start}`);
-    if (wire === WIRE_VARINT) varint();
-    else if (wire === WIRE_I64) skip(8);
-    else if (wire === WIRE_I32) skip(4);
-    else if (wire === WIRE_LEN) {
+    if (number === 0) {
+      throw new Error(`field number 0 at byte ${start}`);
+    }
+    if (wire === WIRE_VARINT) {
+      varint();
+      out.push({ number });
+    } else if (wire === WIRE_I64 || wire === WIRE_I32) {
+      skip(wire === WIRE_I64 ? 8 : 4);
+      out.push({ number });
+    } else if (wire === WIRE_LEN) {
       const length = varint();
       const from = pos;
       skip(length);
       out.push({ number, bytes: buf.subarray(from, pos) });
-      continue;
-    } else throw new Error(`unsupported wire type ${wire} at byte ${start}`);
-    out.push({ number });
+    } else {
+      throw new Error(`unsupported wire type ${wire} at byte ${start}`);
+    }
   }
   return out;
 }

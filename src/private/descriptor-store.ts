@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { basename, dirname, join } from 'path';
-import { AssetHashType, Aws, Duration, ILocalBundling, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, Duration, ILocalBundling, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -95,7 +95,7 @@ export function createDescriptorStore(scope: Construct, id: string, props: Descr
     resources: [bucket.arnForObjects(`${DESCRIPTOR_SET_PREFIX}*`)],
     conditions: {
       ArnLike: { 'aws:SourceArn': Stack.of(store).formatArn({ service: 'iot', resource: '*' }) },
-      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      StringEquals: { 'aws:SourceAccount': Stack.of(store).account },
     },
   }));
 
@@ -153,7 +153,7 @@ function explainDeploymentFunction(scope: Construct, role: iam.Role): void {
       ],
     }]);
   }
-  const fn = Stack.of(scope).node.children.find((child) => child.node.id.startsWith('CustomCDKBucketDeployment'));
+  const fn = Stack.of(scope).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
   if (fn) {
     addNagSuppressions(fn, [
       { id: 'AwsSolutions-L1', reason: 'aws-cdk-lib\'s BucketDeployment function: its runtime is chosen by aws-cdk-lib.' },

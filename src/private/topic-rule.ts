@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  binaryRuleSql, defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, protobufRuleSql, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, REJECTED_MESSAGES_KEY, REJECTED_MESSAGES_PREFIX,
-  rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
+  binaryRuleSql, defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, protobufRuleSql,
+  REJECTED_MESSAGES_KEY, REJECTED_MESSAGES_PREFIX, rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
 import { PayloadFormat, PayloadFormatKind } from '../payload';
 import { DeployedDescriptorSet } from './descriptor-store';
