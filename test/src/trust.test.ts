@@ -273,7 +273,8 @@ describe('documented trust only', () => {
     // On a mismatch, paste trustTableMarkdown() (src/private/trust-catalog.ts) into that README section.
     expect(section).toContain(trustTableMarkdown());
     // every row names an AWS documentation page
-    for (const row of [...DOCUMENTED_TRUSTS.map((t) => t.page), ...DOCUMENTED_CONDITIONS.map((c) => c.page), ...DOCUMENTED_BUCKET_POLICY_PRINCIPALS.map((b) => b.page)]) {
+    const pages = [...DOCUMENTED_TRUSTS, ...DOCUMENTED_CONDITIONS, ...DOCUMENTED_BUCKET_POLICY_PRINCIPALS].map((row) => row.page);
+    for (const row of pages) {
       expect(row).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     }
   });
