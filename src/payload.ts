@@ -143,7 +143,7 @@ export interface DelimitedDecoderOptions {
  * Options for `PayloadDecoder.csv()`.
  */
 export interface CsvDecoderOptions {
-  /** The field names of the columns, in order: `['temp', 'hum']` turns `21.5,40` into `{"temp": 21.5, "hum": 40}`. */
+  /** The field names of the columns, in order: with `['temp', 'hum']`, `21.5,40` has the fields `temp` and `hum`. */
   readonly columns: string[];
   /**
    * The column separator (one character).
@@ -187,7 +187,7 @@ export class PayloadDecoder {
     return new PayloadDecoder(PayloadDecoderKind.PROTOBUF, { kind: PAYLOAD_DECODERS.protobuf, messageType: checked.messageType }, checked);
   }
 
-  /** Text of key-value pairs, `temp=21.5;hum=40`: numbers become numbers, other values stay strings. */
+  /** Text of key-value pairs, `temp=21.5;hum=40`: the keys name the row's fields. */
   public static delimited(options: DelimitedDecoderOptions = {}): PayloadDecoder {
     const where = 'PayloadDecoder.delimited';
     const fieldSeparator = separator(where, 'fieldSeparator', options.fieldSeparator ?? ';');
@@ -198,7 +198,7 @@ export class PayloadDecoder {
     return new PayloadDecoder(PayloadDecoderKind.DELIMITED, { kind: PAYLOAD_DECODERS.delimited, fieldSeparator, keyValueSeparator });
   }
 
-  /** One CSV line of values, named by `columns`: numbers become numbers, other values stay strings. */
+  /** One CSV line of values, named by `columns` in order. */
   public static csv(options: CsvDecoderOptions): PayloadDecoder {
     const where = 'PayloadDecoder.csv';
     const columns = options.columns ?? [];
