@@ -50,6 +50,9 @@ export function checkDescriptorSet(where: string, file: string, messageType: str
     const known = files.flatMap((f) => f.messageTypes);
     throw new Error(`${where}: descriptorSet "${file}" declares no message "${messageType}"; it declares ${known.length === 0 ? 'no messages' : known.join(', ')}. Give one of those (with its package) as \`messageType\`.`);
   }
+  if (declaring.name.includes("'")) {
+    throw new Error(`${where}: the file "${declaring.name}" that declares "${messageType}" has a single quote in its name, which cannot appear inside the rule's decode(); compile the set from a .proto file whose name has no quote.`);
+  }
   if (protoFile !== undefined && !sameProtoFile(declaring.name, protoFile)) {
     throw new Error(`${where}: \`protoFile\` "${protoFile}" does not declare "${messageType}"; ${declaring.name} does. Give "${protoFileArgument(declaring.name)}" or leave \`protoFile\` out.`);
   }

@@ -359,3 +359,17 @@ describe('payload formats and decoders: what to change', () => {
     expect(() => PayloadDecoder.csv({ columns: ['a'], separator: '"' })).toThrow(/must be one character other than the quote/);
   });
 });
+
+describe('descriptor sets whose names cannot go into the rule', () => {
+  test('GIVEN a set whose declaring file has a quote in its name WHEN used THEN the error says to rename the .proto file', () => {
+    // GIVEN: a set with one file "it's.proto" declaring message M (built from the wire format)
+    const str = (field: number, value: string) => [field * 8 + 2, Buffer.byteLength(value), ...Buffer.from(value)];
+    const message = str(1, 'M');
+    const file = [...str(1, "it's.proto"), 4 * 8 + 2, message.length, ...message];
+    const set = path.join(tmpDir('quote-'), 'quote.desc');
+    fs.writeFileSync(set, Uint8Array.from([1 * 8 + 2, file.length, ...file]));
+    // WHEN / THEN
+    expect(() => PayloadFormat.protobuf({ descriptorSet: set, messageType: 'M' }))
+      .toThrow('PayloadFormat.protobuf: the file "it\'s.proto" that declares "M" has a single quote in its name');
+  });
+});
