@@ -1,5 +1,6 @@
 export * from './pipeline';
 export * from './parser';
+export * from './payload';
 export * from './certificate';
 export * from './device';
 export * from './fleet-provisioning';

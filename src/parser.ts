@@ -8,10 +8,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_DIRECT_PREFIX, DELIVERY_MODES, DeliveryModeName, METRICS_NAMESPACE, PARSED_FORMATS, PARSER_ENV, POWERTOOLS_ENV,
-  PARTITION_KEY_NAME_PATTERN, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
+  DEFAULT_DIRECT_PREFIX, DELIVERY_MODES, DeliveryModeName, DESCRIPTOR_SET_FILE, METRICS_NAMESPACE, PARSED_FORMATS, PARSER_ENV,
+  POWERTOOLS_ENV, PARTITION_KEY_NAME_PATTERN, PROCESSOR_DEFAULTS, PROCESSOR_LIMITS, REFERENCE_PARSER_SERVICE_NAME,
 } from './contract';
-import { addFunctionCheckovSkips, assetDir, BundledFunction, loggingRole } from './private/functions';
+import { PayloadDecoder, PayloadFormat, PayloadFormatKind } from './payload';
+import { addFunctionCheckovSkips, assetDir, BundledFunction, HANDLER_RUNTIME, loggingRole } from './private/functions';
 import { grantKeyThroughS3 } from './private/key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './private/nag';
 import { invalid, validateMebibytes, validateSeconds } from './private/validation';
@@ -353,6 +354,13 @@ export interface ReferenceParserOptions extends ParserProcessingOptions {
    * @default - no partition keys
    */
   readonly partitionKeys?: PartitionKey[];
+  /**
+   * How the parser decodes the payloads of a binary pipeline (`payload: PayloadFormat.binary()`) into the fields of
+   * its rows: `PayloadDecoder.cbor()`, `.protobuf({ descriptorSet, messageType })`, `.delimited()` or `.csv({ columns })`.
+   * A binary pipeline's reference parser needs one; a JSON or Protobuf-in-the-rule pipeline takes none.
+   * @default - none: the payload is JSON
+   */
+  readonly decoder?: PayloadDecoder;
 }
 
 /**
@@ -387,6 +395,12 @@ export interface ParserBindOptions {
    * @default - a base topic of one level
    */
   readonly baseTopic?: string;
+  /**
+   * What the pipeline's devices send (its `payload`): the reference parser decodes accordingly, and a parser the
+   * construct creates reads it from its environment (`PARSER_PAYLOAD`, set unless JSON).
+   * @default PayloadFormat.json()
+   */
+  readonly payloadFormat?: PayloadFormat;
 }
 
 /**
@@ -595,9 +609,9 @@ class PythonParser implements IParser {
       // The toolkit's JSON log lines carry `level`, which Lambda's JSON log format filters by:
       // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: this.options.environment,
+      environment: withPayloadFormat(this.options.environment, options.payloadFormat),
     });
-    addFunctionCheckovSkips(fn, this.options.environment !== undefined && Object.keys(this.options.environment).length > 0);
+    addFunctionCheckovSkips(fn, Object.keys(withPayloadFormat(this.options.environment, options.payloadFormat) ?? {}).length > 0);
     return {
       parserFunction: fn,
       ...processingDefaults(scope, this.options),
@@ -616,6 +630,9 @@ class ReferenceParser implements IParser {
     const { timeout, memorySize } = functionSize(scope, this.options);
 
     const deliveryMode = DELIVERY_MODE_NAMES[delivery.mode];
+    const payload = options.payloadFormat ?? PayloadFormat.json();
+    const decoder = this.options.decoder;
+    validateDecoder(scope, payload, decoder);
     const environment: { [key: string]: string } = {
       [PARSER_ENV.format]: format._name,
       [PARSER_ENV.options]: withBaseTopicLevels(format._optionsJson, options.baseTopic),
@@ -628,6 +645,8 @@ class ReferenceParser implements IParser {
     if (new Set(names).size !== names.length) {
       invalid(scope, 'parser partitionKeys', `key names must be unique; got ${names.join(', ')}.`);
     }
+    if (payload.kind !== PayloadFormatKind.JSON) environment[PARSER_ENV.payload] = payload._name;
+    if (decoder) environment[PARSER_ENV.decoder] = JSON.stringify(decoder._spec);
     if (partitionKeys.length > 0) {
       environment[PARSER_ENV.partitionKeys] = `[${partitionKeys.map((key) => key._definitionJson).join(',')}]`;
     }
@@ -639,7 +658,8 @@ class ReferenceParser implements IParser {
 
     const parser = new BundledFunction(scope, 'Parser', {
       asset: 'reference-parser',
-      description: `Reference parser (${format._name}, ${deliveryMode} delivery) for the Firehose data-transformation contract`,
+      code: decoder?._descriptor ? referenceParserWithDescriptorSet(decoder._descriptor.path) : undefined,
+      description: `Reference parser (${format._name}${decoder ? `, ${decoder._spec.kind} payloads` : ''}, ${deliveryMode} delivery) for the Firehose data-transformation contract`,
       timeout,
       memorySize,
       environment,
@@ -680,4 +700,55 @@ function withBaseTopicLevels(optionsJson: string, baseTopic: string | undefined)
   const options = JSON.parse(optionsJson);
   if (levels === 1 || options.topicSegmentFields === undefined) return optionsJson;
   return JSON.stringify({ ...options, baseTopicLevels: levels });
+}
+
+/**
+ * A parser function's environment with the pipeline's payload format (`PARSER_ENV.payload`) added unless it is JSON,
+ * so that the toolkit reads the binary envelope; `undefined` when there is nothing to set.
+ */
+function withPayloadFormat(environment: { [name: string]: string } | undefined, payload: PayloadFormat | undefined):
+{ [name: string]: string } | undefined {
+  if (payload === undefined || payload.kind === PayloadFormatKind.JSON) return environment;
+  return { ...environment, [PARSER_ENV.payload]: payload._name };
+}
+
+/** The combinations of payload format and decoder that cannot work, refused with what to change. */
+function validateDecoder(scope: Construct, payload: PayloadFormat, decoder: PayloadDecoder | undefined): void {
+  if (payload.kind === PayloadFormatKind.JSON && decoder) {
+    invalid(scope, 'parser', 'Parser.reference({ decoder }) decodes non-JSON payloads, but the pipeline\'s payload is JSON (the rule passes JSON objects only); give the pipeline `payload: PayloadFormat.binary()`, or leave the decoder out.');
+  }
+  if (payload.kind === PayloadFormatKind.BINARY && !decoder) {
+    invalid(scope, 'parser', 'the pipeline\'s payload is binary (PayloadFormat.binary()), so the reference parser needs to know how to decode it; give it a decoder, e.g. `Parser.reference({ decoder: PayloadDecoder.cbor() })` (or `.delimited()`, `.csv({ columns })`, `.protobuf({ descriptorSet, messageType })`).');
+  }
+  if (payload.kind === PayloadFormatKind.PROTOBUF && decoder) {
+    invalid(scope, 'parser', 'the pipeline\'s payload is PayloadFormat.protobuf(): the topic rule already decodes it and the parser receives JSON; leave the decoder out, or decode in the parser instead with `payload: PayloadFormat.binary()` and `PayloadDecoder.protobuf({ descriptorSet, messageType })`.');
+  }
+}
+
+/**
+ * Copies the reference parser's bundle and the FileDescriptorSet (as `DESCRIPTOR_SET_FILE`, beside index.js) into
+ * the function's asset on this machine (CDK's local bundling, which always succeeds: the image is never used).
+ */
+class ReferenceParserBundling implements ILocalBundling {
+  constructor(private readonly bundle: string, private readonly descriptorSet: string) {}
+
+  public tryBundle(outputDir: string): boolean {
+    fs.cpSync(this.bundle, outputDir, { recursive: true });
+    fs.copyFileSync(this.descriptorSet, join(outputDir, DESCRIPTOR_SET_FILE));
+    return true;
+  }
+}
+
+/** The reference parser's code with a FileDescriptorSet beside its index.js (`PayloadDecoder.protobuf()`). */
+function referenceParserWithDescriptorSet(descriptorSet: string): lambda.Code {
+  const bundle = assetDir('reference-parser');
+  return lambda.Code.fromAsset(bundle, {
+    // The hash of the staged output: a new bundle or a changed descriptor set is a new asset.
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: local bundling always succeeds. CDK requires an image next to a local bundler.
+      image: HANDLER_RUNTIME.bundlingImage,
+      local: new ReferenceParserBundling(bundle, descriptorSet),
+    },
+  });
 }

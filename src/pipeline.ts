@@ -20,8 +20,10 @@ import { PipelineEncryption } from './encryption';
 import { AddFleetProvisioningOptions, FleetProvisioning } from './fleet-provisioning';
 import { MonitoringOptions, PipelineMonitoring } from './monitoring';
 import { IParser, Parser } from './parser';
+import { PayloadFormat, PayloadFormatKind } from './payload';
 import { createQueryWorkGroup } from './private/athena';
 import { createDeliveryStream, resolveBuffering, resolvePrefixes } from './private/delivery-stream';
+import { createDescriptorStore, DeployedDescriptorSet } from './private/descriptor-store';
 import { pipelineKey } from './private/encryption';
 import { DataAtsEndpoint } from './private/endpoint';
 import { enableIotLogging } from './private/iot-logging';
@@ -29,10 +31,10 @@ import { devicePolicyDocument } from './private/iot-policy';
 import { pipelineLogGroupPrefix } from './private/log-groups';
 import { ReplayTarget } from './private/replay-target';
 import { createPipelineTable, grantTableQuery, PipelineTable } from './private/table';
-import { createTopicRules, ruleSql } from './private/topic-rule';
+import { createTopicRules, defaultSqlFor, ruleSql } from './private/topic-rule';
 import { validateMonitoring, validateTopic } from './private/validation';
 import { PipelineReplay, ReplayOptions } from './replay';
-import { PipelineStorage, StorageLifecycleOptions } from './storage';
+import { LIFECYCLE_DEFAULT_DAYS, PipelineStorage, StorageLifecycleOptions } from './storage';
 import { TableFormatKind, TableOptions } from './table';
 
 
@@ -131,9 +133,19 @@ export interface IotCoreFirehosePipelineProps {
    * identity in the rows (`topic()`, `clientid()`) out of the payload's reach yourself.
    * @default "SELECT topic() as topic, * FROM '<topic>/+' WHERE isUndefined(topic)" — matches `<topic>/x` for any
    * single level x (not `<topic>` itself, not `<topic>/x/y`); a message whose payload has its own top-level `topic`
-   * is left out and kept by the rejected-messages rule in the raw bucket under `iot-rule-rejected/`
+   * is left out and kept by the rejected-messages rule in the raw bucket under `iot-rule-rejected/`; with
+   * `payload: PayloadFormat.binary()`, "SELECT encode(*, 'base64') AS payload, topic() AS topic, clientid() AS clientId,
+   * timestamp() AS timestamp FROM '<topic>/+'". Your own SQL with a binary payload must write that envelope too (the
+   * parsers read it); with `PayloadFormat.protobuf()` the construct writes the rule and `sql` is refused.
    */
   readonly sql?: string;
+  /**
+   * What the devices send: JSON objects, any bytes (`PayloadFormat.binary()`: text lines, CSV, CBOR, ... wrapped by
+   * the rule, decoded by the parser's `PayloadDecoder`), or Protobuf decoded by the rule
+   * (`PayloadFormat.protobuf({ descriptorSet, messageType })`).
+   * @default PayloadFormat.json()
+   */
+  readonly payload?: PayloadFormat;
   /**
    * Firehose buffering before delivery to S3.
    * @default - 60 seconds / 1 MiB
@@ -260,13 +272,20 @@ export class IotCoreFirehosePipeline extends Construct {
   public readonly devicePolicy: iot.CfnPolicy;
   /** The device (thing, certificate, attachments). */
   public readonly device: IotDevice;
+  /** What the devices send, and so what the topic rule does with a message. */
+  public readonly payloadFormat: PayloadFormat;
+  /**
+   * The bucket AWS IoT reads the FileDescriptorSet from, with `PayloadFormat.protobuf()`: SSE-S3, readable by the
+   * `iot.amazonaws.com` service principal of this account and region only, under `payload-schemas/`.
+   */
+  public readonly descriptorSetBucket?: s3.IBucket;
   /** The topic rule (L1: aws-cdk-lib has no stable IoT L2). */
   public readonly topicRule: iot.CfnTopicRule;
   /** The role of the topic rule: only that rule may assume it; it may put records into the stream and write rule errors. */
   public readonly topicRuleRole: iam.IRole;
   /**
    * The rejected-messages rule: keeps messages whose payload has its own top-level `topic` in the raw bucket under
-   * `iot-rule-rejected/` instead of the parsed data. Created with the default SQL, without Basic Ingest.
+   * `iot-rule-rejected/` instead of the parsed data. Created with the default SQL of a JSON pipeline, without Basic Ingest.
    */
   public readonly rejectedMessagesRule?: iot.CfnTopicRule;
   /**
@@ -320,7 +339,8 @@ export class IotCoreFirehosePipeline extends Construct {
     // 1. validate what needs no resource: topic, SQL, buffering, monitoring
     validateTopic(this, props.topic);
     this.topic = props.topic;
-    const sql = ruleSql(this, props.topic, props.sql);
+    this.payloadFormat = props.payload ?? PayloadFormat.json();
+    const userSql = ruleSql(this, props.sql, this.payloadFormat);
     const dynamicPartitioning = props.dynamicPartitioning ?? false;
     const parquet = props.table?.format?.kind === TableFormatKind.PARQUET;
     const buffering = resolveBuffering(this, props.buffering, dynamicPartitioning, parquet);
@@ -346,6 +366,18 @@ export class IotCoreFirehosePipeline extends Construct {
     this.parsedBucket = storage.parsedBucket;
     this.rawBucket = storage.rawBucket;
     this.accessLogsBucket = storage.accessLogsBucket;
+    // the FileDescriptorSet a Protobuf rule decodes with, in a bucket of its own that AWS IoT may read
+    let descriptor: DeployedDescriptorSet | undefined;
+    if (this.payloadFormat._descriptor) {
+      descriptor = createDescriptorStore(this, 'PayloadSchemas', {
+        descriptor: this.payloadFormat._descriptor,
+        removalPolicy,
+        accessLogsBucket: storage.accessLogsBucket,
+        noncurrentVersionExpiration: props.lifecycle?.noncurrentVersionExpiration
+          ?? Duration.days(LIFECYCLE_DEFAULT_DAYS.noncurrentVersionExpiration),
+      });
+      this.descriptorSetBucket = descriptor.bucket;
+    }
 
     // 4. device: thing and certificate, attached to the device policy (its document is rendered at synth time from
     // the topic and the pipeline's devices: devicePolicyDocument)
@@ -371,6 +403,7 @@ export class IotCoreFirehosePipeline extends Construct {
       encryptionKey: this.encryptionKey,
       logGroupNamePrefix: logGroupPrefix,
       baseTopic: this.topic,
+      payloadFormat: this.payloadFormat,
     });
     this.parserFunction = parser.parserFunction;
 
@@ -435,10 +468,11 @@ export class IotCoreFirehosePipeline extends Construct {
 
     // 9. topic rules: MQTT → the stream, failures → the raw bucket; with the default SQL, messages whose payload
     // has its own `topic` → the raw bucket (a Basic Ingest message reaches only the rule its topic names)
+    // (a binary payload's identity comes from the rule's functions, out of the payload's reach: no rejected rule)
     const rules = createTopicRules(this, {
       topic: this.topic,
-      sql,
-      rejectedMessagesRule: props.sql === undefined && !props.basicIngest,
+      sql: userSql ?? defaultSqlFor(this.topic, this.payloadFormat, descriptor),
+      rejectedMessagesRule: props.sql === undefined && !props.basicIngest && this.payloadFormat.kind === PayloadFormatKind.JSON,
       deliveryStream: this.deliveryStream,
       rawBucket: this.rawBucket,
       encryptionKey: this.encryptionKey,
@@ -446,6 +480,8 @@ export class IotCoreFirehosePipeline extends Construct {
     this.topicRule = rules.rule;
     this.topicRuleRole = rules.role;
     this.rejectedMessagesRule = rules.rejectedRule;
+    // AWS IoT reads the descriptor set when the rule is created or updated: deploy it first.
+    if (descriptor) rules.rule.node.addDependency(descriptor.deployment);
 
     // 10. device policy: Connect as the thing, Publish to the topic (its Basic Ingest form needs the rule name)
     this.publishTopic = props.basicIngest ? basicIngestTopic(this.topicRule.ref, this.topic) : this.topic;

@@ -11,6 +11,8 @@ Three stacks:
   a workgroup with its own cutoff and expiry) and Parquet with dynamic partitioning (known partition values).
 - ``Fleet``: fleet provisioning by claim: devices manufactured with one claim certificate obtain their own
   certificate and thing ``lathe-<SerialNumber>`` on first boot, vetted by a pre-provisioning hook (inline code).
+- ``Binary``: devices that do not send JSON: CBOR decoded by the reference parser (with a queryable table), and
+  Protobuf decoded by AWS IoT in the rule with the FileDescriptorSet in ``schemas/``.
 
 Synthesize with ``python app.py`` (offline, no AWS credentials); ``tests/`` asserts on the templates.
 """
@@ -156,6 +158,29 @@ fleet = fleet_pipeline.add_fleet_provisioning("Lathes",
     attributes=["Model"],
     pre_provisioning_hook=hook_function,
     claim_certificate=DeviceCertificate.generated(),
+)
+
+import pathlib  # noqa: E402
+
+from cdk_iot_core_firehose_pipeline import PayloadDecoder, PayloadFormat  # noqa: E402
+
+SCHEMAS = pathlib.Path(__file__).resolve().parent / "schemas"
+
+binary_stack = Stack(app, "Binary")
+
+cbor_pipeline = IotCoreFirehosePipeline(binary_stack, "Cbor",
+    topic="grid/meters",
+    payload=PayloadFormat.binary(),
+    parser=Parser.reference(decoder=PayloadDecoder.cbor()),
+    table=TableOptions(columns=[Column(name="kwh", type=ColumnType.DOUBLE), Column(name="device_id", type=ColumnType.STRING)]),
+)
+
+protobuf_pipeline = IotCoreFirehosePipeline(binary_stack, "Protobuf",
+    topic="factory/lathes",
+    payload=PayloadFormat.protobuf(
+        descriptor_set=str(SCHEMAS / "telemetry.binpb"),
+        message_type="factory.v1.Telemetry",
+    ),
 )
 
 if __name__ == "__main__":

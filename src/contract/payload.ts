@@ -49,7 +49,11 @@ export interface ProtobufRuleDescriptor {
   readonly bucket: string;
   /** Its object key. */
   readonly key: string;
-  /** The `.proto` file (as named inside the descriptor set) that declares the message. */
+  /**
+   * The `.proto` file that declares the message, as `decode` names it: the file's name in the descriptor set without
+   * `.proto` (the developer guide decodes a message "defined in `PROTO_FILENAME.proto`" with `'<PROTO_FILENAME>'`,
+   * binary-payloads.html); the construct writes it so unless the user gives `protoFile`.
+   */
   readonly protoFile: string;
   /** The message type, as `decode` names it. */
   readonly messageType: string;

@@ -65,6 +65,8 @@ export function loggingRole(scope: Construct, id: string, props: {
 
 export interface BundledFunctionProps {
   readonly asset: string;
+  /** @default - the bundle `assets/<asset>/` as it is */
+  readonly code?: lambda.Code;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -104,7 +106,7 @@ export class BundledFunction extends Construct {
     this.role = role;
     this.logGroup = logGroup;
     this.function = new lambda.Function(this, 'Function', {
-      code: lambda.Code.fromAsset(assetDir(props.asset)),
+      code: props.code ?? lambda.Code.fromAsset(assetDir(props.asset)),
       handler: 'index.handler',
       runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,

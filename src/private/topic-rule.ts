@@ -6,23 +6,49 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, REJECTED_MESSAGES_KEY, REJECTED_MESSAGES_PREFIX,
-  rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
+  binaryRuleSql, defaultRuleSql, FIREHOSE_ACTION_SEPARATOR, IOT_SQL_VERSION, PIPELINE_CONSTRUCT_IDS, protobufRuleSql,
+  REJECTED_MESSAGES_KEY, REJECTED_MESSAGES_PREFIX, rejectedRuleSql, RULE_ERRORS_KEY, RULE_ERRORS_PREFIX,
 } from '../contract';
+import { PayloadFormat, PayloadFormatKind } from '../payload';
+import { DeployedDescriptorSet } from './descriptor-store';
 import { iotArn } from './iot-policy';
 import { keyThroughS3Statement } from './key-grants';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { invalid } from './validation';
 
-/** The rule's SQL: the given statement (checked for its shape) or the default for the topic. */
-export function ruleSql(scope: Construct, topic: string, sql: string | undefined): string {
-  if (sql === undefined) {
-    return defaultRuleSql(topic);
+/**
+ * The user's SQL, checked for its shape. With `PayloadFormat.protobuf()` it is refused: the rule must name the bucket
+ * and key the construct deploys the descriptor set to, which the user cannot know when writing the statement.
+ */
+export function ruleSql(scope: Construct, sql: string | undefined, payload: PayloadFormat): string | undefined {
+  if (sql === undefined) return undefined;
+  if (payload.kind === PayloadFormatKind.PROTOBUF) {
+    invalid(scope, 'sql', 'with `payload: PayloadFormat.protobuf()` the construct writes the rule (its decode() names the descriptor set the construct deploys); leave `sql` out, or use `payload: PayloadFormat.binary()` with your own SQL and decode in the parser.');
   }
   if (!Token.isUnresolved(sql) && !/^\s*select\s[\s\S]+\sfrom\s+'[^']+'/i.test(sql)) {
     invalid(scope, 'sql', `"${sql}" is not an IoT SQL statement of the form SELECT ... FROM '<topic filter>' [WHERE ...].`);
   }
   return sql;
+}
+
+/**
+ * The default rule for a payload format. JSON: `SELECT topic() as topic, * ... WHERE isUndefined(topic)`. Binary: the
+ * bytes base64 in the envelope with the identity from the rule's functions — AWS IoT documents that fields can be
+ * added to `*` only for JSON or empty payloads and wraps binary with `encode(*, 'base64')`. Protobuf: the payload
+ * decoded with `decode(*, 'proto', <bucket>, <key>, <proto file>, <message type>)`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html).
+ */
+export function defaultSqlFor(topic: string, payload: PayloadFormat, descriptor: DeployedDescriptorSet | undefined): string {
+  switch (payload.kind) {
+    case PayloadFormatKind.BINARY: return binaryRuleSql(topic);
+    case PayloadFormatKind.PROTOBUF: return protobufRuleSql(topic, {
+      bucket: descriptor!.bucket.bucketName,
+      key: descriptor!.key,
+      protoFile: payload.protoFile!,
+      messageType: payload.messageType!,
+    });
+    default: return defaultRuleSql(topic);
+  }
 }
 
 /** What the topic rules connect. */

@@ -19,6 +19,18 @@ export interface DocumentedTrust {
   readonly page: string;
 }
 
+/** A service principal that a bucket policy of the construct allows, and on which condition keys. */
+export interface DocumentedBucketPolicyPrincipal {
+  /** The service principal in the bucket policy's Allow statement. */
+  readonly principal: string;
+  /** The condition keys of that statement (all of them, exactly). */
+  readonly conditionKeys: readonly string[];
+  /** Which buckets, and what the service does there. */
+  readonly buckets: string;
+  /** The AWS pages that document the access and its conditions. */
+  readonly page: string;
+}
+
 /** A condition key in an identity or resource policy. */
 export interface DocumentedCondition {
   readonly key: string;
@@ -85,6 +97,25 @@ export const DOCUMENTED_TRUSTS: readonly DocumentedTrust[] = [
   },
 ];
 
+/** AWS IoT reading a FileDescriptorSet for `decode(*, 'proto', …)`: `iot.amazonaws.com`, `s3:Get*` on the object, SSE-S3 or SSE-KMS. */
+export const IOT_PROTOBUF_DESCRIPTOR_PAGE = 'https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html';
+
+/** The service principals the construct's bucket policies allow. */
+export const DOCUMENTED_BUCKET_POLICY_PRINCIPALS: readonly DocumentedBucketPolicyPrincipal[] = [
+  {
+    principal: 'logging.s3.amazonaws.com',
+    conditionKeys: ['aws:SourceAccount', 'aws:SourceArn'],
+    buckets: 'the access-log buckets: S3 delivers the server access logs of the logged bucket (`aws:SourceArn` = that bucket) under its prefix',
+    page: S3_ACCESS_LOGGING_PAGE,
+  },
+  {
+    principal: 'iot.amazonaws.com',
+    conditionKeys: ['aws:SourceAccount', 'aws:SourceArn'],
+    buckets: 'the descriptor set bucket of `PayloadFormat.protobuf()`: the rule\'s `decode(*, \'proto\', …)` reads (`s3:Get*`) the FileDescriptorSet under `payload-schemas/` (`aws:SourceArn` = `arn:…:iot:<region>:<account>:*`)',
+    page: `${IOT_PROTOBUF_DESCRIPTOR_PAGE} (access), ${IOT_CONFUSED_DEPUTY_PAGE} (conditions)`,
+  },
+];
+
 /** The condition keys of the identity and resource policies. */
 export const DOCUMENTED_CONDITIONS: readonly DocumentedCondition[] = [
   {
@@ -114,12 +145,12 @@ export const DOCUMENTED_CONDITIONS: readonly DocumentedCondition[] = [
   },
   {
     key: 'aws:SourceArn',
-    usedIn: 'the access-log bucket\'s policy for `logging.s3.amazonaws.com`: only the logged buckets',
+    usedIn: 'the access-log bucket\'s policy for `logging.s3.amazonaws.com`: only the logged buckets; the descriptor set bucket\'s policy for `iot.amazonaws.com`: only AWS IoT of this account and region (IoT\'s confused-deputy page)',
     page: S3_ACCESS_LOGGING_PAGE,
   },
   {
     key: 'aws:SourceAccount',
-    usedIn: 'the access-log bucket\'s policy for `logging.s3.amazonaws.com`: only this account',
+    usedIn: 'the access-log bucket\'s policy for `logging.s3.amazonaws.com` and the descriptor set bucket\'s policy for `iot.amazonaws.com`: only this account',
     page: S3_ACCESS_LOGGING_PAGE,
   },
   {
@@ -159,10 +190,16 @@ export function trustTableMarkdown(): string {
   const trusts = DOCUMENTED_TRUSTS.map((t) =>
     `| \`${t.principal}\` | ${t.conditionKeys.length === 0 ? 'none' : t.conditionKeys.map((k) => `\`${k}\``).join(', ')} | ${t.roles} | ${t.page} |`);
   const conditions = DOCUMENTED_CONDITIONS.map((c) => `| \`${c.key}\` | ${c.usedIn} | ${c.page} |`);
+  const bucketPrincipals = DOCUMENTED_BUCKET_POLICY_PRINCIPALS.map((b) =>
+    `| \`${b.principal}\` | ${b.conditionKeys.map((k) => `\`${k}\``).join(', ')} | ${b.buckets} | ${b.page} |`);
   return [
     '| principal (sts:AssumeRole) | condition keys | roles | AWS page |',
     '|---|---|---|---|',
     ...trusts,
+    '',
+    '| principal (bucket policy) | condition keys | buckets and access | AWS page |',
+    '|---|---|---|---|',
+    ...bucketPrincipals,
     '',
     '| condition key | where and why | AWS page |',
     '|---|---|---|',

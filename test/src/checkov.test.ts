@@ -6,7 +6,9 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DeviceCertificate, IotCoreFirehosePipeline, Parser, ParserDelivery, PipelineEncryption } from '../../src';
+import {
+  DeviceCertificate, IotCoreFirehosePipeline, Parser, ParserDelivery, PayloadDecoder, PayloadFormat, PipelineEncryption,
+} from '../../src';
 
 /** What each check the library skips looks at. */
 const CHECK_TYPES: Record<string, string> = {
@@ -42,6 +44,16 @@ const VARIANTS: Record<string, (stack: Stack) => void> = {
     });
     p.addDevice('Extra', { certificate: DeviceCertificate.generated() });
     p.addReplay('Replay');
+  },
+  'binary and Protobuf payloads (the descriptor set bucket and its deployment), the caller\'s buckets': (stack) => {
+    new IotCoreFirehosePipeline(stack, 'Cbor', { topic: 'c', payload: PayloadFormat.binary(), parser: Parser.reference({ decoder: PayloadDecoder.cbor() }) });
+    new IotCoreFirehosePipeline(stack, 'Proto', {
+      topic: 'p',
+      payload: PayloadFormat.protobuf({ descriptorSet: join(__dirname, '..', 'fixtures', 'protobuf', 'telemetry.binpb'), messageType: 'factory.v1.Telemetry' }),
+      parsedBucket: s3.Bucket.fromBucketName(stack, 'P', 'my-parsed'),
+      rawBucket: s3.Bucket.fromBucketName(stack, 'R', 'my-raw'),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   },
   'the caller\'s buckets, no certificate': (stack) => new IotCoreFirehosePipeline(stack, 'Pipeline', {
     topic: 't',

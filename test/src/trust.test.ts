@@ -6,15 +6,18 @@ import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdkNag from 'cdk-nag';
 import * as constructs from 'constructs';
 import * as ts from 'typescript';
 import { Statement } from './template';
 import * as src from '../../src';
 import {
-  ColumnType, IotCoreFirehosePipeline, IotLogLevel, PartitionKey, Parser, ParserDelivery, PipelineEncryption, TableFormat,
+  ColumnType, IotCoreFirehosePipeline, IotLogLevel, PartitionKey, Parser, ParserDelivery, PayloadFormat, PipelineEncryption, TableFormat,
 } from '../../src';
-import { DOCUMENTED_CONDITIONS, DOCUMENTED_TRUSTS, trustTableMarkdown } from '../../src/private/trust-catalog';
+import {
+  DOCUMENTED_BUCKET_POLICY_PRINCIPALS, DOCUMENTED_CONDITIONS, DOCUMENTED_TRUSTS, trustTableMarkdown,
+} from '../../src/private/trust-catalog';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EXAMPLE_APP = path.join(ROOT, 'examples', 'app', 'main.ts');
@@ -89,6 +92,10 @@ function everyOptionApp(): App {
     parser: Parser.reference({ delivery: ParserDelivery.direct() }),
   });
   direct.addReplay('Replay');
+  new IotCoreFirehosePipeline(stack, 'Protobuf', {
+    topic: 'meters',
+    payload: PayloadFormat.protobuf({ descriptorSet: path.join(ROOT, 'test', 'fixtures', 'protobuf', 'telemetry.binpb'), messageType: 'factory.v1.Telemetry' }),
+  });
   return app;
 }
 
@@ -152,12 +159,29 @@ function policyDocuments(resource: SynthesizedResource): Array<TemplatePolicyDoc
 
 interface Finding { readonly where: string; readonly problem: string }
 
-/** Every trust principal, trust condition key and policy condition key of the templates that the catalog does not hold. */
-function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; conditions: Set<string> } {
+/** A bucket policy's Allow statement to a service principal, checked against the catalog's bucket-policy principals. */
+function checkBucketPolicyPrincipals(statement: Statement, where: string, findings: Finding[], found: Set<string>): void {
+  if (statement.Effect !== 'Allow') return;
+  for (const principal of [statement.Principal?.Service ?? []].flat().map(render)) {
+    const documented = DOCUMENTED_BUCKET_POLICY_PRINCIPALS.find((b) => b.principal === principal);
+    const keys = conditionKeys(statement).sort();
+    if (!documented) {
+      findings.push({ where, problem: `its bucket policy allows ${principal}, which the catalog does not hold` });
+    } else if (!isDeepStrictEqual(keys, [...documented.conditionKeys].sort())) {
+      findings.push({ where, problem: `its bucket policy allows ${principal} on [${keys.join(', ')}]; the catalog documents [${documented.conditionKeys.join(', ')}]` });
+    } else {
+      found.add(principal);
+    }
+  }
+}
+
+/** Every trust principal, trust condition key, bucket-policy service principal and policy condition key of the templates that the catalog does not hold. */
+function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; conditions: Set<string>; bucketPrincipals: Set<string> } {
   const assembly = app.synth();
   const findings: Finding[] = [];
   const trusts = new Set<string>();
   const conditions = new Set<string>();
+  const bucketPrincipals = new Set<string>();
   for (const stack of assembly.stacks) {
     const resources = (stack.template as { readonly Resources?: Record<string, SynthesizedResource> }).Resources ?? {};
     for (const [id, resource] of Object.entries(resources)) {
@@ -186,6 +210,7 @@ function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; con
       }
       for (const document of policyDocuments(resource)) {
         for (const statement of statementsOf(document)) {
+          if (resource.Type === 'AWS::S3::BucketPolicy') checkBucketPolicyPrincipals(statement, where, findings, bucketPrincipals);
           for (const key of conditionKeys(statement)) {
             if (DOCUMENTED_CONDITIONS.some((c) => c.key === key)) conditions.add(key);
             else findings.push({ where, problem: `uses the condition key ${key}, which the catalog does not hold` });
@@ -194,7 +219,7 @@ function undocumented(app: App): { findings: Finding[]; trusts: Set<string>; con
       }
     }
   }
-  return { findings, trusts, conditions };
+  return { findings, trusts, conditions, bucketPrincipals };
 }
 
 describe('documented trust only', () => {
@@ -208,8 +233,9 @@ describe('documented trust only', () => {
   });
 
   test('GIVEN a stack with every option WHEN synthesized THEN it holds only documented trusts and conditions, and every catalog row is used', () => {
-    const { findings, trusts, conditions } = undocumented(everyOptionApp());
+    const { findings, trusts, conditions, bucketPrincipals } = undocumented(everyOptionApp());
     expect(findings).toEqual([]);
+    expect([...bucketPrincipals].sort()).toEqual(DOCUMENTED_BUCKET_POLICY_PRINCIPALS.map((b) => b.principal).sort());
     // no stale row: every documented trust and condition key appears in a template
     expect([...trusts].sort()).toEqual(DOCUMENTED_TRUSTS.map((t) => t.principal).sort());
     expect([...conditions].sort()).toEqual(DOCUMENTED_CONDITIONS.map((c) => c.key).sort());
@@ -225,6 +251,10 @@ describe('documented trust only', () => {
     });
     const role = new iam.Role(stack, 'Lambda', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'], conditions: { StringEquals: { 's3:delimiter': 'x' } } }));
+    // a bucket that lets AWS IoT read without the conditions, and one that lets an undocumented service in
+    const bucket = new s3.Bucket(stack, 'Schemas');
+    bucket.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('iot.amazonaws.com')], actions: ['s3:Get*'], resources: [bucket.arnForObjects('*')] }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('glue.amazonaws.com')], actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
     // WHEN
     const problems = undocumented(app).findings.map((f) => `${f.where}: ${f.problem}`);
     // THEN
@@ -232,6 +262,8 @@ describe('documented trust only', () => {
       expect.stringMatching(/^Bad\/Ecs.*: trusts ecs-tasks\.amazonaws\.com, which the catalog does not hold$/),
       expect.stringMatching(/^Bad\/Firehose.*: trusts firehose\.amazonaws\.com on \[aws:SourceAccount\]; the catalog documents \[sts:ExternalId\]$/),
       expect.stringMatching(/^Bad\/Lambda.*: uses the condition key s3:delimiter, which the catalog does not hold$/),
+      expect.stringMatching(/^Bad\/Schemas.*: its bucket policy allows iot\.amazonaws\.com on \[\]; the catalog documents \[aws:SourceAccount, aws:SourceArn\]$/),
+      expect.stringMatching(/^Bad\/Schemas.*: its bucket policy allows glue\.amazonaws\.com, which the catalog does not hold$/),
     ]);
   });
 
@@ -241,7 +273,8 @@ describe('documented trust only', () => {
     // On a mismatch, paste trustTableMarkdown() (src/private/trust-catalog.ts) into that README section.
     expect(section).toContain(trustTableMarkdown());
     // every row names an AWS documentation page
-    for (const row of [...DOCUMENTED_TRUSTS.map((t) => t.page), ...DOCUMENTED_CONDITIONS.map((c) => c.page)]) {
+    const pages = [...DOCUMENTED_TRUSTS, ...DOCUMENTED_CONDITIONS, ...DOCUMENTED_BUCKET_POLICY_PRINCIPALS].map((row) => row.page);
+    for (const row of pages) {
       expect(row).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     }
   });

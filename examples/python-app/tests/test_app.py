@@ -521,6 +521,58 @@ def test_invalid_fleet_props_raise_in_python():
         pipeline.add_fleet_provisioning("Twice", attributes=["Model", "Model"])
 
 
+# --- Binary stack: a CBOR pipeline (reference parser's decoder, a table) and Protobuf decoded in the rule ----------
+
+@pytest.fixture(scope="module")
+def binary() -> Template:
+    return Template.from_stack(example.binary_stack)
+
+
+def rule_sqls(template: Template, stack: Stack) -> list:
+    return [stack.resolve(r["Properties"]["TopicRulePayload"]["Sql"]) for r in template.find_resources("AWS::IoT::TopicRule").values()]
+
+
+def test_cbor_pipeline_wraps_the_bytes_and_configures_the_decoder(binary):
+    sqls = rule_sqls(binary, example.binary_stack)
+    assert ("SELECT encode(*, 'base64') AS payload, topic() AS topic, clientid() AS clientId, timestamp() AS timestamp "
+            "FROM 'grid/meters/+'") in sqls
+    assert example.cbor_pipeline.rejected_messages_rule is None
+    assert example.cbor_pipeline.payload_format.kind == lib.PayloadFormatKind.BINARY
+    functions = binary.find_resources("AWS::Lambda::Function", {"Properties": {"Description": Match.string_like_regexp("cbor payloads")}})
+    assert len(functions) == 1
+    env = list(functions.values())[0]["Properties"]["Environment"]["Variables"]
+    assert env["PARSER_PAYLOAD"] == "binary"
+    assert json.loads(env["PARSER_DECODER"]) == {"kind": "cbor"}
+    # the table is the same as for a JSON pipeline
+    tables = binary.find_resources("AWS::Glue::Table")
+    assert len(tables) == 1
+    columns = list(tables.values())[0]["Properties"]["TableInput"]["StorageDescriptor"]["Columns"]
+    assert [c["Name"] for c in columns] == ["kwh", "device_id"]
+
+
+def test_protobuf_pipeline_decodes_in_the_rule_with_the_deployed_descriptor_set(binary):
+    stack = example.binary_stack
+    bucket = stack.resolve(example.protobuf_pipeline.descriptor_set_bucket.bucket_name)
+    decode = [s for s in rule_sqls(binary, stack) if isinstance(s, dict)]
+    assert len(decode) == 1
+    parts = decode[0]["Fn::Join"][1]
+    assert parts[0] == "SELECT decode(*, 'proto', '" and parts[1] == bucket
+    assert re.fullmatch(r"', 'payload-schemas/[0-9a-f]{16}\.desc', 'telemetry', 'factory\.v1\.Telemetry'\) AS payload, .* FROM 'factory/lathes/\+'", parts[2])
+    binary.resource_count_is("Custom::CDKBucketDeployment", 1)
+    policies = [p for p in binary.find_resources("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == bucket]
+    statements = stack.resolve(policies[0]["Properties"]["PolicyDocument"]["Statement"])
+    iot = [st for st in statements if st.get("Principal") == {"Service": "iot.amazonaws.com"}]
+    assert len(iot) == 1 and iot[0]["Action"] == "s3:Get*"
+    assert set(iot[0]["Condition"]) == {"ArnLike", "StringEquals"}
+
+
+def test_invalid_payload_props_raise_in_python():
+    with pytest.raises(Exception, match="declares no message \"Nope\""):
+        lib.PayloadFormat.protobuf(descriptor_set=str(example.SCHEMAS / "telemetry.binpb"), message_type="Nope")
+    with pytest.raises(Exception, match="give it a decoder"):
+        lib.IotCoreFirehosePipeline(Stack(App(), "NoDecoder"), "Pipeline", topic="t", payload=lib.PayloadFormat.binary())
+
+
 # --- errors cross the language boundary ------------------------------------------------------------------------
 
 def test_invalid_props_raise_in_python():
@@ -544,7 +596,7 @@ def test_python_app_synthesizes_a_cloud_assembly_with_the_bundled_handlers():
     out = pathlib.Path(namespace["app"].synth().directory)
     manifest = json.loads((out / "manifest.json").read_text())
     stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
-    assert stacks == ["CustomParsers", "Fleet", "Queryable", "Telemetry"]
+    assert stacks == ["Binary", "CustomParsers", "Fleet", "Queryable", "Telemetry"]
     template = json.loads((out / "Telemetry.template.json").read_text())
     assert [r["Type"] for r in template["Resources"].values()].count("AWS::KinesisFirehose::DeliveryStream") == 1
     # the handlers bundled into the wheel (assets/) are in the assembly, and they are the real bundles

@@ -28,9 +28,13 @@ import io.github.cdkiotcorefirehosepipeline.FunctionParserOptions;
 import io.github.cdkiotcorefirehosepipeline.ParquetCompression;
 import io.github.cdkiotcorefirehosepipeline.ParquetOptions;
 import io.github.cdkiotcorefirehosepipeline.PartitionKey;
+import io.github.cdkiotcorefirehosepipeline.PayloadDecoder;
+import io.github.cdkiotcorefirehosepipeline.PayloadFormat;
+import io.github.cdkiotcorefirehosepipeline.ProtobufPayloadOptions;
 import io.github.cdkiotcorefirehosepipeline.TableFormat;
 import io.github.cdkiotcorefirehosepipeline.TableOptions;
 import io.github.cdkiotcorefirehosepipeline.WorkGroupOptions;
+import java.nio.file.Paths;
 import java.util.Map;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
@@ -52,6 +56,8 @@ import software.amazon.awscdk.services.lambda.Runtime;
  *   <li>{@code Fleet}: fleet provisioning by claim — devices manufactured with one claim certificate obtain their
  *       own certificate and thing {@code lathe-<SerialNumber>} on first boot, vetted by a pre-provisioning hook
  *       (inline Python code).</li>
+ *   <li>{@code Binary}: devices that do not send JSON — CBOR decoded by the reference parser (with a queryable
+ *       table), and Protobuf decoded by AWS IoT in the rule with the FileDescriptorSet in {@code schemas/}.</li>
  * </ul>
  */
 public final class TelemetryApp {
@@ -98,8 +104,13 @@ public final class TelemetryApp {
                           IotCoreFirehosePipeline csvPipeline, Function parserFunction,
                           IotCoreFirehosePipeline functionPipeline, Stack queryable,
                           IotCoreFirehosePipeline jsonTablePipeline, IotCoreFirehosePipeline parquetPipeline,
-                          Stack fleetStack, Function hookFunction, FleetProvisioning fleet) {
+                          Stack fleetStack, Function hookFunction, FleetProvisioning fleet,
+                          Stack binaryStack, IotCoreFirehosePipeline cborPipeline,
+                          IotCoreFirehosePipeline protobufPipeline) {
     }
+
+    /** The FileDescriptorSet of the Protobuf pipeline, in this app's folder (where Maven and cdk run it). */
+    public static final String DESCRIPTOR_SET = Paths.get("schemas", "telemetry.binpb").toAbsolutePath().toString();
 
     private TelemetryApp() {
     }
@@ -216,8 +227,30 @@ public final class TelemetryApp {
                 .claimCertificate(DeviceCertificate.generated())
                 .build());
 
+        Stack binaryStack = new Stack(app, "Binary");
+
+        IotCoreFirehosePipeline cborPipeline = IotCoreFirehosePipeline.Builder.create(binaryStack, "Cbor")
+                .topic("grid/meters")
+                .payload(PayloadFormat.binary())
+                .parser(Parser.reference(ReferenceParserOptions.builder().decoder(PayloadDecoder.cbor()).build()))
+                .table(TableOptions.builder()
+                        .columns(List.of(
+                                Column.builder().name("kwh").type(ColumnType.DOUBLE).build(),
+                                Column.builder().name("device_id").type(ColumnType.STRING).build()))
+                        .build())
+                .build();
+
+        IotCoreFirehosePipeline protobufPipeline = IotCoreFirehosePipeline.Builder.create(binaryStack, "Protobuf")
+                .topic("factory/lathes")
+                .payload(PayloadFormat.protobuf(ProtobufPayloadOptions.builder()
+                        .descriptorSet(DESCRIPTOR_SET)
+                        .messageType("factory.v1.Telemetry")
+                        .build()))
+                .build();
+
         return new Example(app, stack, pipeline, custom, csvPipeline, parserFunction, functionPipeline, queryable,
-                jsonTablePipeline, parquetPipeline, fleetStack, hookFunction, fleet);
+                jsonTablePipeline, parquetPipeline, fleetStack, hookFunction, fleet, binaryStack, cborPipeline,
+                protobufPipeline);
     }
 
     public static void main(final String[] args) {

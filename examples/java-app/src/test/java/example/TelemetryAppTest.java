@@ -18,6 +18,9 @@ import io.github.cdkiotcorefirehosepipeline.IotCoreFirehosePipeline;
 import io.github.cdkiotcorefirehosepipeline.ParsedFormat;
 import io.github.cdkiotcorefirehosepipeline.ParserDelivery;
 import io.github.cdkiotcorefirehosepipeline.ParserDeliveryMode;
+import io.github.cdkiotcorefirehosepipeline.PayloadFormat;
+import io.github.cdkiotcorefirehosepipeline.PayloadFormatKind;
+import io.github.cdkiotcorefirehosepipeline.ProtobufPayloadOptions;
 import io.github.cdkiotcorefirehosepipeline.PipelineEncryption;
 import io.github.cdkiotcorefirehosepipeline.PipelineEncryptionKind;
 import io.github.cdkiotcorefirehosepipeline.TableOptions;
@@ -56,6 +59,7 @@ class TelemetryAppTest {
     private static Template custom;
     private static Template queryable;
     private static Template fleet;
+    private static Template binary;
 
     @BeforeAll
     static void synthesize() {
@@ -64,6 +68,7 @@ class TelemetryAppTest {
         custom = Template.fromStack(ex.custom());
         queryable = Template.fromStack(ex.queryable());
         fleet = Template.fromStack(ex.fleetStack());
+        binary = Template.fromStack(ex.binaryStack());
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
@@ -630,6 +635,61 @@ class TelemetryAppTest {
         assertTrue(twice.getMessage().contains("\"Model\" is listed twice"), twice.getMessage());
     }
 
+    // --- Binary stack: CBOR decoded by the reference parser (with a table), Protobuf decoded in the rule ------------
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> ruleSqls(final Template template, final Stack stack) {
+        Map<String, Map<String, Object>> rules = (Map<String, Map<String, Object>>) (Object) template.findResources("AWS::IoT::TopicRule");
+        return rules.values().stream()
+                .map(r -> resolve(stack, ((Map<String, Object>) ((Map<String, Object>) r.get("Properties")).get("TopicRulePayload")).get("Sql")))
+                .toList();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void cborPipelineWrapsTheBytesAndConfiguresTheDecoder() {
+        assertTrue(ruleSqls(binary, ex.binaryStack()).contains(
+                "SELECT encode(*, 'base64') AS payload, topic() AS topic, clientid() AS clientId, timestamp() AS timestamp FROM 'grid/meters/+'"));
+        assertNull(ex.cborPipeline().getRejectedMessagesRule());
+        assertEquals(PayloadFormatKind.BINARY, ex.cborPipeline().getPayloadFormat().getKind());
+        Map<String, Map<String, Object>> parsers = (Map<String, Map<String, Object>>) (Object) binary.findResources("AWS::Lambda::Function",
+                Map.of("Properties", Map.of("Description", Match.stringLikeRegexp("cbor payloads"))));
+        assertEquals(1, parsers.size());
+        Map<String, String> env = environment((Map<String, Object>) parsers.values().iterator().next().get("Properties"));
+        assertEquals("binary", env.get("PARSER_PAYLOAD"));
+        assertEquals("{\"kind\":\"cbor\"}", env.get("PARSER_DECODER"));
+        binary.resourceCountIs("AWS::Glue::Table", 1);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void protobufPipelineDecodesInTheRuleWithTheDeployedDescriptorSet() {
+        Object bucket = resolve(ex.binaryStack(), ex.protobufPipeline().getDescriptorSetBucket().getBucketName());
+        List<Object> decode = ruleSqls(binary, ex.binaryStack()).stream().filter(s -> s instanceof Map).toList();
+        assertEquals(1, decode.size());
+        List<Object> parts = (List<Object>) ((List<Object>) ((Map<String, Object>) decode.get(0)).get("Fn::Join")).get(1);
+        assertEquals("SELECT decode(*, 'proto', '", parts.get(0));
+        assertEquals(bucket, parts.get(1));
+        assertTrue(((String) parts.get(2)).matches(
+                "', 'payload-schemas/[0-9a-f]{16}\\.desc', 'telemetry', 'factory\\.v1\\.Telemetry'\\) AS payload, .* FROM 'factory/lathes/\\+'"),
+                (String) parts.get(2));
+        binary.resourceCountIs("Custom::CDKBucketDeployment", 1);
+        binary.hasResourceProperties("AWS::S3::BucketPolicy", Map.of("Bucket", bucket, "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(
+                Match.objectLike(Map.of("Principal", Map.of("Service", "iot.amazonaws.com"), "Action", "s3:Get*",
+                        "Condition", Match.objectLike(Map.of("ArnLike", Match.anyValue(), "StringEquals", Match.anyValue())))))))));
+    }
+
+    @Test
+    void invalidPayloadPropsThrowInJava() {
+        RuntimeException type = assertThrows(RuntimeException.class, () ->
+                PayloadFormat.protobuf(ProtobufPayloadOptions.builder().descriptorSet(TelemetryApp.DESCRIPTOR_SET).messageType("Nope").build()));
+        assertTrue(type.getMessage().contains("declares no message \"Nope\""), type.getMessage());
+        RuntimeException decoder = assertThrows(RuntimeException.class, () ->
+                IotCoreFirehosePipeline.Builder.create(new Stack(new App(), "NoDecoder"), "Pipeline").topic("t")
+                        .payload(PayloadFormat.binary()).build());
+        assertTrue(decoder.getMessage().contains("give it a decoder"), decoder.getMessage());
+    }
+
     // --- errors cross the language boundary ------------------------------------------------------------------------
 
     @Test
@@ -653,7 +713,7 @@ class TelemetryAppTest {
     @Test
     void appSynthesizesACloudAssemblyWithTheBundledHandlers() throws IOException {
         CloudAssembly assembly = TelemetryApp.build().app().synth();
-        assertEquals(List.of("CustomParsers", "Fleet", "Queryable", "Telemetry"),
+        assertEquals(List.of("Binary", "CustomParsers", "Fleet", "Queryable", "Telemetry"),
                 assembly.getStacks().stream().map(s -> s.getStackName()).sorted().toList());
         Path out = Paths.get(assembly.getDirectory());
         String template = Files.readString(out.resolve("Telemetry.template.json"));
