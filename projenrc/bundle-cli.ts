@@ -31,6 +31,8 @@ const VENDORS: readonly { readonly name: string; readonly packages: RegExp }[] =
   { name: 'aedes', packages: /^aedes(\/|$)/ },
   { name: 'node-forge', packages: /^node-forge(\/|$)/ },
   { name: 'parquet', packages: /^hyparquet(-writer)?(\/|$)/ },
+  // the runner's decode(*, 'proto', …) (local/iot/sql/protobuf.ts): loaded with the runner, not by `--help`
+  { name: 'protobuf', packages: /^@bufbuild\/protobuf(\/|$)/ },
 ];
 
 /**

@@ -16,12 +16,24 @@
  * (enums by name, 64-bit integers as strings, bytes as base64, fields at their default value left out).
  */
 import { createHash } from 'crypto';
-import { createFileRegistry, fromBinary, toJson } from '@bufbuild/protobuf';
-import type { DescMessage, FileRegistry } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import type * as ProtobufModule from '@bufbuild/protobuf';
+import type * as WktModule from '@bufbuild/protobuf/wkt';
 import { SqlEvaluationError } from './errors';
 import type { SqlValue } from './values';
 import { PROTOBUF_RULE_LIMITS } from '../../../src/contract';
+
+let loaded: { readonly pb: typeof ProtobufModule; readonly wkt: typeof WktModule } | undefined;
+
+/**
+ * @bufbuild/protobuf, loaded on the first decode: the CLI bundle keeps it in a vendor file of its own, which commands
+ * that load the runner's modules without decoding (`local certs`) never read.
+ */
+function protobuf(): { readonly pb: typeof ProtobufModule; readonly wkt: typeof WktModule } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  loaded ??= { pb: require('@bufbuild/protobuf') as typeof ProtobufModule, wkt: require('@bufbuild/protobuf/wkt') as typeof WktModule };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return loaded;
+}
 
 /** The reference page of `decode(…, 'proto')` and its limits. */
 export const PROTOBUF_DECODE_PAGE = 'https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html';
@@ -40,7 +52,7 @@ export interface ObjectReader {
 /** A compiled descriptor set, as cached. */
 interface CachedObject {
   readonly version: string;
-  readonly registry: FileRegistry;
+  readonly registry: ProtobufModule.FileRegistry;
 }
 
 /** The most distinct descriptor sets kept compiled (a rule names one; a handful of rules a few). */
@@ -52,14 +64,14 @@ const MAX_REGISTRIES = 64;
  */
 export class DescriptorCache {
   private readonly byObject = new Map<string, CachedObject>();
-  private readonly byContent = new Map<string, FileRegistry>();
+  private readonly byContent = new Map<string, ProtobufModule.FileRegistry>();
   /** How many times a descriptor set was compiled (tests: the cache works). */
   public compilations = 0;
 
   constructor(private readonly objects: ObjectReader) {}
 
   /** The registry of `s3://bucket/key`; throws SqlEvaluationError when it is missing, too large or not a descriptor set. */
-  public registry(bucket: string, key: string): FileRegistry {
+  public registry(bucket: string, key: string): ProtobufModule.FileRegistry {
     const id = `${bucket}\u0000${key}`;
     const version = this.objects.version(bucket, key);
     if (version === undefined) {
@@ -90,9 +102,10 @@ export class DescriptorCache {
 }
 
 /** Parses a FileDescriptorSet into a registry; SqlEvaluationError when it is not one. */
-function compileDescriptorSet(bytes: Uint8Array, where: string): FileRegistry {
+function compileDescriptorSet(bytes: Uint8Array, where: string): ProtobufModule.FileRegistry {
   try {
-    return createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
+    const { pb, wkt } = protobuf();
+    return pb.createFileRegistry(pb.fromBinary(wkt.FileDescriptorSetSchema, bytes));
   } catch (e) {
     throw new SqlEvaluationError(`decode(*, 'proto'): ${where} is not a FileDescriptorSet (${(e as Error).message}); `
       + 'build it with `protoc --descriptor_set_out=<file> --include_imports <file>.proto` or `buf build -o <file>`');
@@ -103,7 +116,7 @@ function compileDescriptorSet(bytes: Uint8Array, where: string): FileRegistry {
  * The message type `messageType` of the file `protoFile` in a registry. The file may be named with or without its
  * `.proto` extension, the message fully qualified (`factory.v1.Telemetry`) or relative to the file's package.
  */
-export function findMessage(registry: FileRegistry, protoFile: string, messageType: string): DescMessage {
+export function findMessage(registry: ProtobufModule.FileRegistry, protoFile: string, messageType: string): ProtobufModule.DescMessage {
   const file = registry.getFile(protoFile) ?? registry.getFile(`${protoFile}.proto`);
   if (!file) {
     const files = [...registry.files].map((f) => f.name + '.proto');
@@ -118,13 +131,14 @@ export function findMessage(registry: FileRegistry, protoFile: string, messageTy
 }
 
 /** Decodes a payload with a message type into the JSON object the rule sees. */
-export function decodeProtobuf(message: DescMessage, payload: Buffer): SqlValue {
+export function decodeProtobuf(message: ProtobufModule.DescMessage, payload: Buffer): SqlValue {
   if (payload.length > PROTOBUF_RULE_LIMITS.payloadBytes) {
     throw new SqlEvaluationError(`decode(*, 'proto'): the payload has ${payload.length} bytes; AWS IoT decodes payloads of at most `
       + `${PROTOBUF_RULE_LIMITS.payloadBytes} (128 KiB) (${PROTOBUF_DECODE_PAGE})`);
   }
   try {
-    return toJson(message, fromBinary(message, payload), { useProtoFieldName: true }) as SqlValue;
+    const { pb } = protobuf();
+    return pb.toJson(message, pb.fromBinary(message, payload), { useProtoFieldName: true }) as SqlValue;
   } catch (e) {
     throw new SqlEvaluationError(`decode(*, 'proto'): the payload is not a ${message.typeName} message (${(e as Error).message})`);
   }
