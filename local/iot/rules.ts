@@ -167,7 +167,9 @@ export class RulesEngine {
         return;
       }
       if (result.kind === 'raw') {
-        output = Buffer.from(result.payload); // a copy: the payload may be a view of the socket's read buffer
+        // The payload may be a view of the socket's read buffer: each action copies it into the bytes it keeps (the
+        // Firehose record with its separator, the S3 object), so the bytes are copied once per action, not twice.
+        output = result.payload;
       } else {
         value = result.value;
         output = JSON.stringify(result.value);
@@ -252,7 +254,7 @@ export class RulesEngine {
           for (const data of records) {
             const bytes = typeof data === 'string'
               ? Buffer.from(data + separator, 'utf8')
-              : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : data;
+              : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : Buffer.from(data);
             const record: FirehoseRecord = { data: bytes, arrival };
             deliveries.push(stream.put(record));
           }
@@ -263,7 +265,7 @@ export class RulesEngine {
       }
       case 's3': {
         const key = action.key.render(m);
-        const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : output).then(
+        const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : Buffer.from(output)).then(
           () => true,
           (e: Error) => {
             // AWS would call the error action for an S3 action failure; locally a folder write failing is an
