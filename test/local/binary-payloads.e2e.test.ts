@@ -11,6 +11,8 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { connect, listFiles, readObject, useRunner, waitFor } from './helpers';
+import { localProcessingCheck } from '../../cli/doctor/local-checks/local-processing';
+import { gatherLocalFacts } from '../../cli/doctor/local-gather';
 import { readUnprocessable } from '../../local/iot/unprocessable';
 import { IotCoreFirehosePipeline } from '../../src';
 import { binaryRuleSql, DESCRIPTOR_SET_PREFIX, protobufRuleSql } from '../../src/contract';
@@ -107,5 +109,15 @@ describe('local runner: binary payloads', () => {
     expect(report.topics).toEqual([{ topic: 'fx-json/sensor-1', rule: expect.any(String), count: 2 }]);
     expect(t.logs.filter((l) => l.includes('fx-json/sensor-1') && l.includes('payload: PayloadFormat.binary()'))).toHaveLength(1);
     await waitFor('the unprocessable-messages report in the data dir', () => existsSync(join(t.dataDir, 'unprocessable.json')) && readUnprocessable(t.dataDir)?.total === 2, 5000);
+  });
+
+  test('GIVEN those text lines WHEN the local doctor checks the JSON pipeline THEN local-processing WARNs with the count and the payload format; the binary one has none', async () => {
+    await waitFor('the report', () => readUnprocessable(t.dataDir)?.total === 2, 5000);
+    const json = localProcessingCheck.evaluate(gatherLocalFacts({ app: t.app, dataDir: t.dataDir, pipeline: 'Json' }));
+    expect(json.status).toBe('WARN');
+    expect(json.detail).toMatch(/^2 message\(s\) the rule could not process .*: 2 on fx-json\/sensor-1$/);
+    expect(json.fix).toContain('payload: PayloadFormat.binary()');
+    const binary = gatherLocalFacts({ app: t.app, dataDir: t.dataDir, pipeline: 'Binary' });
+    expect(binary.local?.unprocessable).toEqual({ total: 0, topics: [], fix: expect.any(String) });
   });
 });
