@@ -35,6 +35,18 @@ function filesOf(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * A file with each marker replaced by its value, byte for byte elsewhere (as the deployment handler replaces them in
+ * every file of the source); the file itself when the source has no markers.
+ */
+function withMarkers(body: Buffer, markers: Readonly<Record<string, string>>): Buffer {
+  const entries = Object.entries(markers);
+  if (entries.length === 0) return body;
+  let text = body.toString('latin1'); // one character per byte: markers are ASCII, the rest is kept as it is
+  for (const [marker, value] of entries) text = text.split(marker).join(Buffer.from(value, 'utf8').toString('latin1'));
+  return Buffer.from(text, 'latin1');
+}
+
 /** Copies every deployment's files into its bucket; returns the small ones by bucket and key. */
 export async function deployToBuckets(
   deployments: readonly BucketDeploymentModel[], sink: ObjectSink, log: (line: string) => void,
@@ -45,7 +57,9 @@ export async function deployToBuckets(
     for (const source of d.sources) {
       const objects: Array<[string, () => Buffer]> = [];
       if (source.isDirectory && d.extract) {
-        for (const file of filesOf(source.path)) objects.push([d.prefix + file, () => readFileSync(join(source.path, file))]);
+        for (const file of filesOf(source.path)) {
+          objects.push([d.prefix + file, () => withMarkers(readFileSync(join(source.path, file)), source.markers)]);
+        }
       } else if (!source.isDirectory && !d.extract) {
         objects.push([d.prefix + basename(source.objectKey), () => readFileSync(source.path)]);
       } else {

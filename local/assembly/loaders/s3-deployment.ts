@@ -7,7 +7,8 @@
  * cloud assembly holds each asset staged: a directory (zipped only when it is published) or a `.zip` file. The
  * properties are those of aws-cdk-lib's bucket-deployment handler: `DestinationBucketName`,
  * `DestinationBucketKeyPrefix` (default none), `Extract` (default true: the archive's files, else the archive itself
- * as one object named after the source key).
+ * as one object named after the source key), `SourceMarkers` (per source, the deploy-time values to put in place of
+ * their markers in its files).
  */
 import { existsSync, statSync } from 'fs';
 import { basename, join } from 'path';
@@ -30,6 +31,11 @@ export interface DeploymentSource {
   /** The staged asset: a directory, or a `.zip` file. */
   readonly path: string;
   readonly isDirectory: boolean;
+  /**
+   * `SourceMarkers`: the deploy-time values (`Source.data`/`jsonData` with tokens) to put in place of their markers
+   * in the source's files, resolved as the runner resolves the template.
+   */
+  readonly markers: Readonly<Record<string, string>>;
 }
 
 export interface BucketDeploymentModel {
@@ -50,18 +56,20 @@ export function loadBucketDeployment(stack: StackReader, id: string, props: CfnB
   const prefix = props.DestinationBucketKeyPrefix === undefined ? '' : stack.resolveString(props.DestinationBucketKeyPrefix, 'DestinationBucketKeyPrefix');
   const keys = stack.resolve(props.SourceObjectKeys ?? []);
   if (!Array.isArray(keys)) stack.fail(id, 'SourceObjectKeys is not a list');
-  const sources = (keys as unknown[]).map((key) => {
+  const markerLists = Array.isArray(props.SourceMarkers) ? props.SourceMarkers as unknown[] : [];
+  const sources = (keys as unknown[]).map((key, i) => {
     const objectKey = String(key);
     const hash = basename(objectKey).replace(/\.zip$/, '');
     const path = stack.stack.assets.get(hash) ?? join(stack.stack.dir, `asset.${hash}`);
     if (!existsSync(path)) {
       stack.fail(id, `its source ${objectKey} is not an asset of the cloud assembly (looked for ${path}); synthesize the app again`);
     }
-    return { objectKey, path, isDirectory: statSync(path).isDirectory() };
+    const markers: Record<string, string> = {};
+    for (const [marker, value] of Object.entries((markerLists[i] ?? {}) as Record<string, unknown>)) {
+      markers[marker] = stack.resolveString(value, `SourceMarkers ${marker}`);
+    }
+    return { objectKey, path, isDirectory: statSync(path).isDirectory(), markers };
   });
-  if (Array.isArray(props.SourceMarkers) && props.SourceMarkers.some((m) => m && typeof m === 'object' && Object.keys(m).length > 0)) {
-    stack.warn(id, 'its sources hold deploy-time values (Source.data/jsonData with tokens); the runner copies the files without substituting them');
-  }
   return {
     stack: stack.name,
     logicalId: id,

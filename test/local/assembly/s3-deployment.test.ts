@@ -29,7 +29,7 @@ describe('a cdk.out with a BucketDeployment of the FileDescriptorSet', () => {
     const stack = new Stack(cdkApp, 'Deployments', { env: { region: 'eu-west-1' } });
     const bucket = new s3.Bucket(stack, 'Schemas');
     new s3deploy.BucketDeployment(stack, 'DeploySchemas', {
-      sources: [s3deploy.Source.asset(source)],
+      sources: [s3deploy.Source.asset(source), s3deploy.Source.jsonData('schemas.json', { bucket: bucket.bucketName, key: 'payload-schemas/factory/telemetry.binpb' })],
       destinationBucket: bucket,
       destinationKeyPrefix: 'payload-schemas/',
     });
@@ -44,8 +44,10 @@ describe('a cdk.out with a BucketDeployment of the FileDescriptorSet', () => {
     const [d] = model.deployments!;
     expect(d).toMatchObject({ path: 'Deployments/DeploySchemas/CustomResource/Default', prefix: 'payload-schemas/', extract: true });
     expect(d.bucket.folder).toBe(model.buckets.get(d.bucket.name)!.folder);
-    expect(d.sources).toHaveLength(1);
-    expect(d.sources[0].isDirectory).toBe(true);
+    expect(d.sources).toHaveLength(2);
+    expect(d.sources[0]).toMatchObject({ isDirectory: true, markers: {} });
+    expect(Object.values(d.sources[1].markers)).toEqual([JSON.stringify(d.bucket.name)]); // jsonData puts the quotes in the value
+    expect(model.warnings).toEqual([]);
     expect(readFileSync(join(d.sources[0].path, 'factory', 'telemetry.binpb'))).toEqual(readFileSync(DESCRIPTOR));
   });
 
@@ -57,7 +59,10 @@ describe('a cdk.out with a BucketDeployment of the FileDescriptorSet', () => {
     const [d] = model.deployments!;
     const key = 'payload-schemas/factory/telemetry.binpb';
     expect(readFileSync(join(s3Root, d.bucket.folder, 'payload-schemas', 'factory', 'telemetry.binpb'))).toEqual(readFileSync(DESCRIPTOR));
-    expect(logs).toEqual([expect.stringMatching(/Deployments\/DeploySchemas\/CustomResource\/Default: deployed 1 object\(s\)/)]);
+    expect(logs).toEqual([expect.stringMatching(/Deployments\/DeploySchemas\/CustomResource\/Default: deployed 2 object\(s\)/)]);
+    // Source.jsonData with a token: the marker replaced by the bucket's local name, as the deploy would
+    expect(JSON.parse(readFileSync(join(s3Root, d.bucket.folder, 'payload-schemas', 'schemas.json'), 'utf8')))
+      .toEqual({ bucket: d.bucket.name, key: 'payload-schemas/factory/telemetry.binpb' });
     const objects = new BucketObjects(s3Root, model.buckets, deployed);
     expect(objects.read(d.bucket.name, key)).toEqual(readFileSync(DESCRIPTOR));
     expect(objects.version(d.bucket.name, key)).toMatch(/^466:/);
