@@ -66,7 +66,12 @@ export function loadBucketDeployment(stack: StackReader, id: string, props: CfnB
     }
     const markers: Record<string, string> = {};
     for (const [marker, value] of Object.entries((markerLists[i] ?? {}) as Record<string, unknown>)) {
-      markers[marker] = stack.resolveString(value, `SourceMarkers ${marker}`);
+      try {
+        markers[marker] = stack.resolveString(value, `SourceMarkers ${marker}`);
+      } catch (e) {
+        // a deploy-time value the runner cannot resolve: the files keep the marker, the rest of the stack still runs
+        stack.warn(id, `the deploy-time value of ${marker} in ${objectKey} is not resolvable locally (${(e as Error).message}); the file keeps the marker`);
+      }
     }
     return { objectKey, path, isDirectory: statSync(path).isDirectory(), markers };
   });
