@@ -73,6 +73,19 @@ describe('a cdk.out with a BucketDeployment of the FileDescriptorSet', () => {
     expect(endpointOnly.read(d.bucket.name, key)).toEqual(readFileSync(DESCRIPTOR));
   });
 
+  test('GIVEN a deploy-time value the runner cannot resolve THEN the stack still loads, with a warning naming the marker', () => {
+    const json = JSON.parse(readFileSync(join(app, 'Deployments.template.json'), 'utf8'));
+    const id = Object.keys(json.Resources).find((k) => json.Resources[k].Type === 'Custom::CDKBucketDeployment')!;
+    const [marker] = Object.keys(json.Resources[id].Properties.SourceMarkers[1]);
+    json.Resources[id].Properties.SourceMarkers[1][marker] = { 'Fn::GetAtt': ['NoSuchResource', 'Arn'] };
+    const unresolvable = join(scratch, 'unresolvable.out');
+    cpSync(app, unresolvable, { recursive: true });
+    writeFileSync(join(unresolvable, 'Deployments.template.json'), JSON.stringify(json));
+    const model = loadModel({ app: unresolvable });
+    expect(model.deployments![0].sources[1].markers).toEqual({});
+    expect(model.warnings).toEqual([expect.stringContaining(`the deploy-time value of ${marker}`)]);
+  });
+
   test('GIVEN a source key that is not an asset of the assembly THEN loading fails naming the deployment and what to do', () => {
     const template = join(app, 'Deployments.template.json');
     const text = readFileSync(template, 'utf8');
