@@ -40,7 +40,12 @@ const T = {
   model: 'test/local/assembly/model.test.ts',
   cli: 'test/cli/commands/local.test.ts',
   replay: 'test/cli/replay/replay.e2e.test.ts',
+  protobuf: 'test/local/iot/sql/protobuf.test.ts',
+  binary: 'test/local/binary-payloads.e2e.test.ts',
+  deployment: 'test/local/assembly/s3-deployment.test.ts',
 } as const;
+
+const BINARY_PAYLOADS_PAGE = 'https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html';
 
 /** One row per function of the reference: implemented (proved by the reference's examples) or calling another service. */
 function functionRows(): ConformanceRow[] {
@@ -59,7 +64,7 @@ function functionRows(): ConformanceRow[] {
 /** What the local runner does differently from (or beyond) the reference's words, per function. */
 const FUNCTION_NOTES: Readonly<Record<string, string>> = {
   bitnot: 'the page\'s example says 2; the runner gives the 64-bit NOT its table describes (-14)',
-  decode: '`base64` only; `proto` (Protobuf, descriptor in S3) is refused at start',
+  decode: '`base64`, and `proto` (Protobuf): see "IoT SQL statements" below',
   get: 'the page\'s `get("abc", 1)` example says "a"; the runner follows its table (0-based: "b")',
   get_mqtt_property: '`content_type`, `format_indicator`, `response_topic`, `correlation_data` (base64) of MQTT 5 messages',
   get_user_properties: 'the values of the key, in order (an array); Undefined when absent or MQTT 3.1.1',
@@ -87,7 +92,12 @@ function sqlRows(): ConformanceRow[] {
     no('`IN`, `IS`, `LIKE`, `BETWEEN`, `EXISTS`', 'not in the reference; refused at start'),
     yes('[Data types and conversions](https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-data-types.html)', 'whole numbers are Ints (SQL V2); numbers are doubles (AWS: 34 digits)', T.reference, 'cast('),
     yes('[Substitution templates](https://docs.aws.amazon.com/iot/latest/developerguide/iot-substitution-templates.html) `${…}` in action keys', 'SET variables too', T.templates, 'WHEN its template renders @'),
-    yes('[Binary payloads](https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html) with `SELECT *`', 'passed through as bytes', T.evaluator, 'a payload that is not JSON'),
+    yes(`[Binary payloads](${BINARY_PAYLOADS_PAGE}) with \`SELECT *\` alone`, 'passed through as bytes, unchanged', T.protobuf, 'GIVEN SELECT * alone WHEN the payload is not JSON'),
+    yes(`[Binary payloads](${BINARY_PAYLOADS_PAGE}) wrapped: \`encode(*, 'base64') AS …\` (the binary pipeline's rule)`, 'any payload, JSON or not; the exact bytes reach the stream', T.binary, 'raw bytes (a newline, 0xff) are published'),
+    yes(`[Binary payloads](${BINARY_PAYLOADS_PAGE}) with \`SELECT *, <more>\``, 'an empty payload adds nothing; a payload that is not a JSON object is not delivered (AWS documents no outcome), counted per topic in the runner\'s summary, `unprocessable.json` and log, with what to change', T.binary, 'none is delivered, they are counted on their topic'),
+    yes(`[\`decode(*, 'proto', <bucket>, <key>, <proto file>, <message>)\`](${BINARY_PAYLOADS_PAGE}#binary-payloads-protobuf)`, 'the FileDescriptorSet read from the bucket (a BucketDeployment is copied there at start), compiled once per bucket, key and content; fields named as in the .proto (AWS documents no naming)', T.binary, 'WHEN a device publishes Telemetry messages THEN the raw backup holds the envelope with the decoded message'),
+    yes(`\`decode(…, 'proto')\` [limits](${BINARY_PAYLOADS_PAGE}#binary-payloads-protobuf): descriptor ≤ 32 KiB, payload ≤ 128 KiB, ≤ 2 calls, not in substitution templates`, 'sizes: the message is not delivered; calls and templates: the rule is refused at start', T.protobuf, 'GIVEN two decode calls in a statement THEN it loads; GIVEN three'),
+    yes('[BucketDeployment](https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_s3_deployment.BucketDeployment.html) (`Custom::CDKBucketDeployment`)', 'directory assets copied into the bucket under the key prefix at start; a .zip asset only unextracted', T.deployment, 'the descriptor set is in the bucket folder under the prefix'),
     yes('[Basic Ingest](https://docs.aws.amazon.com/iot/latest/developerguide/iot-basic-ingest.html) `$aws/rules/<rule>/…`', '', T.rules, 'GIVEN a Basic Ingest topic'),
     yes('Error action with AWS\'s error message', '', T.rules, 'the error action gets the AWS-shaped failure'),
     no('Actions other than Firehose and S3', 'skipped with a warning at start; the rule still runs its other actions'),

@@ -2,7 +2,7 @@
  * The local runner: loads the synthesized pipeline(s), replays the journal, starts the broker, and on stop
  * delivers every buffer before it closes. See README.md next to this file.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
 import { BucketRef, LocalModel, loadModel } from './assembly/model';
 import { prepareDataDir } from './data-dir';
@@ -12,9 +12,11 @@ import { LocalBroker } from './iot/broker';
 import { ensureCa, ensureServerCertificate } from './iot/certs';
 import { openFleetProvisioning } from './iot/provisioning/setup';
 import { RulesEngine } from './iot/rules';
+import { UNPROCESSABLE_FILE, UnprocessableReport, unprocessableLines, unprocessableReport, writeUnprocessable } from './iot/unprocessable';
 import { Journal } from './journal/journal';
 import { createInvoker, Invoker, stageFunctionCode } from './lambda/runtime';
 import { LocalS3Api } from './s3/api';
+import { BucketObjects, deployToBuckets } from './s3/deployments';
 import { randomRunCredentials } from './s3/sigv4';
 import { EndpointSink, FolderSink, ObjectSink } from './s3/sinks';
 import { DATA_ENDPOINT_OUTPUT_ID, DeliveryObjectKind } from '../src/contract';
@@ -113,6 +115,8 @@ export class LocalRunner {
   private openJournal?: Journal;
   private openBroker?: LocalBroker;
   private stopped?: Promise<void>;
+  private reportedUnprocessable = 0;
+  private reportTimer?: NodeJS.Timeout;
   private resolveDone!: () => void;
   /** Resolves once the runner has stopped (after `stop()`). */
   public readonly done: Promise<void> = new Promise((res) => {
@@ -180,6 +184,26 @@ export class LocalRunner {
     await this.journal.idle();
   }
 
+  /**
+   * The messages no rule could process (a payload that is not a JSON object into a JSON rule), per topic, with what to
+   * change; also in `<data-dir>/unprocessable.json` (rewritten within a second of a change) and, on stop, in the log.
+   */
+  public unprocessable(): UnprocessableReport {
+    return unprocessableReport(this.rules.unprocessableTotal, this.rules.unprocessable.values());
+  }
+
+  /** Writes `<data-dir>/unprocessable.json` when the count changed since the last write. */
+  private reportUnprocessable(): void {
+    const total = this.rulesEngine?.unprocessableTotal ?? 0;
+    if (total === this.reportedUnprocessable) return;
+    this.reportedUnprocessable = total;
+    try {
+      writeUnprocessable(this.dataDir, this.unprocessable());
+    } catch (e) {
+      this.log(`could not write the unprocessable-messages report: ${(e as Error).message}`);
+    }
+  }
+
   /** Stops accepting connections, delivers all buffers, closes the journal. Idempotent. */
   public stop(): Promise<void> {
     if (!this.stopped) this.stopped = this.doStop();
@@ -201,7 +225,10 @@ export class LocalRunner {
       buckets.set(s.destination.bucket.folder, s.destination.bucket);
       if (s.backup) buckets.set(s.backup.bucket.folder, s.backup.bucket);
     }
+    for (const d of model.deployments ?? []) buckets.set(d.bucket.folder, d.bucket);
     await sink.prepare([...buckets.values()]);
+    // The stacks' BucketDeployments (e.g. the FileDescriptorSet of decode(*, 'proto', …)), as a deploy would.
+    const deployed = await deployToBuckets(model.deployments ?? [], sink, log);
 
     // Functions that call S3 themselves (a parser in direct mode) reach the same buckets: the S3-compatible
     // endpoint, or a minimal S3 API over the bucket folders, which serves only requests signed with this run's
@@ -237,7 +264,8 @@ export class LocalRunner {
         },
       }));
     }
-    const rules = new RulesEngine(model.rules, this.streams, sink, log, model.account);
+    rmSync(join(dataDir, UNPROCESSABLE_FILE), { force: true }); // the last run's report
+    const rules = new RulesEngine(model.rules, this.streams, sink, log, model.account, new BucketObjects(join(dataDir, 's3'), model.buckets, deployed));
     this.rulesEngine = rules;
 
     const { journal, replay, truncated } = Journal.open(join(dataDir, 'journal'), { sync: options.journalSync ?? true });
@@ -268,6 +296,8 @@ export class LocalRunner {
     });
     this.host = host;
     this.writeState();
+    this.reportTimer = setInterval(() => this.reportUnprocessable(), 1000);
+    this.reportTimer.unref();
   }
 
   private async doStop(): Promise<void> {
@@ -283,6 +313,10 @@ export class LocalRunner {
       clearTimeout(timer);
       if (!delivered) {
         this.log(`stop: buffers not delivered within ${this.stopTimeoutMs} ms (is the S3 endpoint reachable?); the journal replays them at the next start`);
+      }
+      if (this.rulesEngine) {
+        for (const line of unprocessableLines(this.unprocessable())) this.log(line);
+        this.reportUnprocessable();
       }
       await this.closeAll();
     } finally {
@@ -304,6 +338,7 @@ export class LocalRunner {
         this.log(`closing the ${what} failed: ${(e as Error).message}`);
       }
     };
+    clearInterval(this.reportTimer);
     await step('broker', () => this.openBroker?.close());
     for (const s of this.streams.values()) s.stop();
     await step('journal', () => this.openJournal?.close());

@@ -31,8 +31,9 @@ const VENDORS: readonly { readonly name: string; readonly packages: RegExp }[] =
   { name: 'aedes', packages: /^aedes(\/|$)/ },
   { name: 'node-forge', packages: /^node-forge(\/|$)/ },
   { name: 'parquet', packages: /^hyparquet(-writer)?(\/|$)/ },
-  // `publish --cbor` / `--protobuf` only
+  // `publish --cbor` only
   { name: 'cbor', packages: /^cbor-x(\/|$)/ },
+  // `publish --protobuf` and the runner's decode(*, 'proto', …) (local/iot/sql/protobuf.ts): loaded when used, not by `--help`
   { name: 'protobuf', packages: /^@bufbuild\/protobuf(\/|$)/ },
 ];
 

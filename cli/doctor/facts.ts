@@ -60,6 +60,15 @@ export interface LocalFacts {
   readonly certificates: ReadonlyArray<{ readonly id: string; readonly status: string; readonly issuedAt: string }>;
   /** The records the stream wrote under its processing-failed error prefix. */
   readonly processingFailed: { readonly bucketDir: string; readonly count: number; readonly newestFile?: string };
+  /**
+   * The messages the pipeline's rule could not process (a payload that is not a JSON object into its JSON rule), per
+   * topic, from the runner's `<data-dir>/unprocessable.json`; undefined when the runner wrote none.
+   */
+  readonly unprocessable?: {
+    readonly total: number;
+    readonly topics: ReadonlyArray<{ readonly topic: string; readonly count: number }>;
+    readonly fix: string;
+  };
   /** The parser's log (`<data-dir>/logs/<function>.log`) and the newest reasons it gave for failed records. */
   readonly parserLog?: { readonly path: string; readonly exists: boolean; readonly reasons: readonly string[] };
 }

@@ -9,6 +9,7 @@ import type { CertificateFacts, DoctorFacts, LocalFacts, Read } from './facts';
 import { loadModel, LocalModel } from '../../local/assembly/model';
 import { AssemblyError } from '../../local/errors';
 import { listCertificates } from '../../local/iot/registry';
+import { readUnprocessable } from '../../local/iot/unprocessable';
 import { ERROR_OUTPUT_TYPES, LOCAL_ACCOUNT } from '../../src/contract';
 import { findPipelines, PipelineOutputs, selectPipeline } from '../aws/pipeline';
 import { CliError, UsageError } from '../errors';
@@ -69,6 +70,7 @@ export function gatherLocalFacts(o: LocalGatherOptions): DoctorFacts {
     dataDir,
     certificates,
     processingFailed: processingFailedFiles(bucketDir),
+    ...unprocessableOf(dataDir, rule?.name),
     ...(fn ? { parserLog: parserLog(join(dataDir, 'logs', `${fn.name}.log`)) } : {}),
   };
   return {
@@ -134,6 +136,14 @@ function choosePipeline(model: LocalModel, app: string, wanted: string | undefin
   throw new UsageError(matches.length === 0
     ? `${app} has no pipeline "${wanted}"; it holds: ${names}.`
     : `--pipeline ${wanted} matches a pipeline in several stacks; pass <stack>/<id>: ${matches.map((m) => `${m.stack}/${m.pipeline.prefix}`).join(', ')}.`);
+}
+
+/** The messages the runner counted as unprocessable for the pipeline's rule (its `unprocessable.json`). */
+function unprocessableOf(dataDir: string, ruleName: string | undefined): Pick<LocalFacts, 'unprocessable'> {
+  const report = readUnprocessable(dataDir);
+  if (!report) return {};
+  const topics = report.topics.filter((t) => ruleName === undefined || t.rule === ruleName).map(({ topic, count }) => ({ topic, count }));
+  return { unprocessable: { total: topics.reduce((n, t) => n + t.count, 0), topics, fix: report.fix } };
 }
 
 /** The objects under the processing-failed error prefix of a bucket folder: how many, the newest. */

@@ -6,7 +6,7 @@
  * Each AWS service has its loader in loaders/ (typed CloudFormation properties in, a model record out); this file
  * declares the model and reads the stacks in the order the records depend on each other: buckets, things,
  * policies, attachments, functions, Glue tables, delivery streams (their processor and schema), topic rules, fleet
- * provisioning templates (their claim policy and hook).
+ * provisioning templates (their claim policy and hook), bucket deployments (the files the runner copies at start).
  */
 import { readAssembly, selectStacks, StackArtifact } from './cloud-assembly';
 import { loadDeliveryStream, StreamModel } from './loaders/firehose';
@@ -23,6 +23,8 @@ import { FunctionModel, loadFunction } from './loaders/lambda';
 import type { CfnFunctionProperties } from './loaders/lambda';
 import { loadBucket } from './loaders/s3';
 import type { CfnBucketProperties } from './loaders/s3';
+import { BucketDeploymentModel, loadBucketDeployment } from './loaders/s3-deployment';
+import type { CfnBucketDeploymentProperties } from './loaders/s3-deployment';
 import { BucketRef, StackReader } from './stack-reader';
 import type { TableModel } from './table';
 import { LOCAL_ACCOUNT } from '../../src/contract';
@@ -32,6 +34,7 @@ export type { ActionModel, PolicyModel, RuleModel, ThingModel } from './loaders/
 export type { BufferingModel, ConversionModel, ProcessorModel, S3TargetModel, StreamModel } from './loaders/firehose';
 export type { FunctionModel, InlineCode } from './loaders/lambda';
 export type { ProvisioningTemplateModel } from './loaders/iot-provisioning';
+export type { BucketDeploymentModel, DeploymentSource } from './loaders/s3-deployment';
 
 export interface LocalModel {
   readonly stacks: string[];
@@ -48,6 +51,8 @@ export interface LocalModel {
   /** Functions by ARN; inline code (`inlineCode`) is not on disk yet: the runner writes it before it runs them. */
   readonly functions: Map<string, FunctionModel>;
   readonly buckets: Map<string, BucketRef>;
+  /** The stacks' BucketDeployments (`Custom::CDKBucketDeployment`), copied into their buckets at start; always set by `loadModel`. */
+  readonly deployments?: BucketDeploymentModel[];
   /** Glue tables by `<database>.<table>` (lowercase, as queries name them); always set by `loadModel`. */
   readonly tables?: Map<string, TableModel>;
   /** Resolved stack outputs (`<stack>.<output>` → value), when resolvable. */
@@ -80,6 +85,7 @@ export function loadModel(options: LoadOptions): LocalModel {
     streams: new Map(),
     functions: new Map(),
     buckets: new Map(),
+    deployments: [],
     tables: new Map(),
     outputs: {},
     warnings: [],
@@ -163,6 +169,11 @@ function loadStack(stack: StackReader, model: LocalModel, options: LoadOptions):
     const other = templates.get(template.name);
     if (other) stack.fail(id, `template name "${template.name}" is also used by ${other.path}`);
     templates.set(template.name, template);
+  }
+
+  for (const [id] of stack.resourcesOf('Custom::CDKBucketDeployment')) {
+    const props = propertiesOf<CfnBucketDeploymentProperties>(stack, id);
+    model.deployments!.push(stack.attempt(id, 'bucket deployment', () => loadBucketDeployment(stack, id, props)));
   }
 
   // outputs (best effort)

@@ -10,7 +10,7 @@
  * so the message stays in the journal for replay.
  */
 import { randomUUID } from 'crypto';
-import { SqlEvaluationError, SqlMessage, SqlValue } from './sql';
+import { DescriptorCache, NonJsonPayloadError, ObjectReader, SqlEvaluationError, SqlMessage, SqlValue } from './sql';
 import { topicMatches } from './topic-filter';
 import { BASIC_INGEST_PREFIX, LOCAL_ACCOUNT, splitBasicIngest } from '../../src/contract';
 import type { ActionModel, RuleModel } from '../assembly/model';
@@ -46,10 +46,32 @@ export interface RuleStats {
   errorActionFailures: number;
 }
 
+/** Messages a rule could not process because the payload is not a JSON object, on one topic. */
+export interface UnprocessableTopic {
+  readonly topic: string;
+  /** The rule (the first one that met such a message on the topic). */
+  readonly rule: string;
+  count: number;
+}
+
+/** What to change when a JSON rule meets payloads that are not JSON (the construct's binary payload format). */
+export const UNPROCESSABLE_FIX = 'give the pipeline `payload: PayloadFormat.binary()` (its rule wraps any payload: encode(*, \'base64\')), '
+  + 'or make the devices send JSON objects';
+
+/** The most topics counted one by one; messages on further topics are counted in the total only. */
+const MAX_COUNTED_TOPICS = 1000;
+
 /** The engine. */
 export class RulesEngine {
   public readonly stats = new Map<string, RuleStats>();
   public ruleNotFound = 0;
+  /**
+   * Messages no rule could process: a payload that is not a JSON object met a SELECT that adds fields to `*` (a JSON
+   * rule), per topic; `unprocessableTotal` counts them all.
+   */
+  public readonly unprocessable = new Map<string, UnprocessableTopic>();
+  public unprocessableTotal = 0;
+  private readonly descriptors?: DescriptorCache;
   private readonly byName = new Map<string, RuleModel>();
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly matchCache = new Map<string, RuleModel[]>();
@@ -62,7 +84,10 @@ export class RulesEngine {
     private readonly sink: ObjectSink,
     private readonly log: Logger,
     private readonly accountId: string = LOCAL_ACCOUNT,
+    /** The buckets `decode(*, 'proto', …)` reads its descriptor sets from. */
+    objects?: ObjectReader,
   ) {
+    if (objects) this.descriptors = new DescriptorCache(objects);
     for (const rule of rules) {
       this.byName.set(rule.name, rule);
       this.stats.set(rule.name, { matched: 0, filtered: 0, parseErrors: 0, actionFailures: 0, errorActionFailures: 0 });
@@ -130,6 +155,7 @@ export class RulesEngine {
       accountId: this.accountId,
       sourceIp: message.sourceIp,
       mqtt: message.properties,
+      descriptors: this.descriptors,
     };
     // JSON output stays text until the action turns it into bytes (with the separator): one copy per message.
     let output: string | Buffer;
@@ -141,12 +167,19 @@ export class RulesEngine {
         return;
       }
       if (result.kind === 'raw') {
-        output = Buffer.from(result.payload); // a copy: the payload may be a view of the socket's read buffer
+        // The payload may be a view of the socket's read buffer: each action copies it into the bytes it keeps (the
+        // Firehose record with its separator, the S3 object), so the bytes are copied once per action, not twice.
+        output = result.payload;
       } else {
         value = result.value;
         output = JSON.stringify(result.value);
       }
     } catch (e) {
+      if (e instanceof NonJsonPayloadError) {
+        stats.parseErrors++;
+        this.countUnprocessable(rule, message);
+        return;
+      }
       if (e instanceof SqlEvaluationError) {
         stats.parseErrors++;
         this.log(`rules: ${rule.name}: message on ${message.topic} from ${message.clientId} not processed (ParseError): ${e.message}`);
@@ -181,6 +214,24 @@ export class RulesEngine {
     }
   }
 
+  /**
+   * Counts a message whose payload is not a JSON object for a rule that adds fields to `*`; the first one on a topic is
+   * logged with what to change (AWS IoT adds data to `*` only for JSON or empty payloads:
+   * https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html).
+   */
+  private countUnprocessable(rule: RuleModel, message: IngestMessage): void {
+    this.unprocessableTotal++;
+    const counted = this.unprocessable.get(message.topic);
+    if (counted) {
+      counted.count++;
+      return;
+    }
+    if (this.unprocessable.size < MAX_COUNTED_TOPICS) this.unprocessable.set(message.topic, { topic: message.topic, rule: rule.name, count: 1 });
+    this.log(`rules: ${rule.name}: the payload on ${message.topic} from ${message.clientId} is not a JSON object, and the rule's SELECT adds fields to * `
+      + `(${rule.sql.sql}), which AWS IoT does only for JSON or empty payloads: the message is not delivered. Further ones on this topic are `
+      + `counted, not logged (the runner's summary). To keep them: ${UNPROCESSABLE_FIX}.`);
+  }
+
   /** Runs an action; returns the failure (AWS error-message shape) or undefined. Its writes are added to `deliveries`. */
   private runAction(
     action: ActionModel, m: SqlMessage, output: string | Buffer, value: SqlValue | undefined, arrival: number, deliveries: Array<Promise<void>>,
@@ -203,7 +254,7 @@ export class RulesEngine {
           for (const data of records) {
             const bytes = typeof data === 'string'
               ? Buffer.from(data + separator, 'utf8')
-              : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : data;
+              : separator ? Buffer.concat([data, Buffer.from(separator, 'utf8')]) : Buffer.from(data);
             const record: FirehoseRecord = { data: bytes, arrival };
             deliveries.push(stream.put(record));
           }
@@ -214,7 +265,7 @@ export class RulesEngine {
       }
       case 's3': {
         const key = action.key.render(m);
-        const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : output).then(
+        const write = this.sink.put(action.bucket, key, typeof output === 'string' ? Buffer.from(output, 'utf8') : Buffer.from(output)).then(
           () => true,
           (e: Error) => {
             // AWS would call the error action for an S3 action failure; locally a folder write failing is an

@@ -1,13 +1,23 @@
 import { ERROR_OUTPUT_TYPES } from '../../../src/contract';
 import { defineCheck, pass, warn } from '../check';
 
-/** Locally: no record under the stream's processing-failed prefix; when there are, the parser's reasons and its log. */
+/**
+ * Locally: no message the rule could not process (the runner's count: payloads that are not JSON objects into a JSON
+ * rule) and no record under the stream's processing-failed prefix; when there are, what to change, the parser's
+ * reasons and its log.
+ */
 export const localProcessingCheck = defineCheck({
   id: 'local-processing',
   title: 'Parser: no processing failures',
   reads: ['local'],
   evaluate(facts) {
     const local = facts.local!;
+    const unprocessable = local.unprocessable;
+    if (unprocessable && unprocessable.total > 0) {
+      const topics = unprocessable.topics.slice(0, 5).map((t) => `${t.count} on ${t.topic}`).join(', ');
+      return warn(`${unprocessable.total} message(s) the rule could not process (payload not a JSON object for a JSON rule; not delivered): ${topics}`,
+        unprocessable.fix);
+    }
     const log = local.parserLog;
     const where = log ? `the parser's log is ${log.path}${log.exists ? '' : ' (not written yet: the parser has not run)'}` : 'the stream has no parser';
     const failed = local.processingFailed;

@@ -17,12 +17,14 @@
  *   actions to run. `SELECT VALUE x` outputs x itself; a nested `(SELECT … FROM <array>)` gives an array of
  *   results, `(SELECT … FROM <object>)` one result.
  */
-import { SqlError, SqlEvaluationError } from './errors';
+import { NonJsonPayloadError, SqlError } from './errors';
 import { castType, castValue, resolveFunction } from './functions';
 import { Expr, parseSql, Query, SelectItem } from './parser';
+import { PROTOBUF_DECODE_PAGE } from './protobuf';
 import {
   currentRow, equals, getField, isInt, isObject, payloadJson, SqlMessage, SqlObject, SqlValue, toBool, toNumber, toSqlString,
 } from './values';
+import { PROTOBUF_RULE_LIMITS } from '../../../src/contract';
 
 /** A compiled expression. */
 export type CompiledExpression = (m: SqlMessage) => SqlValue;
@@ -113,7 +115,7 @@ export function compileExpression(e: Expr): CompiledExpression {
       return (m) => m.variables?.get(name);
     }
     case 'star':
-      throw new SqlError('"*" is an argument of encode(*, \'base64\') only', 0);
+      throw new SqlError('"*" is an argument of encode(*, \'base64\') and decode(*, \'proto\', …) only', 0);
     case 'cast': {
       const arg = compileExpression(e.arg);
       const type = castType(e.type, e.pos);
@@ -153,7 +155,8 @@ export function compileExpression(e: Expr): CompiledExpression {
       const fn = resolveFunction(e.name, e.args.length, e.pos);
       calledFunctions?.add(e.name.toLowerCase());
       if (e.name.toLowerCase() === 'decode') checkDecodeScheme(e);
-      const args = e.args.map((a) => (a.k === 'star' && e.name.toLowerCase() === 'encode'
+      const takesPayload = e.name.toLowerCase() === 'encode' || e.name.toLowerCase() === 'decode';
+      const args = e.args.map((a) => (a.k === 'star' && takesPayload
         ? (m: SqlMessage) => m.payload as unknown as SqlValue // the payload bytes, JSON or not
         : compileExpression(a)));
       if (args.length === 0) return (m) => fn.evaluate([], m);
@@ -205,12 +208,39 @@ export function compileExpression(e: Expr): CompiledExpression {
   }
 }
 
-/** decode(value, 'proto', …) reads a descriptor from S3, which the local runner does not emulate. */
+/**
+ * decode's schemes: `decode(value, 'base64')` and `decode(*, 'proto', <bucket>, <key>, <proto file>, <message>)`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-functions.html#iot-sql-decode-base64); anything else,
+ * or the wrong number of arguments for the scheme, fails when the rule is loaded.
+ */
 function checkDecodeScheme(e: Extract<Expr, { k: 'call' }>): void {
   const scheme = e.args[1];
-  if (scheme?.k === 'lit' && typeof scheme.value === 'string' && scheme.value !== 'base64') {
-    throw new SqlError(`decode(…, '${scheme.value}') (column ${e.pos + 1}): the local runner decodes 'base64' only (Protobuf decoding reads its descriptor from Amazon S3)`, e.pos);
+  if (scheme?.k !== 'lit' || typeof scheme.value !== 'string') return;
+  const column = `column ${e.pos + 1}`;
+  if (scheme.value === 'base64') {
+    if (e.args.length !== 2) throw new SqlError(`decode(…, 'base64') (${column}) takes 2 arguments, got ${e.args.length}`, e.pos);
+  } else if (scheme.value === 'proto') {
+    if (e.args.length !== 6) {
+      throw new SqlError(`decode(…, 'proto') (${column}) takes 6 arguments: decode(*, 'proto', '<bucket>', '<key>', '<proto file>', '<message>'), got ${e.args.length}`, e.pos);
+    }
+  } else {
+    throw new SqlError(`decode(…, '${scheme.value}') (${column}): the decoding scheme is 'base64' or 'proto'`, e.pos);
   }
+}
+
+/** Whether a call is `decode(…, 'proto', …)`. */
+function isProtoDecode(node: { k?: unknown; name?: unknown; args?: Expr[] }): boolean {
+  if (node.k !== 'call' || node.name !== 'decode') return false;
+  const scheme = node.args?.[1];
+  return scheme?.k === 'lit' && scheme.value === 'proto';
+}
+
+/** How many `decode(…, 'proto', …)` calls an AST (or part of one) holds. */
+export function countProtoDecodes(node: unknown): number {
+  if (node === null || typeof node !== 'object') return 0;
+  if (Array.isArray(node)) return node.reduce((n: number, item) => n + countProtoDecodes(item), 0);
+  const own = isProtoDecode(node as { k?: unknown }) ? 1 : 0;
+  return own + Object.values(node).reduce((n: number, child) => n + countProtoDecodes(child), 0);
 }
 
 /** The compiled SELECT items of a statement or nested query. */
@@ -243,10 +273,9 @@ function selectObject(items: CompiledItem[], m: SqlMessage): SqlObject {
   const out: SqlObject = {};
   for (const item of items) {
     if (item.star) {
+      if (m.payload.length === 0) continue; // an empty payload: * adds nothing (binary-payloads.html allows data added to it)
       const json = payloadJson(m);
-      if (!isObject(json)) {
-        throw new SqlEvaluationError('the payload is not a JSON object, so "*" cannot be combined with other SELECT items');
-      }
+      if (!isObject(json)) throw new NonJsonPayloadError(NON_JSON_STAR);
       for (const key of Object.keys(json)) out[key] = named.has(key) ? named.get(key) : json[key];
     } else if (named.has(item.name)) {
       out[item.name] = named.get(item.name);
@@ -254,6 +283,16 @@ function selectObject(items: CompiledItem[], m: SqlMessage): SqlObject {
   }
   return out;
 }
+
+/**
+ * Why a payload that is not a JSON object fails `SELECT *, <more> …`. AWS IoT documents that data can be added to `*`
+ * only for an empty or JSON payload and lists `SELECT *` alone or `encode(*, 'base64') AS …` for binary ones
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/binary-payloads.html); it does not document what the rules
+ * engine then does with the message. The local runner does not run the rule's actions for it (nothing reaches the
+ * delivery stream) and counts it per topic (rules.ts), so the user learns what to change.
+ */
+const NON_JSON_STAR = 'the payload is not a JSON object, so "*" cannot be combined with other SELECT items (AWS IoT adds data to * only for JSON '
+  + 'or empty payloads); select * alone or encode(*, \'base64\') AS …';
 
 /** A nested `(SELECT … FROM <expression> [WHERE …])`: evaluated for each element of an array FROM, or once for an object. */
 function compileQuery(q: Query): CompiledExpression {
@@ -303,6 +342,11 @@ export function compileSql(sql: string): SqlStatement {
     items = compileItems(parsed.select);
   } finally {
     calledFunctions = undefined;
+  }
+  const protoDecodes = countProtoDecodes(parsed);
+  if (protoDecodes > PROTOBUF_RULE_LIMITS.decodeCallsPerExpression) {
+    throw new SqlError(`the statement calls decode(…, 'proto') ${protoDecodes} times; AWS IoT allows at most `
+      + `${PROTOBUF_RULE_LIMITS.decodeCallsPerExpression} per SQL expression (${PROTOBUF_DECODE_PAGE})`, 0);
   }
   const onlyStar = items.length === 1 && items[0].star;
   const value = parsed.value ? (items[0] as Extract<CompiledItem, { star: false }>).value : undefined;

@@ -13,7 +13,8 @@
  * test/local/conformance.test.ts` rewrites it).
  */
 import { createHash, randomUUID } from 'crypto';
-import { SqlError } from './errors';
+import { SqlError, SqlEvaluationError } from './errors';
+import { decodeProtobuf, findMessage } from './protobuf';
 import { formatTime, timeToEpoch } from './time';
 import { isInt, isObject, SqlMessage, SqlValue, toBool, toIntFloor, toNumber, toSqlString } from './values';
 import { IOT_SQL_VERSION, LOCAL_ACCOUNT } from '../../../src/contract';
@@ -144,7 +145,7 @@ function roundHalfUp(n: number): number {
 
 /**
  * The functions. Names are lowercase (IoT SQL function names are case-insensitive). `cast(value AS type)` has its
- * own syntax and is compiled by the evaluator (`castValue` below); `encode(*, …)` gets the payload.
+ * own syntax and is compiled by the evaluator (`castValue` below); `encode(*, …)` and `decode(*, 'proto', …)` get the payload's bytes.
  */
 const FUNCTIONS: ReadonlyMap<string, SqlFunction> = new Map(Object.entries({
   // numbers
@@ -258,7 +259,8 @@ const FUNCTIONS: ReadonlyMap<string, SqlFunction> = new Map(Object.entries({
     const s = toSqlString(v);
     return s === undefined ? undefined : Buffer.from(s, 'utf8').toString('base64');
   }),
-  decode: fn('iot-sql-decode-base64', 2, 6, ([v, scheme]) => {
+  decode: fn('iot-sql-decode-base64', 2, 6, ([v, scheme, bucket, key, protoFile, messageType], m) => {
+    if (scheme === 'proto') return decodeProto(v, [bucket, key, protoFile, messageType], m);
     if (scheme !== 'base64' || typeof v !== 'string') return undefined;
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 === 1) return null; // "returns NULL if the string cannot be decoded"
     const text = Buffer.from(v, 'base64').toString('utf8');
@@ -319,6 +321,20 @@ const FUNCTIONS: ReadonlyMap<string, SqlFunction> = new Map(Object.entries({
   }),
   traceid: fn('iot-sql-function-traceid', 0, 0, (_args, m) => m.traceId ?? (m.traceId = randomUUID())),
 }));
+
+/**
+ * `decode(*, 'proto', '<bucket>', '<key>', '<proto file>', '<message>')`: the payload (`*`, the bytes) decoded with the
+ * message type of the FileDescriptorSet at s3://bucket/key (protobuf.ts; limits and field naming there).
+ */
+function decodeProto(payload: SqlValue, names: SqlValue[], m: SqlMessage): SqlValue {
+  if (!Buffer.isBuffer(payload)) throw new SqlEvaluationError('decode(…, \'proto\') decodes the payload: give * as its first argument');
+  if (names.some((n) => typeof n !== 'string' || n === '')) {
+    throw new SqlEvaluationError('decode(*, \'proto\', <bucket>, <key>, <proto file>, <message>): the bucket, key, proto file and message must be non-empty strings');
+  }
+  const [bucket, key, protoFile, messageType] = names as string[];
+  if (!m.descriptors) throw new SqlEvaluationError(`decode(*, 'proto'): no bucket to read s3://${bucket}/${key} from (the rule runs without the runner's buckets)`);
+  return decodeProtobuf(findMessage(m.descriptors.registry(bucket, key), protoFile, messageType), payload);
+}
 
 /** `get_mqtt_property(name)`: the MQTT 5 headers a rule can read, by the names the reference gives them. */
 function mqttProperty(m: SqlMessage, name: SqlValue): SqlValue {

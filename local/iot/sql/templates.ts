@@ -4,7 +4,7 @@
  * an IoT SQL expression, compiled once; Undefined renders as nothing, strings as they are, the rest as JSON.
  */
 import { SqlError } from './errors';
-import { CompiledExpression, compileExpression } from './evaluator';
+import { CompiledExpression, compileExpression, countProtoDecodes } from './evaluator';
 import { parseExpression } from './parser';
 import { SqlMessage, stringify } from './values';
 
@@ -25,7 +25,12 @@ export function compileTemplate(source: string): SubstitutionTemplate {
       if (end < 0) throw new SqlError(`unclosed "\${" at column ${i + 1} in "${source}"`, i);
       if (text) parts.push(text);
       text = '';
-      parts.push(compileExpression(parseExpression(source.slice(i + 2, end))));
+      const expr = parseExpression(source.slice(i + 2, end));
+      if (countProtoDecodes(expr) > 0) {
+        // AWS IoT lists decode(…, 'proto') in substitution templates among its limits (binary-payloads.html).
+        throw new SqlError(`decode(…, 'proto') at column ${i + 1} in "${source}": AWS IoT does not allow it in substitution templates; decode in the rule's SELECT instead`, i);
+      }
+      parts.push(compileExpression(expr));
       i = end + 1;
     } else {
       text += source[i++];

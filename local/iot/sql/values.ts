@@ -13,6 +13,7 @@
  *   notation, Decimal possibly in scientific notation, Boolean "true"/"false", Array and Object as JSON, Null and
  *   Undefined stay Undefined.
  */
+import type { FileRegistry } from '@bufbuild/protobuf';
 import type { MessageProperties } from '../mqtt5';
 
 /** A value of IoT SQL: `undefined` is Undefined. */
@@ -36,6 +37,11 @@ export interface SqlMessage {
   readonly sourceIp?: string;
   /** The MQTT 5 PUBLISH properties (`get_mqtt_property`, `get_user_properties`); undefined for MQTT 3.1.1. */
   readonly mqtt?: MessageProperties;
+  /**
+   * The descriptor sets `decode(*, 'proto', <bucket>, <key>, …)` reads (the runner's buckets, compiled and cached:
+   * protobuf.ts's DescriptorCache); without it such a decode fails the message.
+   */
+  readonly descriptors?: { registry(bucket: string, key: string): FileRegistry };
   /** The trace id shared by the rule evaluation and its error action (created on first use). */
   traceId?: string;
   /** Cache for the parsed payload (filled on first use; `null` inside means "not JSON"). */

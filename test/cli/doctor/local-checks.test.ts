@@ -49,6 +49,21 @@ describe('local-processing', () => {
   });
 });
 
+describe('local-processing: messages the rule could not process', () => {
+  test('GIVEN the runner counted text payloads into the JSON rule THEN WARN with the count per topic and the payload format to give', () => {
+    const verdict = localProcessingCheck.evaluate(facts({
+      unprocessable: { total: 5, topics: [{ topic: 'meters/m-1', count: 4 }, { topic: 'meters/m-2', count: 1 }], fix: 'give the pipeline `payload: PayloadFormat.binary()`' },
+    }));
+    expect(verdict.status).toBe('WARN');
+    expect(verdict.detail).toBe('5 message(s) the rule could not process (payload not a JSON object for a JSON rule; not delivered): 4 on meters/m-1, 1 on meters/m-2');
+    expect(verdict.fix).toContain('payload: PayloadFormat.binary()');
+  });
+
+  test('GIVEN a report with none for this pipeline THEN the processing-failed check decides (PASS)', () => {
+    expect(localProcessingCheck.evaluate(facts({ unprocessable: { total: 0, topics: [], fix: 'x' } })).status).toBe('PASS');
+  });
+});
+
 test('the local checks start with the stack check and reuse the AWS doctor\'s policy and rule checks', () => {
   expect(LOCAL_CHECKS.map((c) => c.id)).toEqual(['stack', 'local-certificate', 'policy-connect', 'policy-publish', 'rule', 'rule-topic', 'local-processing']);
 });

@@ -330,7 +330,6 @@ describe('IoT SQL: what calls another service is refused when the rule is loaded
     ['get_secret("s", "SecretString", "k", "arn:aws:iam::123456789012:role/r")', /get_secret\(\) .* calls AWS Secrets Manager/],
     ['get_registry_data("DescribeThing", "t", "arn:aws:iam::123456789012:role/r")', /get_registry_data\(\) .* calls the AWS IoT registry/],
     ['machinelearning_predict("m", "arn:aws:iam::123456789012:role/r", *)', /machinelearning_predict\(\) .* calls Amazon Machine Learning/],
-    ['decode(a, \'proto\', \'bucket\', \'key\', \'file\', \'Message\')', /decodes 'base64' only \(Protobuf decoding reads its descriptor from Amazon S3\)/],
   ])('SELECT %s', (expr, expected) => {
     expect(() => compileSql(`SELECT ${expr} AS r FROM '#'`)).toThrow(expected);
   });
