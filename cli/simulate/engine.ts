@@ -23,7 +23,10 @@ export interface SimulatedDevice {
   readonly keyPem: string;
 }
 
-/** Devices that onboard themselves (fleet provisioning): `provision(i)` returns device i's identity. */
+/**
+ * Devices that onboard themselves (fleet provisioning): `provision(i)` returns device i's identity. A rejection it
+ * throws is retried with backoff unless the error has `permanent: true` (a refusal a retry cannot change).
+ */
 export interface DeviceProvisioner {
   readonly count: number;
   provision(index: number): Promise<SimulatedDevice>;
@@ -302,7 +305,8 @@ class Simulation {
         slot.identity = this.fixed ? this.fixed[slot.index] : await this.provisioner!.provision(slot.index);
         slot.topic = this.o.topic(slot.identity, slot.index);
       } catch (e) {
-        this.attemptFailed(slot, 'provision', e as Error, false);
+        // A provisioner marks the answers a retry cannot change (a rejected request) with `permanent: true`.
+        this.attemptFailed(slot, 'provision', e as Error, (e as { permanent?: unknown }).permanent === true);
         return;
       }
     }
