@@ -148,7 +148,7 @@ export const MAX_RATE_PER_CONNECTION = 100;
 /** CONNACK return codes (3.1.1) and reason codes (5) that a retry cannot change: bad credentials, not authorized, banned. */
 const PERMANENT_CONNACK = new Set([4, 5, 0x86, 0x87, 0x8a, 0x8c]);
 /** TLS failures about trust that a retry cannot change. */
-const PERMANENT_TLS = /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME/;
+const PERMANENT_TLS = /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|UNKNOWN_CA/;
 
 type DeviceState = 'waiting' | 'connecting' | 'connected' | 'backoff' | 'failed' | 'ended';
 
