@@ -87,7 +87,7 @@ export const simulateCommand: CommandModule = {
           maxPending: o.maxPending === undefined ? undefined : parseNumber(o.maxPending, '--max-pending', 1, 100_000, true),
           drainTimeoutMs: parseDuration(o.drainTimeout, '--drain-timeout'),
           json: o.json,
-          live: process.stderr.isTTY === true && o.json !== true,
+          live: process.stderr.isTTY === true,
         }, context);
       });
   },

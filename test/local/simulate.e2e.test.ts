@@ -100,8 +100,8 @@ describe('simulate: a fleet against the local runner', () => {
     await expectDelivered('lathe-LT-', DEVICES * MESSAGES);
   });
 
-  test('GIVEN no --provision WHEN 20 devices with certificates under the fleet policy send 5 messages each THEN all 100 are acknowledged and each is in raw and parsed once', async () => {
-    const { code, summary } = await simulate();
+  test('GIVEN no --provision WHEN 20 devices with certificates under the fleet policy send 5 messages each over MQTT 5 THEN all 100 are acknowledged and each is in raw and parsed once', async () => {
+    const { code, summary } = await simulate('--mqtt-version', '5');
     expect({ code, errors: summary.errors }).toEqual({ code: 0, errors: [] });
     expect(summary).toMatchObject({ connected: DEVICES, connectFailures: 0, acknowledged: DEVICES * MESSAGES, failed: 0 });
     await expectDelivered('lathe-SIM-', DEVICES * MESSAGES);
