@@ -566,7 +566,8 @@ class Simulation {
   private async endAll(): Promise<void> {
     this.closed = true;
     for (const slot of this.backlog) {
-      this.failed += slot.owed; // due but never sent (drain timeout, or aborted)
+      // Due but never sent: failed when the drain timed out; not when the run was stopped (nothing more was to be sent).
+      if (!this.o.signal?.aborted) this.failed += slot.owed;
       slot.owed = 0;
     }
     this.backlog.clear();
