@@ -14,8 +14,8 @@ import {
   ParserOptions,
 } from '../../../lambda/toolkit';
 import { METRICS_NAMESPACE, TOOLKIT_DEFAULT_SERVICE_NAME } from '../../../src/contract/parser';
-import { BINARY_ENVELOPE } from '../../../src/contract/payload';
 import { PARTITION_KEY_VALUE_MAX_LENGTH, PARTITION_KEY_VALUE_PATTERN } from '../../../src/contract/partition-keys';
+import { BINARY_ENVELOPE } from '../../../src/contract/payload';
 import { assertValidResponse, capturingLogger, capturingMetrics } from '../fixtures/contract';
 
 const DIR = path.join(__dirname, '..', '..', 'fixtures', 'contract-vectors');
