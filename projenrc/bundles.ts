@@ -20,11 +20,14 @@ export class Bundles extends Component {
   constructor(project: Project, options: BundlesOptions) {
     super(project, 'Bundles');
 
-    // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it stays external.
+    // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it stays external. cbor-extract (cbor-x's optional
+    // native addon) must never be bundled: the reference parser's CBOR decoder uses cbor-x's pure-JS entry point, and
+    // should a handler ever import one that probes for the addon, the probe fails and cbor-x falls back to JS
+    // (test/lambda/reference-parser/bundle.e2e.test.ts runs the bundle where no package can be resolved).
     for (const name of options.handlers) {
       const task = project.addTask(`bundle:${name}`, {
         description: `Bundle lambda/${name} into assets/${name}/index.js`,
-        exec: esbuild(`lambda/${name}/index.ts`, `assets/${name}/index.js`, '--external:@aws-sdk/*', '--minify'),
+        exec: esbuild(`lambda/${name}/index.ts`, `assets/${name}/index.js`, '--external:@aws-sdk/*', '--external:cbor-extract', '--minify'),
       });
       project.preCompileTask.spawn(task);
     }
