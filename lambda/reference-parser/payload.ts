@@ -9,8 +9,8 @@
  */
 import { BINARY_ENVELOPE, PAYLOAD_DECODERS, PAYLOAD_FORMATS } from '../../src/contract/payload';
 import { JsonObject, ParseError, ParserMessage } from '../toolkit';
-import type { DecoderConfig, ReferenceParserConfig } from './config';
-import type { PayloadDecoder } from './decoders/types';
+import { ConfigError, DecoderConfig, ReferenceParserConfig } from './config';
+import type { DecoderContext, PayloadDecoder } from './decoders/types';
 
 /** One message's rows before the configured fields (topic segments, arrival time) are added. */
 export type RowReader = (message: ParserMessage) => JsonObject | readonly JsonObject[];
@@ -22,17 +22,24 @@ function withTopic(topic: string, fields: JsonObject): JsonObject {
   return row;
 }
 
+const CONTEXT: DecoderContext = { fail: reason => new ParseError(reason), misconfigured: message => new ConfigError(message) };
+
+/*
+ * `./decoders/<kind>` is a separate file of the asset (the build bundles each decoder on its own and keeps the path
+ * external in index.js), so index.js stays small and a pipeline reads and compiles only its own decoder.
+ */
 /* eslint-disable @typescript-eslint/no-require-imports */
 function loadDecoder(decoder: DecoderConfig, descriptorDir: string): PayloadDecoder {
   switch (decoder.kind) {
     case PAYLOAD_DECODERS.cbor:
-      return (require('./decoders/cbor') as typeof import('./decoders/cbor')).cborDecoder();
+      return (require('./decoders/cbor') as typeof import('./decoders/cbor')).cborDecoder(CONTEXT);
     case PAYLOAD_DECODERS.protobuf:
-      return (require('./decoders/protobuf') as typeof import('./decoders/protobuf')).protobufDecoder({ messageType: decoder.messageType, descriptorDir });
+      return (require('./decoders/protobuf') as typeof import('./decoders/protobuf'))
+        .protobufDecoder({ messageType: decoder.messageType, descriptorDir }, CONTEXT);
     case PAYLOAD_DECODERS.delimited:
-      return (require('./decoders/delimited') as typeof import('./decoders/delimited')).delimitedDecoder(decoder);
+      return (require('./decoders/delimited') as typeof import('./decoders/delimited')).delimitedDecoder(decoder, CONTEXT);
     default:
-      return (require('./decoders/csv') as typeof import('./decoders/csv')).csvDecoder(decoder);
+      return (require('./decoders/csv') as typeof import('./decoders/csv')).csvDecoder(decoder, CONTEXT);
   }
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

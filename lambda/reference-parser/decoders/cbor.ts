@@ -18,8 +18,7 @@
  *   text (`1` → `"1"`); an array or map as a key fails the record; CBOR sets (tag 258) → arrays;
  * - any other tag → the record fails, naming the tag number.
  */
-import type { PayloadDecoder } from './types';
-import { ParseError } from '../../toolkit';
+import type { DecoderContext, PayloadDecoder } from './types';
 import type { JsonObject } from '../../toolkit';
 
 /** The part of cbor-x's decoder used here (its types describe the ESM entry; this CommonJS one has the same API). */
@@ -34,7 +33,7 @@ function isUnknownTag(value: object): value is UnknownTag {
 }
 
 /** Makes one decoded value JSON-safe (see the module comment); objects and arrays are converted in place. */
-function jsonSafe(value: unknown): unknown {
+function jsonSafe(value: unknown, fail: DecoderContext['fail']): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -48,28 +47,28 @@ function jsonSafe(value: unknown): unknown {
     case 'object':
       break;
     default:
-      throw new ParseError(`CBOR payload holds a ${typeof value}, which has no JSON form`);
+      throw fail(`CBOR payload holds a ${typeof value}, which has no JSON form`);
   }
   if (value === null) return null;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = jsonSafe(value[i]);
+    for (let i = 0; i < value.length; i++) value[i] = jsonSafe(value[i], fail);
     return value;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     const obj = value as JsonObject;
-    for (const key of Object.keys(obj)) obj[key] = jsonSafe(obj[key]);
+    for (const key of Object.keys(obj)) obj[key] = jsonSafe(obj[key], fail);
     return obj;
   }
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number | bigint>, jsonSafe);
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number | bigint>, v => jsonSafe(v, fail));
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new ParseError('CBOR payload holds an invalid date');
+    if (Number.isNaN(value.getTime())) throw fail('CBOR payload holds an invalid date');
     return value.toISOString();
   }
-  if (value instanceof Set) return Array.from(value, jsonSafe);
-  if (isUnknownTag(value)) throw new ParseError(`CBOR payload holds tag ${value.tag}, which this decoder does not map to JSON`);
-  throw new ParseError(`CBOR payload holds a ${proto?.constructor?.name ?? 'value'}, which this decoder does not map to JSON`);
+  if (value instanceof Set) return Array.from(value, v => jsonSafe(v, fail));
+  if (isUnknownTag(value)) throw fail(`CBOR payload holds tag ${value.tag}, which this decoder does not map to JSON`);
+  throw fail(`CBOR payload holds a ${proto?.constructor?.name ?? 'value'}, which this decoder does not map to JSON`);
 }
 
 /** What the top-level item is, for the reason of a payload that is not a map. */
@@ -80,25 +79,25 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? `a ${Object.getPrototypeOf(value)?.constructor?.name ?? 'value'}` : `a ${typeof value}`;
 }
 
-export function cborDecoder(): PayloadDecoder {
+export function cborDecoder({ fail }: DecoderContext): PayloadDecoder {
   // mapsAsObjects: maps become plain objects (non-string keys as text, see above); useRecords: false: no cbor-x record
   // extension (not CBOR a device would send); a fresh decoder keeps no state between payloads.
   // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
   const { Decoder } = require('cbor-x/decode-no-eval') as CborX;
   const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
   return (payload) => {
-    if (payload.bytes.length === 0) throw new ParseError('CBOR payload is empty');
+    if (payload.bytes.length === 0) throw fail('CBOR payload is empty');
     let value: unknown;
     try {
       value = decoder.decode(payload.bytes);
     } catch (e) {
       // cbor-x's messages describe the structure ("Unexpected end of buffer"), never the data: kept, shortened.
       const why = e instanceof Error ? e.message.slice(0, 120) : 'unknown error';
-      throw new ParseError(`payload is not valid CBOR: ${why}`);
+      throw fail(`payload is not valid CBOR: ${why}`);
     }
     if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
-      throw new ParseError(`CBOR payload is ${describe(value)}, expected a map`);
+      throw fail(`CBOR payload is ${describe(value)}, expected a map`);
     }
-    return jsonSafe(value) as JsonObject;
+    return jsonSafe(value, fail) as JsonObject;
   };
 }

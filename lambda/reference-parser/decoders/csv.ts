@@ -12,8 +12,7 @@
  * Hand-written (about 50 lines) because none of the project's dependencies parses CSV and a CSV package would add
  * more to the bundle than this file.
  */
-import { numberOrText, PayloadDecoder, setField } from './types';
-import { ParseError } from '../../toolkit';
+import { DecoderContext, numberOrText, PayloadDecoder, setField } from './types';
 import type { JsonObject } from '../../toolkit';
 
 export interface CsvOptions {
@@ -25,7 +24,7 @@ export interface CsvOptions {
 type Field = readonly [string, boolean];
 
 /** Splits text into records of fields (RFC 4180); blank lines give no record. */
-function records(text: string, sep: string): Array<{ fields: Field[]; line: number }> {
+function records(text: string, sep: string, fail: DecoderContext['fail']): Array<{ fields: Field[]; line: number }> {
   const out: Array<{ fields: Field[]; line: number }> = [];
   let fields: Field[] = [];
   let line = 1;
@@ -42,7 +41,7 @@ function records(text: string, sep: string): Array<{ fields: Field[]; line: numb
       i++;
       for (;;) {
         const q = text.indexOf('"', i);
-        if (q === -1) throw new ParseError(`csv payload: the quoted field starting on line ${line} is not closed`);
+        if (q === -1) throw fail(`csv payload: the quoted field starting on line ${line} is not closed`);
         value += text.slice(i, q);
         for (let k = i; k < q; k++) if (text.charCodeAt(k) === 0x0a) line++;
         if (text.charCodeAt(q + 1) === 0x22) { value += '"'; i = q + 2; continue; }
@@ -52,14 +51,14 @@ function records(text: string, sep: string): Array<{ fields: Field[]; line: numb
       fields.push([value, true]);
       const c = text[i];
       if (i < n && c !== sep && c !== '\n' && !(c === '\r' && text[i + 1] === '\n')) {
-        throw new ParseError(`csv payload: line ${line} has text after a closing quote`);
+        throw fail(`csv payload: line ${line} has text after a closing quote`);
       }
     } else {
       let j = i;
       while (j < n && text[j] !== sep && text[j] !== '\n') j++;
       let value = text.slice(i, j);
       if (text[j] === '\n' && value.endsWith('\r')) value = value.slice(0, -1);
-      if (value.includes('"')) throw new ParseError(`csv payload: line ${line} has a quote inside an unquoted field`);
+      if (value.includes('"')) throw fail(`csv payload: line ${line} has a quote inside an unquoted field`);
       fields.push([value, false]);
       i = j;
     }
@@ -75,12 +74,12 @@ function records(text: string, sep: string): Array<{ fields: Field[]; line: numb
   return out;
 }
 
-export function csvDecoder(options: CsvOptions): PayloadDecoder {
+export function csvDecoder(options: CsvOptions, { fail }: DecoderContext): PayloadDecoder {
   const { columns, separator } = options;
   return (payload) => {
-    const rows: JsonObject[] = records(payload.text(), separator).map(({ fields, line }) => {
+    const rows: JsonObject[] = records(payload.text(), separator, fail).map(({ fields, line }) => {
       if (fields.length !== columns.length) {
-        throw new ParseError(`csv payload: line ${line} has ${fields.length} fields, expected ${columns.length} (${columns.join(', ')})`);
+        throw fail(`csv payload: line ${line} has ${fields.length} fields, expected ${columns.length} (${columns.join(', ')})`);
       }
       const row: JsonObject = {};
       for (let c = 0; c < columns.length; c++) {
@@ -89,7 +88,7 @@ export function csvDecoder(options: CsvOptions): PayloadDecoder {
       }
       return row;
     });
-    if (rows.length === 0) throw new ParseError('csv payload has no record');
+    if (rows.length === 0) throw fail('csv payload has no record');
     return rows.length === 1 ? rows[0] : rows;
   };
 }

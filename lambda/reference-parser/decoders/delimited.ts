@@ -9,8 +9,7 @@
  * - Several lines in one message: one row per line (the toolkit lets a record give several rows); blank lines are
  *   skipped; a message with no field at all fails.
  */
-import { linesOf, numberOrText, PayloadDecoder, setField } from './types';
-import { ParseError } from '../../toolkit';
+import { DecoderContext, linesOf, numberOrText, PayloadDecoder, setField } from './types';
 import type { JsonObject } from '../../toolkit';
 
 export interface DelimitedOptions {
@@ -18,7 +17,7 @@ export interface DelimitedOptions {
   readonly keyValueSeparator: string;
 }
 
-export function delimitedDecoder(options: DelimitedOptions): PayloadDecoder {
+export function delimitedDecoder(options: DelimitedOptions, { fail }: DecoderContext): PayloadDecoder {
   const { fieldSeparator, keyValueSeparator } = options;
   const lineRow = (line: string, lineNumber: number): JsonObject => {
     const row: JsonObject = {};
@@ -29,10 +28,10 @@ export function delimitedDecoder(options: DelimitedOptions): PayloadDecoder {
       if (field.trim() === '') continue;
       const where = `line ${lineNumber}, field ${f + 1}`;
       const at = field.indexOf(keyValueSeparator);
-      if (at === -1) throw new ParseError(`delimited payload: ${where} has no key/value separator ${JSON.stringify(keyValueSeparator)}`);
+      if (at === -1) throw fail(`delimited payload: ${where} has no key/value separator ${JSON.stringify(keyValueSeparator)}`);
       const key = field.slice(0, at).trim();
-      if (key === '') throw new ParseError(`delimited payload: ${where} has an empty key`);
-      if (seen.has(key)) throw new ParseError(`delimited payload: ${where} repeats a key of the same line`);
+      if (key === '') throw fail(`delimited payload: ${where} has an empty key`);
+      if (seen.has(key)) throw fail(`delimited payload: ${where} repeats a key of the same line`);
       seen.add(key);
       setField(row, key, numberOrText(field.slice(at + keyValueSeparator.length).trim()));
     }
@@ -40,7 +39,7 @@ export function delimitedDecoder(options: DelimitedOptions): PayloadDecoder {
   };
   return (payload) => {
     const rows = linesOf(payload.text()).map(([line, n]) => lineRow(line, n)).filter(row => Object.keys(row).length > 0);
-    if (rows.length === 0) throw new ParseError('delimited payload has no key/value field');
+    if (rows.length === 0) throw fail('delimited payload has no key/value field');
     return rows.length === 1 ? rows[0] : rows;
   };
 }

@@ -18,39 +18,40 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createFileRegistry, DescMessage, fromBinary, toJson } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import type { DecoderContext, PayloadDecoder } from './types';
 import { DESCRIPTOR_SET_FILE } from '../../../src/contract/payload';
-import { ParseError } from '../../toolkit';
 import type { JsonObject } from '../../toolkit';
-import { ConfigError } from '../config';
-import type { PayloadDecoder } from './types';
 
-/** Reads the FileDescriptorSet in `dir` and finds `messageType` in it; throws `ConfigError` saying what to change. */
-function loadMessageType(dir: string, messageType: string): DescMessage {
+/** Reads the FileDescriptorSet in `dir` and finds `messageType` in it; throws `misconfigured` (ConfigError) saying what to change. */
+function loadMessageType(dir: string, messageType: string, misconfigured: DecoderContext['misconfigured']): DescMessage {
   const file = path.join(dir, DESCRIPTOR_SET_FILE);
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch {
-    throw new ConfigError(`the protobuf decoder needs its FileDescriptorSet at ${file}; it is missing `
+    throw misconfigured(`the protobuf decoder needs its FileDescriptorSet at ${file}; it is missing `
       + '(the construct copies PayloadDecoder.protobuf\'s descriptorSet there)');
   }
   let registry;
   try {
     registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
   } catch (e) {
-    throw new ConfigError(`${file} is not a FileDescriptorSet (${e instanceof Error ? e.message : e}); `
+    throw misconfigured(`${file} is not a FileDescriptorSet (${e instanceof Error ? e.message : e}); `
       + 'compile it with `buf build -o <file>.binpb` or `protoc --include_imports --descriptor_set_out=<file>`');
   }
   const type = registry.getMessage(messageType);
   if (type === undefined) {
     const known = [...registry].filter(d => d.kind === 'message').map(d => d.typeName).sort();
-    throw new ConfigError(`message type ${JSON.stringify(messageType)} is not in the FileDescriptorSet; it declares: ${known.join(', ') || 'no message'}`);
+    throw misconfigured(`message type ${JSON.stringify(messageType)} is not in the FileDescriptorSet; it declares: ${known.join(', ') || 'no message'}`);
   }
   return type;
 }
 
-export function protobufDecoder(options: { readonly messageType: string; readonly descriptorDir: string }): PayloadDecoder {
-  const type = loadMessageType(options.descriptorDir, options.messageType);
+export function protobufDecoder(
+  options: { readonly messageType: string; readonly descriptorDir: string },
+  { fail, misconfigured }: DecoderContext,
+): PayloadDecoder {
+  const type = loadMessageType(options.descriptorDir, options.messageType, misconfigured);
   const name = type.typeName;
   return (payload) => {
     let message;
@@ -58,7 +59,7 @@ export function protobufDecoder(options: { readonly messageType: string; readonl
       message = fromBinary(type, payload.bytes);
     } catch (e) {
       // The library's messages name the wire problem ("premature EOF", "invalid wire type"), never the data.
-      throw new ParseError(`payload is not a valid ${name}: ${e instanceof Error ? e.message.slice(0, 120) : 'unknown error'}`);
+      throw fail(`payload is not a valid ${name}: ${e instanceof Error ? e.message.slice(0, 120) : 'unknown error'}`);
     }
     return toJson(type, message, { useProtoFieldName: true }) as JsonObject;
   };

@@ -7,6 +7,18 @@ import type { BinaryPayload, JsonObject } from '../../toolkit';
  */
 export type PayloadDecoder = (payload: BinaryPayload) => JsonObject | readonly JsonObject[];
 
+/**
+ * What a decoder gets from the parser that loads it. Each decoder is its own file in the asset
+ * (`assets/reference-parser/decoders/<kind>.js`, required only when configured), so it must not bundle a second copy
+ * of the toolkit: it throws the errors the parser makes (the toolkit's `ParseError`, the parser's `ConfigError`).
+ */
+export interface DecoderContext {
+  /** The error that fails one record (`ParseError`): its reason is logged, so it never quotes the payload. */
+  readonly fail: (reason: string) => Error;
+  /** The error a misconfiguration throws at init (`ConfigError`). */
+  readonly misconfigured: (message: string) => Error;
+}
+
 /** Sets a field without ever touching the prototype (a device may send a key named `__proto__`). */
 export function setField(row: JsonObject, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
