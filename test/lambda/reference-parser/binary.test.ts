@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { create, createFileRegistry, DescMessage, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { ConfigError, createReferenceHandler, Environment } from '../../../lambda/reference-parser';
 import type { FirehoseTransformationResult } from '../../../lambda/toolkit';
 import { DESCRIPTOR_SET_FILE } from '../../../src/contract/payload';
@@ -287,6 +287,40 @@ describe('protobuf', () => {
     // THEN
     expect(results(response)).toEqual(['Ok', 'ProcessingFailed', 'Ok']);
     expect(reasons(logger)[1]).toMatch(/^payload is not a valid factory\.v1\.Telemetry: /);
+  });
+
+  test('GIVEN 64-bit integers, bytes and NaN WHEN parsed THEN the JSON mapping writes decimal strings, base64 and "NaN"', async () => {
+    // GIVEN a descriptor set made here: message t.Wide { uint64 big = 1; sint64 neg = 2; bytes raw = 3; double d = 4; }
+    const field = (name: string, number: number, type: FieldDescriptorProto_Type) =>
+      ({ name, number, type, label: FieldDescriptorProto_Label.OPTIONAL, jsonName: name });
+    const set = create(FileDescriptorSetSchema, {
+      file: [{
+        name: 'wide.proto',
+        package: 't',
+        syntax: 'proto3',
+        messageType: [{
+          name: 'Wide',
+          field: [
+            field('big', 1, FieldDescriptorProto_Type.UINT64), field('neg', 2, FieldDescriptorProto_Type.SINT64),
+            field('raw', 3, FieldDescriptorProto_Type.BYTES), field('d', 4, FieldDescriptorProto_Type.DOUBLE),
+          ],
+        }],
+      }],
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wide-'));
+    try {
+      fs.writeFileSync(path.join(dir, DESCRIPTOR_SET_FILE), toBinary(FileDescriptorSetSchema, set));
+      const Wide = createFileRegistry(set).getMessage('t.Wide')!;
+      const bytes = toBinary(Wide, create(Wide, { big: BigInt('18446744073709551615'), neg: BigInt('-9007199254740993'), raw: new Uint8Array([1, 2, 3]), d: NaN } as never));
+      // WHEN
+      const response = await handler(decoder({ kind: 'protobuf', messageType: 't.Wide' }), dir).run(bytes);
+      // THEN
+      expect(rows(response)).toEqual([{
+        topic: 'factory/line-1', big: '18446744073709551615', neg: '-9007199254740993', raw: 'AQID', d: 'NaN', arrival_timestamp: ARRIVAL,
+      }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('GIVEN the message type is not in the descriptor set WHEN configured THEN a ConfigError lists the types it declares', () => {
