@@ -11,7 +11,7 @@
  *    JSON.stringify + base64 encode (+ the answer object). Target: ≤ 1.25× floor (default configuration). The
  *    "CPU ratio" column is the median, over the runs, of the batch's CPU time (all threads) over the floor's in the
  *    same round: on a loaded machine it is the steadier of the two ratios.
- * 2. Bundle size: the reference parser bundled with the flags below. Target: ≤ 50 KB.
+ * 2. Bundle size: the reference parser's index.js bundled with the flags below (decoders external, as the build does). Target: ≤ 50 KB.
  * 3. Cold start: a fresh `node` process that requires the bundle and answers its first ~1 MB batch, against the
  *    floor as a handler (the same decode/parse/encode, no library) and an empty (pass-through) handler, the three
  *    interleaved, median of the runs. Target: process spawn → exit ≤ 1.15× the floor handler.
@@ -47,6 +47,8 @@ const TARGET_BUNDLE_BYTES = 50 * KB;
 const TARGET_COLD_RATIO = 1.15;
 /** The flags the build should use for the handler bundles. */
 const ESBUILD_FLAGS = ['--bundle', '--platform=node', '--target=node20', '--format=cjs', '--external:@aws-sdk/*', '--minify'];
+/** The reference parser's index.js as the build makes it: each payload decoder stays a file of its own (projenrc/bundles.ts). */
+const PARSER_FLAGS = [...ESBUILD_FLAGS, '--external:./decoders/*'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COLD_RUNS = Math.max(31, RUNS);
 
@@ -295,11 +297,11 @@ function main(): void {
 
     const entry = path.join(ROOT, 'lambda', 'reference-parser', 'index.ts');
     const parserBundle = path.join(out, 'reference-parser.js');
-    const minified = esbuild(entry, parserBundle, ESBUILD_FLAGS);
+    const minified = esbuild(entry, parserBundle, PARSER_FLAGS);
     const unminified = esbuild(entry, path.join(out, 'plain.js'),
-      ESBUILD_FLAGS.filter(f => f !== '--minify').concat('--legal-comments=none'));
+      PARSER_FLAGS.filter(f => f !== '--minify').concat('--legal-comments=none'));
     const toolkit = esbuild(path.join(ROOT, 'lambda', 'toolkit', 'index.ts'), path.join(out, 'toolkit.js'), ESBUILD_FLAGS);
-    console.log('\nBundle size (esbuild ' + ESBUILD_FLAGS.join(' ') + ')');
+    console.log('\nBundle size (esbuild ' + PARSER_FLAGS.join(' ') + ')');
     const sizeRows = [
       ['reference-parser, minified', String(minified), fmt(minified / KB), '50 KB', minified <= TARGET_BUNDLE_BYTES ? 'ok' : 'MISSED'],
       ['reference-parser, not minified (--legal-comments=none)', String(unminified), fmt(unminified / KB), '', ''],
