@@ -65,27 +65,29 @@ test('GIVEN the asset WHEN read THEN no file names cbor-x\'s native addon', () =
   for (const file of Object.keys(BUDGETS)) expect(fs.readFileSync(path.join(asset, file), 'utf8')).not.toContain('cbor-extract');
 });
 
-/** Runs the bundle in a separate Node process from `assetDir` (no node_modules anywhere above it) on one envelope. */
-function runBundle(assetDir: string, env: Record<string, string>, payload: Buffer): { code: number | null; stdout: string; stderr: string } {
-  const record = JSON.stringify({ payload: payload.toString('base64'), topic: 'factory/line-1', clientId: 'c', timestamp: 1 });
-  const event = { invocationId: 'i', deliveryStreamArn: 'arn', region: 'eu-west-1', records: [{ recordId: 'r0', approximateArrivalTimestamp: 5, data: Buffer.from(record).toString('base64') }] };
-  const script = `require('./index.js').handler(${JSON.stringify(event)}).then(r => process.stdout.write('RESULT ' + JSON.stringify(r.records[0])))`;
+/** Runs the asset's index.js in a separate Node process from `assetDir` (no node_modules above it) on one envelope per payload. */
+interface BundleRun { code: number | null; answers: { result: string; data: string }[]; stdout: string }
+
+function runBundle(assetDir: string, env: Record<string, string>, payloads: Buffer[]): BundleRun {
+  const records = payloads.map((payload, i) => ({
+    recordId: `r${i}`,
+    approximateArrivalTimestamp: 5,
+    data: Buffer.from(JSON.stringify({ payload: payload.toString('base64'), topic: 'factory/line-1', clientId: 'c', timestamp: 1 })).toString('base64'),
+  }));
+  const event = { invocationId: 'i', deliveryStreamArn: 'arn', region: 'eu-west-1', records };
+  const script = `require('./index.js').handler(${JSON.stringify(event)}).then(r => process.stdout.write('RESULT ' + JSON.stringify(r.records) + '\\n'))`;
   const r = spawnSync(process.execPath, ['-e', script], {
     cwd: assetDir,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { PATH: process.env.PATH ?? '', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
+    env: { PATH: process.env.PATH ?? '', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  const line = r.stdout.split('\n').find(l => l.startsWith('RESULT '));
+  if (!line) throw new Error(`no result (exit ${r.status}): ${r.stdout} ${r.stderr}`);
+  return { code: r.status, answers: JSON.parse(line.slice('RESULT '.length)), stdout: r.stdout };
 }
 
-function rowOf(stdout: string): unknown {
-  const line = stdout.split('\n').find(l => l.startsWith('RESULT '));
-  if (!line) throw new Error(`no result: ${stdout}`);
-  const answer = JSON.parse(line.slice('RESULT '.length)) as { result: string; data: string };
-  expect(answer.result).toBe('Ok');
-  return JSON.parse(Buffer.from(answer.data, 'base64').toString('utf8'));
-}
+const rowOf = (answer: { result: string; data: string }): unknown => JSON.parse(Buffer.from(answer.data, 'base64').toString('utf8'));
 
 test('GIVEN the asset alone in a folder WHEN it decodes CBOR and Protobuf THEN it runs without any package (cbor-extract included)', () => {
   // GIVEN the asset and the FileDescriptorSet beside index.js, where the construct puts it, and nothing else
@@ -93,14 +95,19 @@ test('GIVEN the asset alone in a folder WHEN it decodes CBOR and Protobuf THEN i
   try {
     fs.cpSync(asset, isolated, { recursive: true });
     fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'protobuf', 'telemetry.binpb'), path.join(isolated, DESCRIPTOR_SET_FILE));
-    // WHEN a CBOR map {"a": 1} and a Telemetry {seq: 7} (field 4, varint 7) are parsed
-    const cbor = runBundle(isolated, { PARSER_PAYLOAD: 'binary', PARSER_DECODER: '{"kind":"cbor"}' }, Buffer.from('a1616101', 'hex'));
-    const proto = runBundle(isolated, { PARSER_PAYLOAD: 'binary', PARSER_DECODER: '{"kind":"protobuf","messageType":"factory.v1.Telemetry"}' }, Buffer.from('2007', 'hex'));
-    // THEN
+    // WHEN CBOR {"a": 1}, a map cut short and {"b": 2}; and a Telemetry {seq: 7} (field 4, varint 7) are parsed
+    const cbor = runBundle(isolated, { PARSER_PAYLOAD: 'binary', PARSER_DECODER: '{"kind":"cbor"}' },
+      [Buffer.from('a1616101', 'hex'), Buffer.from('a2616101', 'hex'), Buffer.from('a1616202', 'hex')]);
+    const proto = runBundle(isolated, { PARSER_PAYLOAD: 'binary', PARSER_DECODER: '{"kind":"protobuf","messageType":"factory.v1.Telemetry"}' },
+      [Buffer.from('2007', 'hex')]);
+    // THEN the rows, and the invalid CBOR fails alone with the decoder's reason (the decoder file throws the toolkit's ParseError)
     expect(cbor.code).toBe(0);
-    expect(rowOf(cbor.stdout)).toEqual({ topic: 'factory/line-1', a: 1, arrival_timestamp: 5 });
+    expect(cbor.answers.map(a => a.result)).toEqual(['Ok', 'ProcessingFailed', 'Ok']);
+    expect(rowOf(cbor.answers[0])).toEqual({ topic: 'factory/line-1', a: 1, arrival_timestamp: 5 });
+    expect(rowOf(cbor.answers[2])).toEqual({ topic: 'factory/line-1', b: 2, arrival_timestamp: 5 });
+    expect(cbor.stdout).toMatch(/"reason":"payload is not valid CBOR: /);
     expect(proto.code).toBe(0);
-    expect(rowOf(proto.stdout)).toEqual({ topic: 'factory/line-1', seq: 7, arrival_timestamp: 5 });
+    expect(rowOf(proto.answers[0])).toEqual({ topic: 'factory/line-1', seq: 7, arrival_timestamp: 5 });
   } finally {
     fs.rmSync(isolated, { recursive: true, force: true });
   }
