@@ -11,10 +11,15 @@
  *    JSON.stringify + base64 encode (+ the answer object). Target: ≤ 1.25× floor (default configuration). The
  *    "CPU ratio" column is the median, over the runs, of the batch's CPU time (all threads) over the floor's in the
  *    same round: on a loaded machine it is the steadier of the two ratios.
- * 2. Bundle size: the reference parser bundled with the flags below. Target: ≤ 50 KB.
+ * 2. Bundle size: the reference parser's index.js bundled with the flags below (decoders external, as the build does). Target: ≤ 50 KB.
  * 3. Cold start: a fresh `node` process that requires the bundle and answers its first ~1 MB batch, against the
  *    floor as a handler (the same decode/parse/encode, no library) and an empty (pass-through) handler, the three
  *    interleaved, median of the runs. Target: process spawn → exit ≤ 1.15× the floor handler.
+ *
+ * 4. Binary payloads (CBOR, Protobuf): rows/s of the reference parser (PARSER_PAYLOAD binary + its decoder) on ~1 MB
+ *    batches of binary envelopes, against floors that decode with each candidate library (cbor-x and cborg;
+ *    @bufbuild/protobuf and protobufjs) and do nothing else, all timed in the same process (bench/binary-driver.ts);
+ *    plus the bytes each candidate adds to a bundle. `--binary-only` runs this section alone.
  *
  * `--compare <bundle.js>` (another build of the reference parser, e.g. `esbuild lambda/reference-parser/index.ts`
  * with the flags below, from before a change) times that bundle too, interleaved in the same processes: in the
@@ -32,6 +37,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildEvent, fmt, median, RESULT_MARKER, table } from './lib';
 import { machine, printJson, round, wantsJson } from './report';
+import { DESCRIPTOR_SET_FILE } from '../src/contract/payload';
 
 const ROOT = path.join(__dirname, '..');
 const KB = 1024;
@@ -41,6 +47,8 @@ const TARGET_BUNDLE_BYTES = 50 * KB;
 const TARGET_COLD_RATIO = 1.15;
 /** The flags the build should use for the handler bundles. */
 const ESBUILD_FLAGS = ['--bundle', '--platform=node', '--target=node20', '--format=cjs', '--external:@aws-sdk/*', '--minify'];
+/** The reference parser's index.js as the build makes it: each payload decoder stays a file of its own (projenrc/bundles.ts). */
+const PARSER_FLAGS = [...ESBUILD_FLAGS, '--external:./decoders/*'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COLD_RUNS = Math.max(31, RUNS);
 
@@ -133,12 +141,116 @@ function compareBundle(argv: readonly string[]): string | undefined {
   return path.resolve(file);
 }
 
+/** What each candidate library adds to a bundle: a minimal entry that uses it as the decoder would, bundled from stdin. */
+const CANDIDATE_ENTRIES: { format: string; library: string; source: string }[] = [
+  {
+    format: 'cbor',
+    library: 'cbor-x (decode-no-eval)',
+    source: "const { Decoder } = require('cbor-x/decode-no-eval'); module.exports = new Decoder({ mapsAsObjects: true, useRecords: false });",
+  },
+  { format: 'cbor', library: 'cborg', source: "export { decode } from 'cborg';" },
+  {
+    format: 'protobuf',
+    library: '@bufbuild/protobuf',
+    source: "export { createFileRegistry, fromBinary, toJson } from '@bufbuild/protobuf'; export { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';",
+  },
+  // protobufjs needs `long` for exact 64-bit integers (otherwise they lose precision as numbers).
+  {
+    format: 'protobuf',
+    library: 'protobufjs (+ long)',
+    source: "export * from 'protobufjs/light'; export { default as descriptor } from 'protobufjs/ext/descriptor'; export { default as Long } from 'long';",
+  },
+];
+
+function candidateBytes(source: string, out: string): number {
+  const bin = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
+  const file = path.join(out, 'candidate.js');
+  const res = spawnSync(bin, [...ESBUILD_FLAGS, '--external:cbor-extract', '--loader=js', `--outfile=${file}`, '--log-level=warning'],
+    { cwd: ROOT, input: source, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`esbuild failed: ${res.stderr}`);
+  return fs.statSync(file).size;
+}
+
+interface BinaryResult {
+  readonly records: number;
+  readonly floors: { library: string; ms: number; cpuRatioToFirst: number }[];
+  readonly parserMs: number;
+  readonly parserCpuRatio: number;
+  readonly ok: number;
+  readonly avgPayloadBytes: number;
+}
+
+/** Section 4: the reference parser on CBOR and Protobuf envelopes, and the candidate libraries. */
+function binaryPayloads(out: string): object {
+  const driver = path.join(out, 'binary-driver.js');
+  esbuild(path.join(ROOT, 'bench', 'binary-driver.ts'), driver, ESBUILD_FLAGS);
+  const descriptor = path.join(ROOT, 'test', 'fixtures', 'protobuf', 'telemetry.binpb');
+  fs.copyFileSync(descriptor, path.join(out, DESCRIPTOR_SET_FILE));
+  const rows: string[][] = [];
+  const results: object[] = [];
+  for (const format of ['cbor', 'protobuf']) {
+    const args = [driver, format, String(BATCHES[0].eventBytes), String(BATCHES[0].warmup), String(RUNS), descriptor];
+    const { result: r } = child<BinaryResult>(args, {});
+    const [shipped] = r.floors;
+    for (const f of r.floors) {
+      rows.push([format, `floor: ${f.library}`, String(r.records), fmt(f.ms, 2), fmt(r.records / f.ms, 0) + 'k', fmt(f.ms / shipped.ms, 2), fmt(f.cpuRatioToFirst, 2)]);
+    }
+    rows.push([format, `reference parser (${shipped.library})`, String(r.records), fmt(r.parserMs, 2), fmt(r.records / r.parserMs, 0) + 'k',
+      fmt(r.parserMs / shipped.ms, 2), fmt(r.parserCpuRatio, 2)]);
+    results.push({
+      format,
+      batch: BATCHES[0].name,
+      records: r.records,
+      runs: RUNS,
+      averagePayloadBytes: Math.round(r.avgPayloadBytes),
+      ok: r.ok,
+      floors: r.floors.map(f => ({
+        library: f.library, ms: round(f.ms, 3), recordsPerSecond: Math.round((r.records / f.ms) * 1000), cpuRatio: round(f.cpuRatioToFirst, 3),
+      })),
+      parser: {
+        library: shipped.library,
+        ms: round(r.parserMs, 3),
+        recordsPerSecond: Math.round((r.records / r.parserMs) * 1000),
+        ratioToFloor: round(r.parserMs / shipped.ms, 3),
+        cpuRatioToFloor: round(r.parserCpuRatio, 3),
+      },
+    });
+  }
+  console.log('\nBinary payloads: median ms per ~1 MB batch of envelopes (ratio and CPU ratio: to the floor with the shipped library, same process)');
+  console.log(table(['format', 'handler', 'records', 'ms', 'records/s', 'ratio', 'CPU ratio'], rows));
+  const candidates = CANDIDATE_ENTRIES.map(c => ({ ...c, bytes: candidateBytes(c.source, out) }));
+  const decoders = ['cbor', 'protobuf', 'delimited', 'csv'].map(kind => ({
+    decoder: kind,
+    bytes: esbuild(path.join(ROOT, 'lambda', 'reference-parser', 'decoders', `${kind}.ts`), path.join(out, `decoder-${kind}.js`), ESBUILD_FLAGS),
+  }));
+  console.log('\nBytes a candidate library adds to a minified bundle, and the shipped decoder files (assets/reference-parser/decoders/)');
+  console.log(table(['format', 'library / decoder file', 'bytes', 'KB'], [
+    ...candidates.map(c => [c.format, c.library, String(c.bytes), fmt(c.bytes / KB)]),
+    ...decoders.map(d => [d.decoder, `decoders/${d.decoder}.js`, String(d.bytes), fmt(d.bytes / KB)]),
+  ]));
+  return {
+    throughput: results,
+    candidateBytes: candidates.map(({ format, library, bytes }) => ({ format, library, bytes })),
+    decoderFileBytes: decoders,
+  };
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const json = wantsJson(argv);
   const compare = compareBundle(argv);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'parser-bench-'));
   const host = machine();
+  if (argv.includes('--binary-only')) {
+    try {
+      console.log(`node ${host.node}, ${host.cpuModel} x${host.cpus}, load average ${host.loadAverage1m}`);
+      const binary = binaryPayloads(out);
+      if (json) printJson({ bench: 'parser', section: 'binary', machine: host, runs: { throughput: RUNS }, binary });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    return;
+  }
   try {
     const driver = path.join(out, 'driver.js');
     esbuild(path.join(ROOT, 'bench', 'throughput-driver.ts'), driver, ESBUILD_FLAGS);
@@ -185,11 +297,11 @@ function main(): void {
 
     const entry = path.join(ROOT, 'lambda', 'reference-parser', 'index.ts');
     const parserBundle = path.join(out, 'reference-parser.js');
-    const minified = esbuild(entry, parserBundle, ESBUILD_FLAGS);
+    const minified = esbuild(entry, parserBundle, PARSER_FLAGS);
     const unminified = esbuild(entry, path.join(out, 'plain.js'),
-      ESBUILD_FLAGS.filter(f => f !== '--minify').concat('--legal-comments=none'));
+      PARSER_FLAGS.filter(f => f !== '--minify').concat('--legal-comments=none'));
     const toolkit = esbuild(path.join(ROOT, 'lambda', 'toolkit', 'index.ts'), path.join(out, 'toolkit.js'), ESBUILD_FLAGS);
-    console.log('\nBundle size (esbuild ' + ESBUILD_FLAGS.join(' ') + ')');
+    console.log('\nBundle size (esbuild ' + PARSER_FLAGS.join(' ') + ')');
     const sizeRows = [
       ['reference-parser, minified', String(minified), fmt(minified / KB), '50 KB', minified <= TARGET_BUNDLE_BYTES ? 'ok' : 'MISSED'],
       ['reference-parser, not minified (--legal-comments=none)', String(unminified), fmt(unminified / KB), '', ''],
@@ -235,6 +347,8 @@ function main(): void {
     console.log(table(headers, coldRows));
     if (compare) console.log(`--compare: process spawn → exit ${fmt(wall[3])} ms = ${fmt(wall[3] / fw, 2)}× the floor handler`);
 
+    const binary = binaryPayloads(out);
+
     if (json) {
       const coldOf = (j: number) => ({
         spawnToExitMs: round(wall[j]), inProcessMs: round(inProcess[j]), requireMs: round(required[j]), inProcessCpuMs: round(cpu[j]),
@@ -263,6 +377,7 @@ function main(): void {
           target: { spawnToExitRatioToFloor: TARGET_COLD_RATIO },
           met: coldMet,
         },
+        binary,
       });
     }
   } finally {

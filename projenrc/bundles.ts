@@ -5,6 +5,16 @@ export function esbuild(entry: string, outfile: string, ...extra: string[]): str
   return ['esbuild', entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--legal-comments=none', ...extra, `--outfile=${outfile}`].join(' ');
 }
 
+/**
+ * Files a handler's asset holds besides index.js: `lambda/<handler>/<part>.ts`, each bundled on its own into
+ * `assets/<handler>/<part>.js` and kept external in index.js, which requires it (by the same relative path) only when
+ * it is needed. The reference parser's payload decoders: a pipeline loads only its own decoder and its library, and
+ * each decoder's size is its file's (budgets: test/lambda/reference-parser/bundle.e2e.test.ts).
+ */
+const HANDLER_PARTS: { readonly [handler: string]: readonly string[] } = {
+  'reference-parser': ['decoders/cbor', 'decoders/protobuf', 'decoders/delimited', 'decoders/csv'],
+};
+
 /** Options of {@link Bundles}. */
 export interface BundlesOptions {
   /** The Lambda handlers: `lambda/<name>/index.ts`, each bundled into `assets/<name>/index.js`. */
@@ -20,12 +30,19 @@ export class Bundles extends Component {
   constructor(project: Project, options: BundlesOptions) {
     super(project, 'Bundles');
 
-    // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it stays external.
+    // The AWS SDK v3 is provided by the Lambda Node.js runtime, so it stays external. cbor-extract (cbor-x's optional
+    // native addon) must never be bundled: the reference parser's CBOR decoder uses cbor-x's pure-JS entry point, and
+    // should a handler ever import one that probes for the addon, the probe fails and cbor-x falls back to JS
+    // (test/lambda/reference-parser/bundle.e2e.test.ts runs the bundle where no package can be resolved).
     for (const name of options.handlers) {
       const task = project.addTask(`bundle:${name}`, {
         description: `Bundle lambda/${name} into assets/${name}/index.js`,
-        exec: esbuild(`lambda/${name}/index.ts`, `assets/${name}/index.js`, '--external:@aws-sdk/*', '--minify'),
+        exec: esbuild(`lambda/${name}/index.ts`, `assets/${name}/index.js`, '--external:@aws-sdk/*', '--external:cbor-extract', '--minify',
+          ...(HANDLER_PARTS[name] ?? []).map(part => `--external:./${part}`)),
       });
+      for (const part of HANDLER_PARTS[name] ?? []) {
+        task.exec(esbuild(`lambda/${name}/${part}.ts`, `assets/${name}/${part}.js`, '--external:@aws-sdk/*', '--external:cbor-extract', '--minify'));
+      }
       project.preCompileTask.spawn(task);
     }
 

@@ -6,6 +6,7 @@
 import {
   DEFAULT_ARRIVAL_TIMESTAMP_FIELD, DELIVERY_MODES, DeliveryModeName, PARSED_FORMATS, ParsedFormatName, PARSER_ENV, PARTITION_KEY_NAME_PATTERN,
 } from '../../src/contract/parser';
+import { PAYLOAD_DECODERS, PAYLOAD_FORMATS, PayloadDecoderName, PayloadDecoderSpec, PayloadFormatName } from '../../src/contract/payload';
 import { DEFAULT_DIRECT_PREFIX } from '../../src/contract/prefixes';
 
 export { DEFAULT_ARRIVAL_TIMESTAMP_FIELD, DEFAULT_DIRECT_PREFIX };
@@ -36,7 +37,18 @@ export interface ReferenceParserConfig {
   readonly directPrefix: string;
   /** Partition keys returned in `metadata.partitionKeys` (dynamic partitioning); empty = none. */
   readonly partitionKeys: readonly PartitionKeySpec[];
+  /** What the devices send (`PARSER_PAYLOAD`): json (the rule's JSON rows), binary (the envelope) or protobuf (decoded in the rule). */
+  readonly payload: PayloadFormatName;
+  /** binary only: how to decode the payload bytes (`PARSER_DECODER`); undefined = the bytes are a JSON object. */
+  readonly decoder?: DecoderConfig;
 }
+
+/** A validated decoder: every field of its kind set (defaults applied). */
+export type DecoderConfig =
+  | { readonly kind: typeof PAYLOAD_DECODERS.cbor }
+  | { readonly kind: typeof PAYLOAD_DECODERS.protobuf; readonly messageType: string }
+  | { readonly kind: typeof PAYLOAD_DECODERS.delimited; readonly fieldSeparator: string; readonly keyValueSeparator: string }
+  | { readonly kind: typeof PAYLOAD_DECODERS.csv; readonly columns: readonly string[]; readonly separator: string };
 
 export type Environment = { readonly [name: string]: string | undefined };
 
@@ -137,6 +149,72 @@ function readPartitionKeys(raw: string | undefined): PartitionKeySpec[] {
   });
 }
 
+const PAYLOADS: readonly PayloadFormatName[] = Object.values(PAYLOAD_FORMATS);
+const DECODERS: readonly PayloadDecoderName[] = Object.values(PAYLOAD_DECODERS);
+/** The fields each decoder kind accepts in `PARSER_DECODER` (besides `kind`). */
+const DECODER_FIELDS: Record<PayloadDecoderName, readonly (keyof PayloadDecoderSpec)[]> = {
+  cbor: [],
+  protobuf: ['messageType'],
+  delimited: ['fieldSeparator', 'keyValueSeparator'],
+  csv: ['columns', 'separator'],
+};
+/** A protobuf full name: dot-separated identifiers (`factory.v1.Telemetry`). */
+const MESSAGE_TYPE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+function separator(where: string, value: unknown, fallback: string, oneCharacter: boolean): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '' || /[\r\n]/.test(value) || (oneCharacter && value.length !== 1)) {
+    throw new ConfigError(`${where} must be ${oneCharacter ? 'one character' : 'a non-empty string'} other than CR or LF, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function readDecoder(raw: string | undefined): DecoderConfig | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${PARSER_ENV.decoder} is not valid JSON`);
+  }
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ConfigError(`${PARSER_ENV.decoder} must be a JSON object`);
+  const fields = spec as Record<string, unknown>;
+  const kind = oneOf(`${PARSER_ENV.decoder}.kind`, typeof fields.kind === 'string' ? fields.kind : JSON.stringify(fields.kind ?? null), DECODERS, PAYLOAD_DECODERS.cbor);
+  for (const key of Object.keys(fields)) {
+    if (key !== 'kind' && !(DECODER_FIELDS[kind] as readonly string[]).includes(key)) {
+      const allowed = DECODER_FIELDS[kind].length === 0 ? 'none' : DECODER_FIELDS[kind].join(', ');
+      throw new ConfigError(`${PARSER_ENV.decoder} has unknown key ${JSON.stringify(key)} for decoder ${kind}; allowed: ${allowed}`);
+    }
+  }
+  switch (kind) {
+    case PAYLOAD_DECODERS.cbor:
+      return { kind };
+    case PAYLOAD_DECODERS.protobuf: {
+      const messageType = fields.messageType;
+      if (typeof messageType !== 'string' || !MESSAGE_TYPE.test(messageType)) {
+        throw new ConfigError(`${PARSER_ENV.decoder}.messageType must be a message's full name such as "factory.v1.Telemetry", got ${JSON.stringify(messageType)}`);
+      }
+      return { kind, messageType };
+    }
+    case PAYLOAD_DECODERS.delimited: {
+      const fieldSeparator = separator(`${PARSER_ENV.decoder}.fieldSeparator`, fields.fieldSeparator, ';', false);
+      const keyValueSeparator = separator(`${PARSER_ENV.decoder}.keyValueSeparator`, fields.keyValueSeparator, '=', false);
+      if (fieldSeparator.includes(keyValueSeparator) || keyValueSeparator.includes(fieldSeparator)) {
+        throw new ConfigError(`${PARSER_ENV.decoder}: fieldSeparator ${JSON.stringify(fieldSeparator)} and keyValueSeparator ${JSON.stringify(keyValueSeparator)} must not contain each other`);
+      }
+      return { kind, fieldSeparator, keyValueSeparator };
+    }
+    default: {
+      if (fields.columns === undefined) throw new ConfigError(`${PARSER_ENV.decoder}.columns is required for decoder csv`);
+      const columns = stringList(`${PARSER_ENV.decoder}.columns`, fields.columns).map((name, i) => fieldName(`${PARSER_ENV.decoder}.columns[${i}]`, name, false));
+      if (columns.length === 0) throw new ConfigError(`${PARSER_ENV.decoder}.columns must name at least one column`);
+      const sep = separator(`${PARSER_ENV.decoder}.separator`, fields.separator, ',', true);
+      if (sep === '"') throw new ConfigError(`${PARSER_ENV.decoder}.separator cannot be '"' (it quotes fields)`);
+      return { kind, columns, separator: sep };
+    }
+  }
+}
+
 /** Reads and validates the configuration; throws `ConfigError`. */
 export function readConfig(env: Environment): ReferenceParserConfig {
   const format = oneOf(PARSER_ENV.format, env[PARSER_ENV.format], FORMATS, JSON_LINES);
@@ -186,5 +264,15 @@ export function readConfig(env: Environment): ReferenceParserConfig {
     throw new ConfigError(`PARSER_OPTIONS.baseTopicLevels must be a whole number from 1 to 7, got ${JSON.stringify(baseTopicLevels)}`);
   }
 
-  return { format, arrivalTimestampField, topicSegmentFields, baseTopicLevels, columns, delivery, directBucket, directPrefix, partitionKeys };
+  const payload = oneOf(PARSER_ENV.payload, env[PARSER_ENV.payload], PAYLOADS, PAYLOAD_FORMATS.json);
+  const decoder = readDecoder(env[PARSER_ENV.decoder]);
+  if (decoder !== undefined && payload !== PAYLOAD_FORMATS.binary) {
+    throw new ConfigError(`${PARSER_ENV.decoder} is set but ${PARSER_ENV.payload} is ${JSON.stringify(payload)}: a decoder reads the payload bytes `
+      + `of a binary pipeline; set ${PARSER_ENV.payload} to "${PAYLOAD_FORMATS.binary}"${payload === PAYLOAD_FORMATS.protobuf ? ' (a protobuf pipeline decodes in the rule)' : ''}`);
+  }
+
+  const config = {
+    format, arrivalTimestampField, topicSegmentFields, baseTopicLevels, columns, delivery, directBucket, directPrefix, partitionKeys, payload,
+  };
+  return decoder === undefined ? config : { ...config, decoder };
 }

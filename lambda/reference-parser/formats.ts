@@ -1,22 +1,23 @@
 import { partitionKeyValueProblem, PARTITION_KEY_VALUE_SAFE_SET } from '../../src/contract/partition-keys';
 import { csvCell, JsonObject, ParseError, ParserMessage, PartitionKeys } from '../toolkit';
 import type { ReferenceParserConfig } from './config';
+import type { RowReader } from './payload';
 
-/** Parses one IoT-rule message (`{"topic": "<topic>/<sub>", ...payload}`) and adds the configured fields. */
-export type MessageParser = (message: ParserMessage) => JsonObject;
+/** Parses one message into its row (or rows, when a binary payload holds several lines) and adds the configured fields. */
+export type MessageParser = (message: ParserMessage) => JsonObject | readonly JsonObject[];
 
 /**
- * The message object plus, when configured, one field per topic level below the base topic
- * (`topicSegmentFields`; the base topic has `baseTopicLevels` levels) and the record's arrival time in epoch milliseconds (`arrivalTimestampField`).
+ * Each row from `read` (payload.ts: the message object, or a binary payload's decoded fields, with `topic`) plus, when
+ * configured, one field per topic level below the base topic (`topicSegmentFields`; the base topic has
+ * `baseTopicLevels` levels) and the record's arrival time in epoch milliseconds (`arrivalTimestampField`).
  * Added fields overwrite payload fields of the same name: the topic and arrival time come from AWS, not
  * from the device. Topic levels that do not exist (or a missing / non-string `topic`) add nothing.
  */
-export function messageParser(config: ReferenceParserConfig): MessageParser {
+export function messageParser(config: ReferenceParserConfig, read: RowReader = message => message.jsonObject()): MessageParser {
   const segmentFields = config.topicSegmentFields;
   const baseLevels = config.baseTopicLevels;
   const arrivalField = config.arrivalTimestampField;
-  return (message) => {
-    const obj = message.jsonObject();
+  const addFields = (obj: JsonObject, arrival: number): JsonObject => {
     if (segmentFields.length > 0) {
       const topic = obj.topic;
       if (typeof topic === 'string') {
@@ -29,8 +30,13 @@ export function messageParser(config: ReferenceParserConfig): MessageParser {
         }
       }
     }
-    if (arrivalField !== '') obj[arrivalField] = message.approximateArrivalTimestamp;
+    if (arrivalField !== '') obj[arrivalField] = arrival;
     return obj;
+  };
+  return (message) => {
+    const rows = read(message);
+    if (Array.isArray(rows)) return (rows as readonly JsonObject[]).map(row => addFields(row, message.approximateArrivalTimestamp));
+    return addFields(rows as JsonObject, message.approximateArrivalTimestamp);
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * The reference parser: IoT-rule messages (`{"topic": "<topic>/<sub>", ...payload}`) to JSON Lines or CSV,
  * built on the toolkit. Configured by environment variables (see README.md next to this file):
- * PARSER_FORMAT, PARSER_OPTIONS, PARSER_DELIVERY, PARSER_DIRECT_BUCKET, PARSER_DIRECT_PREFIX, PARSER_PARTITION_KEYS.
+ * PARSER_FORMAT, PARSER_OPTIONS, PARSER_DELIVERY, PARSER_DIRECT_BUCKET, PARSER_DIRECT_PREFIX, PARSER_PARTITION_KEYS,
+ * PARSER_PAYLOAD and PARSER_DECODER (non-JSON devices: payload.ts and decoders/).
  */
 import { Environment, readConfig } from './config';
 import type { PutObjectSender } from './direct';
 import { csvSerializer, messageParser, partitionKeysOf } from './formats';
+import { rowReader } from './payload';
 import { DELIVERY_MODES, PARSED_FORMATS } from '../../src/contract/parser';
 import { createParser, FirehoseTransformationHandler, JsonObject, ToolkitLogger, ToolkitMetrics } from '../toolkit';
 
@@ -18,6 +20,8 @@ export interface ReferenceParserDependencies {
   readonly metrics?: ToolkitMetrics;
   /** Used in direct mode instead of a new `S3Client`. */
   readonly s3?: PutObjectSender;
+  /** Where the protobuf decoder finds its FileDescriptorSet (`DESCRIPTOR_SET_FILE`); by default beside index.js. */
+  readonly descriptorDir?: string;
 }
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
@@ -54,7 +58,7 @@ export function createReferenceHandler(env: Environment, deps: ReferenceParserDe
     });
   }
   return createParser<JsonObject>({
-    parse: messageParser(config),
+    parse: messageParser(config, rowReader(config, deps.descriptorDir ?? __dirname)),
     serialize: config.format === PARSED_FORMATS.csv.name ? csvSerializer(config) : undefined,
     partitionKeys: partitionKeysOf(config),
     sink,

@@ -16,6 +16,7 @@ export type {
   SinkGroup,
   SinkInvocation,
 } from './parser';
+export type { BinaryPayload } from './binary';
 export { csvCell, csvLine, CSV_FORMULA_ESCAPE } from './csv';
 export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './observability';
 export type { ToolkitLogger, ToolkitMetrics } from './observability';

@@ -1,3 +1,4 @@
+import { BinaryPayload, readBinaryEnvelope } from './binary';
 import { decodeBase64Strict, decodeUtf8Strict, jsonStringBytes } from './decode';
 import { defaultLogger, defaultMetrics, ToolkitLogger, ToolkitMetrics } from './observability';
 import type {
@@ -54,6 +55,8 @@ export interface ParserMessage {
   json(): unknown;
   /** Like `json()`, but also fails the record unless the message is a JSON object (not an array, scalar or null). */
   jsonObject(): JsonObject;
+  /** A binary pipeline's message (the rule's envelope): the payload's bytes, `text()`, topic, client id and timestamp. */
+  binaryPayload(): BinaryPayload;
 }
 
 /** What `parse` returns: one row, several rows, or nothing (`null`, `undefined` or `[]`). */
@@ -143,6 +146,10 @@ class Message implements ParserMessage {
       throw new ParseError(`message is ${describeJson(value)}, expected a JSON object`);
     }
     return value as JsonObject;
+  }
+
+  public binaryPayload(): BinaryPayload {
+    return readBinaryEnvelope(this.json(), reason => new ParseError(reason));
   }
 }
 

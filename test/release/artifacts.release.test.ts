@@ -100,6 +100,7 @@ describe('the npm tarball', () => {
       /^(package\.json|README\.md|LICENSE|API\.md|CHANGELOG\.md|\.jsii|\.jsii\.tabl\.json)$/, // .jsii.tabl.json: the README's translations for jsii-pacmak
       /^lib\/.+\.(js|d\.ts)$/, // the jsii-compiled construct
       /^assets\/(reference-parser|certificate-provider|replay-worker)\/index\.js$/, // the Lambda handlers, bundled
+      /^assets\/reference-parser\/decoders\/(cbor|protobuf|delimited|csv)\.js$/, // the reference parser's payload decoders, one file each
       /^assets\/parser-toolkit\/(index\.js|index\.d\.ts|README\.md|types\/.+\.d\.ts)$/, // the parser-toolkit subpath export and its reference
       /^assets\/parser-toolkit-python\/(README\.md|cdk_iot_parser_toolkit\/[a-z_]+\.py)$/, // the Python toolkit Parser.fromPython ships
       /^assets\/cli\/(index\.js|index\.js\.map|node-worker\.js|python_shim\.py)$/, // the cdk-iot-pipeline command, its source map and runtimes

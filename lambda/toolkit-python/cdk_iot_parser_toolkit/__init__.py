@@ -18,6 +18,7 @@ TypeScript                             Python
 ``message.recordId``                   ``message.record_id``
 ``message.approximateArrivalTimestamp``  ``message.approximate_arrival_timestamp``
 ``message.json()`` / ``jsonObject()``  ``message.json()`` / ``json_object()``
+``message.binaryPayload()``            ``message.binary_payload()`` (``bytes``, ``text()``, ``client_id``, ...)
 ``csvCell`` / ``csvLine``              ``csv_cell`` / ``csv_line``
 ``MAX_RESPONSE_BYTES``                 ``MAX_RESPONSE_BYTES``
 ``RESPONSE_SIZE_REASON``               ``RESPONSE_SIZE_REASON``
@@ -27,6 +28,7 @@ TypeScript                             Python
 See README.md next to this package.
 """
 
+from ._binary import BinaryPayload
 from ._contract import DEFAULT_SERVICE_NAME, METRICS_NAMESPACE as DEFAULT_METRICS_NAMESPACE
 from ._csv import CSV_FORMULA_ESCAPE, csv_cell, csv_line
 from ._observability import EmfMetrics, JsonLogger
@@ -43,6 +45,7 @@ from ._parser import (
 )
 
 __all__ = [
+    "BinaryPayload",
     "CSV_FORMULA_ESCAPE",
     "DEFAULT_METRICS_NAMESPACE",
     "DEFAULT_SERVICE_NAME",

@@ -35,3 +35,9 @@ def partition_key_value_problem(value):
             return 'contains "=" (it would look like a Hive partition)'
         return "contains a character outside A-Z a-z 0-9 _ - . : @ +"
     return None
+
+# The binary envelope's fields (src/contract/payload.ts, BINARY_ENVELOPE): what a binary pipeline's rule writes.
+ENVELOPE_PAYLOAD = "payload"
+ENVELOPE_TOPIC = "topic"
+ENVELOPE_CLIENT_ID = "clientId"
+ENVELOPE_TIMESTAMP = "timestamp"

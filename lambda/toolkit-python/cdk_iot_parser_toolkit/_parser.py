@@ -15,6 +15,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional
 
 from . import _contract
+from ._binary import read_binary_envelope
 from ._observability import EmfMetrics, JsonLogger
 
 MAX_RESPONSE_BYTES = _contract.MAX_RESPONSE_BYTES
@@ -112,6 +113,11 @@ class ParserMessage:
         if not isinstance(value, dict):
             raise ParseError("message is %s, expected a JSON object" % _describe_json(value))
         return value
+
+    def binary_payload(self):
+        """A binary pipeline's message (the rule's envelope) as a ``BinaryPayload``: ``bytes``, ``text()``, ``topic``,
+        ``client_id``, ``timestamp``; raises a ``ParseError`` when the message is not an envelope."""
+        return read_binary_envelope(self.json(), ParseError, _decode_base64_strict)
 
 
 def _describe_json(value):

@@ -191,6 +191,7 @@ describe('configuration', () => {
       directBucket: '',
       directPrefix: '',
       partitionKeys: [],
+      payload: 'json',
     });
   });
 

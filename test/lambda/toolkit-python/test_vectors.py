@@ -75,6 +75,13 @@ def options_for(parser):
             "index": m.index, "recordId": m.record_id, "arrival": m.approximate_arrival_timestamp,
             "invocationId": m.invocation.invocation_id, "region": m.invocation.region, "text": m.text,
         }
+    elif name == "binary":
+        def binary(m):
+            p = m.binary_payload()
+            return {"topic": p.topic, "clientId": p.client_id, "timestamp": p.timestamp, "hex": p.bytes.hex()}
+        options["parse"] = binary
+    elif name == "binary-text":
+        options["parse"] = lambda m: m.binary_payload().text() or None
     else:
         raise AssertionError("unknown vector parser %r" % parser)
     return options

@@ -15,12 +15,13 @@ import {
 } from '../../../lambda/toolkit';
 import { METRICS_NAMESPACE, TOOLKIT_DEFAULT_SERVICE_NAME } from '../../../src/contract/parser';
 import { PARTITION_KEY_VALUE_MAX_LENGTH, PARTITION_KEY_VALUE_PATTERN } from '../../../src/contract/partition-keys';
+import { BINARY_ENVELOPE } from '../../../src/contract/payload';
 import { assertValidResponse, capturingLogger, capturingMetrics } from '../fixtures/contract';
 
 const DIR = path.join(__dirname, '..', '..', 'fixtures', 'contract-vectors');
 
 interface VectorParser {
-  readonly name: 'fields' | 'text' | 'meta';
+  readonly name: 'fields' | 'text' | 'meta' | 'binary' | 'binary-text';
   readonly splitLines?: boolean;
   readonly partitionKeys?: boolean;
   readonly maxResponseBytes?: number;
@@ -66,6 +67,16 @@ function optionsFor(parser: VectorParser): ParserOptions<unknown> {
           text: m.text,
         }),
       };
+    case 'binary':
+      return {
+        ...base,
+        parse: (m) => {
+          const p = m.binaryPayload();
+          return { topic: p.topic, clientId: p.clientId, timestamp: p.timestamp, hex: Buffer.from(p.bytes).toString('hex') };
+        },
+      };
+    case 'binary-text':
+      return { ...base, parse: m => m.binaryPayload().text() || null };
     default:
       throw new Error(`unknown vector parser ${JSON.stringify(parser)}`);
   }
@@ -114,6 +125,10 @@ describe('the Python toolkit\'s copy of the contract', () => {
     expect(value('METRICS_NAMESPACE')).toBe(JSON.stringify(METRICS_NAMESPACE));
     expect(value('DEFAULT_SERVICE_NAME')).toBe(JSON.stringify(TOOLKIT_DEFAULT_SERVICE_NAME));
     expect(Number(value('PARTITION_KEY_VALUE_MAX_LENGTH'))).toBe(PARTITION_KEY_VALUE_MAX_LENGTH);
+    expect(value('ENVELOPE_PAYLOAD')).toBe(JSON.stringify(BINARY_ENVELOPE.payload));
+    expect(value('ENVELOPE_TOPIC')).toBe(JSON.stringify(BINARY_ENVELOPE.topic));
+    expect(value('ENVELOPE_CLIENT_ID')).toBe(JSON.stringify(BINARY_ENVELOPE.clientId));
+    expect(value('ENVELOPE_TIMESTAMP')).toBe(JSON.stringify(BINARY_ENVELOPE.timestamp));
     expect(value('_PARTITION_KEY_VALUE_PATTERN')).toBe(`re.compile(r"${PARTITION_KEY_VALUE_PATTERN.source.replace(/^\^|\$$/g, '')}")`);
   });
 });
