@@ -81,7 +81,7 @@ export function nonJsonPayloadWarning(topic: string, rules: readonly RuleFilter[
 type Verdict = 'forwards' | 'drops' | 'filters' | 'unknown';
 
 function verdictOn(sql: string, topic: string, sample: SamplePayload): Verdict {
-  if (/encode\s*\(\s*\*/i.test(sql) || /decode\s*\(\s*\*\s*,\s*'proto'/i.test(sql)) return 'forwards';
+  if (/\bencode\s*\(\s*\*/i.test(sql) || /\bdecode\s*\(\s*\*\s*,\s*'proto'/i.test(sql)) return 'forwards';
   let statement;
   try {
     statement = compileSql(sql);

@@ -107,7 +107,7 @@ describe('publish non-JSON payloads to the local runner', () => {
     ]);
   });
 
-  test('GIVEN --cbor to the JSON pipeline WHEN published THEN publish warns first that its rule drops non-JSON payloads, and the runner counts them as parse errors', async () => {
+  test('GIVEN --cbor to the JSON pipeline WHEN published THEN publish warns first that its rule drops non-JSON payloads, and the runner reports them with what to change', async () => {
     // WHEN
     const { report, err } = await publish(JSON_DEVICE, 'js/cbor', '--cbor');
     // THEN the broker acknowledged them ...
@@ -118,6 +118,6 @@ describe('publish non-JSON payloads to the local runner', () => {
     await t.runner.flush();
     const rawBucket = [...t.runner.model.buckets.values()].find((b) => b.folder.startsWith('JsonStorageRawBucket'))!;
     expect(readJsonLines(join(t.dataDir, 's3', rawBucket.folder), 'raw/')).toEqual([]);
-    expect(t.logs.join('\n')).toMatch(/not processed \(ParseError\)/);
+    expect(t.logs.join('\n')).toMatch(/is not a JSON object.*PayloadFormat\.binary\(\)/);
   });
 });
