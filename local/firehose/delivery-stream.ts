@@ -27,7 +27,7 @@ import { ErrorOutputType, ErrorRecord, formatConversionFailedRecord, partitionKe
 import { objectName } from './keys';
 import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
-import { InvocationError, Invoker } from '../lambda/runtime';
+import { FirehoseBatch, firehoseEvent, InvocationError, Invoker } from '../lambda/runtime';
 import type { ObjectSink } from '../s3/sinks';
 
 const gzip = promisify(gzipCallback);
@@ -314,19 +314,22 @@ export class LocalDeliveryStream {
     const p = this.model.processor!;
     const batch = ++this.invocationCounter;
     const ids = records.map((_r, i) => `${String(batch).padStart(12, '0')}${String(i).padStart(8, '0')}`);
-    const event = {
+    const request: FirehoseBatch = {
       invocationId: randomUUID(),
       deliveryStreamArn: this.model.arn,
       region: this.model.region,
-      records: records.map((r, i) => ({ recordId: ids[i], approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') })),
+      records: records.map((r, i) => ({ recordId: ids[i], approximateArrivalTimestamp: r.arrival, data: r.data })),
     };
+    // The Node.js runtime encodes the data in its own thread (runtime.ts); others get the event built here.
+    const invoker = this.deps.invoker!;
+    const event = invoker.invokeFirehose ? undefined : firehoseEvent(request);
     let problem: ResponseProblem = { errorCode: 'Lambda.FunctionError', errorMessage: 'not invoked' };
     let attempts = 0;
     for (; attempts <= p.retries && !this.stopping;) {
       attempts++;
       this.stats.invocations++;
       try {
-        const response = await this.deps.invoker!.invoke(event);
+        const response = await (event === undefined ? invoker.invokeFirehose!(request) : invoker.invoke(event));
         const validated = validateResponse(ids, response);
         if ('results' in validated) {
           this.route(records, ids, validated.results, attempts);
