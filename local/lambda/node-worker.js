@@ -59,8 +59,13 @@ function call(fn, event, context) {
 load().then(() => port.postMessage({ ready: true }), () => port.postMessage({ ready: true }));
 
 /**
+ * A batch as runtime.ts packs it (packFirehoseBatch).
+ * @typedef {{ invocationId: string, deliveryStreamArn: string, region: string, recordIds: string[], arrivals: Float64Array, lengths: Uint32Array, bytes: Uint8Array }} PackedBatch
+ */
+
+/**
  * The Firehose transformation event of a packed batch: each record's bytes in base64, as Lambda delivers them.
- * @param {{ invocationId: string, deliveryStreamArn: string, region: string, recordIds: string[], arrivals: Float64Array, lengths: Uint32Array, bytes: Uint8Array }} f
+ * @param {PackedBatch} f
  */
 function firehoseEvent(f) {
   const bytes = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
@@ -74,7 +79,7 @@ function firehoseEvent(f) {
   return { invocationId: f.invocationId, deliveryStreamArn: f.deliveryStreamArn, region: f.region, records };
 }
 
-port.on('message', async (/** @type {{ id: number, event?: unknown, firehose?: any, requestId: string, deadline: number }} */ msg) => {
+port.on('message', async (/** @type {{ id: number, event?: unknown, firehose?: PackedBatch, requestId: string, deadline: number }} */ msg) => {
   const context = {
     awsRequestId: msg.requestId,
     functionName: workerData.functionName,
