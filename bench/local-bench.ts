@@ -5,7 +5,10 @@
  * no persistence) as the reference, and the ratio. Finally the runner is stopped with SIGTERM (it delivers its
  * buffers) and the raw backup objects are counted: zero loss means exactly D × M records.
  *
- *   npx projen bench:local [-- --json] [--devices 100] [--messages 1000] [--inflight 32] [--bytes 200]
+ *   npx projen bench:local [-- --json] [--devices 100] [--messages 1000] [--inflight 32] [--bytes 200] [--cli <bundle>]
+ *
+ * `--cli <bundle>` runs another build of the CLI (e.g. a copy of `assets/cli/` from before a change, with the runtime
+ * files next to it) instead of `assets/cli/index.js`: alternate the two in consecutive runs to compare builds.
  *
  * The app: the library's pipeline with D devices (`addDevice`, the fleet policy with
  * ${iot:Connection.Thing.ThingName}), synthesized from src/; the runner is the shipped CLI bundle
@@ -76,7 +79,13 @@ function synthesize(outdir: string, devices: number): void {
 }
 
 /** The shipped CLI (`cdk-iot-pipeline`): the runner is benchmarked as users run it. */
-function cliBundle(): string {
+function cliBundle(argv: string[]): string {
+  const i = argv.indexOf('--cli');
+  if (i >= 0) {
+    const other = resolve(argv[i + 1] ?? '');
+    if (!existsSync(other)) throw new Error(`--cli ${argv[i + 1] ?? ''}: no such file; give the path of a CLI bundle (index.js next to its node-worker.js)`);
+    return other;
+  }
   const script = join(REPO, 'assets', 'cli', 'index.js');
   if (!existsSync(script)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` to build the CLI bundle');
   return script;
@@ -205,7 +214,7 @@ async function main(): Promise<void> {
     process.stdout.write(`local runner benchmark: ${o.devices} devices × ${o.messages} messages (QoS 1, ~${o.bytes} B, ≤ ${o.inflight} in flight per device), MQTT 3.1.1 over mutual TLS, ${host.cpus} CPUs, load average ${host.loadAverage1m}\n`);
     const app = join(work, 'cdk.out');
     synthesize(app, o.devices);
-    const script = cliBundle();
+    const script = cliBundle(argv);
 
     // --- the local runner ---------------------------------------------------------------------------
     const dataDir = join(work, 'data');
@@ -278,7 +287,7 @@ async function main(): Promise<void> {
       printJson({
         bench: 'local',
         machine: host,
-        options: o,
+        options: { ...o, ...(script !== join(REPO, 'assets', 'cli', 'index.js') ? { cli: script } : {}) },
         runner: {
           ...figures(ours),
           peakRssMiB: round(rss, 1),

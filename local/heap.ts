@@ -38,6 +38,33 @@
  * within the noise, and tighter old-generation growth does not reach 160 MiB: what is left is Buffers awaiting
  * collection, native memory and the mapped binary. `MALLOC_ARENA_MAX=2` in the environment saves another ~12 MiB
  * (176–178 MiB); glibc reads it only at process start, so it is the user's choice, not set here.
+ *
+ * Less garbage per message (the next round, with these settings unchanged). The levers, each in the file it touches:
+ * - journal/: entries encoded straight into two reused group buffers — no Buffer per entry and no concatenation per
+ *   group (two short-lived external allocations of ~330 bytes per 200-byte message, collected only once external
+ *   memory had grown by tens of MiB);
+ * - lambda/runtime.ts: the parser's worker receives the records' bytes transferred and builds the base64 event
+ *   itself — no base64 string per record in this thread (held for the whole invocation, so promoted to the old
+ *   generation) and no second copy in the serialized message;
+ * - firehose/delivery-stream.ts: Lambda's response limit checked by summing the records' JSON — no ~1.3 MB string
+ *   (large-object space) per 1 MB batch;
+ * - iot/authorizer.ts: decisions cached per action, then per topic — no `${action} ${topic}` key per publish;
+ * - firehose/delivery-stream.ts: one object per put record (SourceRecord) instead of an item, a countdown closure
+ *   and its context — no peak RSS gain measurable on its own (172.9 / 172.8 MiB against 170.0 / 167.4, load 5.5–7.3).
+ * Measured together (bench:local, 100 devices × 1,000 messages × 32 in flight, the bundles before and after run one
+ * after the other with `--cli`):
+ *   quiet (load 1.0–2.6, runner 16.8k–18.6k msg/s)   before 184.5 (179.1 alone)         after 170.9 / 178.3 MiB
+ *   loaded (load 4–17, runner 3k–15k msg/s)           before 177.6 / 180.8 / 178.7 MiB   after 164.3 / 170.0 / 165.9 /
+ *                                                                                         169.3 / 172.9 / 172.8 MiB
+ * Medians 179.1 → 170.5 MiB: about −9 MiB, not ≤ 160 MiB; the faster the runner ran, the less the levers showed (the
+ * 178.3 MiB run was the fastest, 17.7k msg/s). The journal lever alone showed nothing measurable (one pair at load
+ * 16–19: 168.2 MiB before, 168.8 after); the levers were not separated further. One in flight per device: 147.0 MiB
+ * before, 146.8 after (load 1.4–1.8), 0.56× / 0.53× Mosquitto — unchanged: that path waits on fdatasync, not on
+ * garbage. Not touched, and where the rest is: aedes' own objects per publish (the Packet copy, the PUBACK, the
+ * promises of the memory persistence's subscriptionsByTopic / outgoingEnqueueCombi — node_modules, not ours), the
+ * delivery promise per record (the rules engine's `put` contract: a Promise and its resolve function), and the native
+ * part named above (the mapped binary ~44 MiB, malloc arenas ~12 MiB). The ratios to Mosquitto in the loaded runs
+ * (0.35–0.73×) say nothing: Mosquitto's own rate moved 4.6k–31.6k msg/s between runs.
  */
 
 /** The young generation of each thread that runs the runner or a Node.js Lambda function: two 1 MiB semi-spaces. */

@@ -27,7 +27,7 @@ import { ErrorOutputType, ErrorRecord, formatConversionFailedRecord, partitionKe
 import { objectName } from './keys';
 import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
-import { InvocationError, Invoker } from '../lambda/runtime';
+import { FirehoseBatch, firehoseEvent, InvocationError, Invoker } from '../lambda/runtime';
 import type { ObjectSink } from '../s3/sinks';
 
 const gzip = promisify(gzipCallback);
@@ -42,11 +42,30 @@ export interface FirehoseRecord {
 /** What the stream logs. */
 export type Logger = (line: string) => void;
 
-/** Something buffered for one object; `delivered` runs once, when it is durable (or deliberately dropped). */
+/** Something buffered for one object; `source.delivered()` runs once, when it is durable (or deliberately dropped). */
 interface Item {
   readonly data: Buffer;
   readonly arrival: number;
-  readonly delivered: () => void;
+  /** The record it comes from. */
+  readonly source: SourceRecord;
+}
+
+/**
+ * A record put into the stream, buffered as it is (for the backup and the processor): its put resolves once each of
+ * the `left` objects derived from it is written. One object per record — it was an item, a countdown closure and
+ * its context — since every record lives until its objects are written, long enough to reach the old generation.
+ */
+class SourceRecord implements Item {
+  constructor(public readonly data: Buffer, public readonly arrival: number, private left: number, private readonly resolve: () => void) {}
+
+  public get source(): SourceRecord {
+    return this;
+  }
+
+  /** One of the record's objects is written (or it was dropped). */
+  public delivered(): void {
+    if (--this.left === 0) this.resolve();
+  }
 }
 
 interface DestinationItem extends Item {
@@ -57,13 +76,6 @@ interface ErrorItem extends Item {
   readonly type: ErrorOutputType;
 }
 
-/** `done` after `count` calls of the returned function. */
-function countdown(count: number, done: () => void): () => void {
-  let left = count;
-  return () => {
-    if (--left === 0) done();
-  };
-}
 
 /** Counters (for tests, status and the benchmark). */
 export interface StreamStats {
@@ -195,10 +207,19 @@ export function validateResponse(
   return { results };
 }
 
-/** The size of a response as Lambda would serialize it (JSON); a response that cannot be serialized counts as 0. */
+/**
+ * The size of a response as Lambda would serialize it (JSON); a response that cannot be serialized counts as 0.
+ * Summed record by record — `[` + the records joined by `,` + `]` is how JSON.stringify writes an array, a record it
+ * cannot write (undefined) being `null` — so that no string of the whole response (~1.3 MB for a 1 MB batch, straight
+ * into the old generation) is made for every batch.
+ */
 function responseBytes(response: unknown): number {
   try {
-    return Buffer.byteLength(JSON.stringify(response) ?? '');
+    const records = typeof response === 'object' && response !== null ? (response as { records?: unknown }).records : undefined;
+    if (!Array.isArray(records)) return Buffer.byteLength(JSON.stringify(response) ?? '');
+    let bytes = Buffer.byteLength(JSON.stringify({ ...(response as object), records: [] })) + Math.max(0, records.length - 1);
+    for (const record of records) bytes += Buffer.byteLength(JSON.stringify(record) ?? 'null');
+    return bytes;
   } catch {
     return 0;
   }
@@ -270,8 +291,7 @@ export class LocalDeliveryStream {
     this.stats.recordsIn++;
     this.stats.bytesIn += record.data.length;
     return new Promise<void>((resolve) => {
-      const delivered = this.backup ? countdown(2, resolve) : resolve;
-      const item: Item = { data: record.data, arrival: record.arrival, delivered };
+      const item = new SourceRecord(record.data, record.arrival, this.backup ? 2 : 1, resolve);
       this.backup?.add(item);
       if (this.processor) this.processor.add(item);
       else this.destination.add(item);
@@ -314,19 +334,22 @@ export class LocalDeliveryStream {
     const p = this.model.processor!;
     const batch = ++this.invocationCounter;
     const ids = records.map((_r, i) => `${String(batch).padStart(12, '0')}${String(i).padStart(8, '0')}`);
-    const event = {
+    const request: FirehoseBatch = {
       invocationId: randomUUID(),
       deliveryStreamArn: this.model.arn,
       region: this.model.region,
-      records: records.map((r, i) => ({ recordId: ids[i], approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') })),
+      records: records.map((r, i) => ({ recordId: ids[i], approximateArrivalTimestamp: r.arrival, data: r.data })),
     };
+    // The Node.js runtime encodes the data in its own thread (runtime.ts); others get the event built here.
+    const invoker = this.deps.invoker!;
+    const event = invoker.invokeFirehose ? undefined : firehoseEvent(request);
     let problem: ResponseProblem = { errorCode: 'Lambda.FunctionError', errorMessage: 'not invoked' };
     let attempts = 0;
     for (; attempts <= p.retries && !this.stopping;) {
       attempts++;
       this.stats.invocations++;
       try {
-        const response = await this.deps.invoker!.invoke(event);
+        const response = await (event === undefined ? invoker.invokeFirehose!(request) : invoker.invoke(event));
         const validated = validateResponse(ids, response);
         if ('results' in validated) {
           this.route(records, ids, validated.results, attempts);
@@ -361,7 +384,7 @@ export class LocalDeliveryStream {
 
   /** Buffers the error record of a source item; the item is delivered when the error object is. */
   private failed(item: Item, record: ErrorRecord): void {
-    this.errors.add({ type: record.type, data: record.data, arrival: item.arrival, delivered: item.delivered });
+    this.errors.add({ type: record.type, data: record.data, arrival: item.arrival, source: item.source });
   }
 
   private route(records: Item[], ids: string[], results: Map<string, ValidResult>, attempts: number): void {
@@ -370,10 +393,10 @@ export class LocalDeliveryStream {
       const result = results.get(ids[i])!;
       if (result.result === 'Ok') {
         this.stats.recordsOk++;
-        this.destination.add({ data: result.data, arrival: r.arrival, delivered: r.delivered, partitionKeys: result.partitionKeys });
+        this.destination.add({ data: result.data, arrival: r.arrival, source: r.source, partitionKeys: result.partitionKeys });
       } else if (result.result === 'Dropped') {
         this.stats.recordsDropped++;
-        r.delivered();
+        r.source.delivered();
       } else {
         this.processingFailed(r, attempts, { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' }, ending);
       }
@@ -487,6 +510,6 @@ export class LocalDeliveryStream {
     else if (kind === DELIVERY_OBJECT_KINDS.backup) this.stats.backupObjectsWritten++;
     else this.stats.errorObjectsWritten++;
     this.deps.onObject?.({ bucket: target.bucket.folder, key, location: this.deps.sink.describe(target.bucket, key), records: items.length, kind });
-    for (const item of items) item.delivered();
+    for (const item of items) item.source.delivered();
   }
 }

@@ -26,7 +26,11 @@ export interface ConnectionIdentity {
 
 /** Authorizes the requests of one connection. */
 export class ConnectionAuthorizer {
-  private readonly cache = new Map<string, Decision>();
+  /**
+   * Decisions by action, then by client id, topic or filter: looked up with the name as it is, so a publish builds no
+   * key string (it built `${action} ${topic}` for every message).
+   */
+  private readonly cache = new Map<string, Map<string, Decision>>();
   private readonly policies: NamedPolicy[];
   private readonly context: PolicyContext;
 
@@ -62,13 +66,17 @@ export class ConnectionAuthorizer {
   }
 
   private decide(action: string, kind: 'client' | 'topic' | 'topicfilter', name: string): Decision {
-    const key = `${action} ${name}`;
-    const hit = this.cache.get(key);
+    let decisions = this.cache.get(action);
+    if (!decisions) {
+      decisions = new Map();
+      this.cache.set(action, decisions);
+    }
+    const hit = decisions.get(name);
     if (hit) return hit;
     const resource = iotArn('aws', this.model.region, this.model.account, kind, name);
     const decision = this.explain(action, resource, evaluatePolicies(this.policies, { action, resource, context: this.context }));
-    if (this.cache.size >= 10000) this.cache.clear();
-    this.cache.set(key, decision);
+    if (decisions.size >= 10000) decisions.clear();
+    decisions.set(name, decision);
     return decision;
   }
 

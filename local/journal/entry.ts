@@ -72,37 +72,71 @@ export function segmentHeader(): Buffer {
   return Buffer.concat([SEGMENT_MAGIC, Buffer.from([JOURNAL_FORMAT_VERSION])]);
 }
 
-/** Encodes one entry (header + body) in the current format. */
-export function encodeEntry(e: JournalMessage, seq: number = (e as JournalEntry).seq): Buffer {
-  // Strings are written straight into the entry (no intermediate buffers): this runs once per message.
-  const clientIdLength = Buffer.byteLength(e.clientId, 'utf8');
-  const topicLength = Buffer.byteLength(e.topic, 'utf8');
-  const principalLength = Buffer.byteLength(e.principal, 'utf8');
-  const sourceIp = e.sourceIp ?? '';
-  const sourceIpLength = Buffer.byteLength(sourceIp, 'latin1');
-  const properties = e.properties ? propertiesJson(e.properties) : '';
-  const propertiesLength = Buffer.byteLength(properties, 'utf8');
-  if (principalLength > 0xffff || sourceIpLength > 0xff) throw new RangeError('journal entry: principal or source IP too long');
-  const bodyLength = 8 + 8 + 1 + 2 + clientIdLength + 2 + topicLength + 2 + principalLength + 1 + sourceIpLength + 4 + propertiesLength
-    + e.payload.length;
-  const buf = Buffer.allocUnsafe(HEADER + bodyLength);
-  let o = HEADER;
+/**
+ * The sizes of one entry's fields, measured once and then written (`measureEntry`, then `writeEntry`). One object
+ * for the whole journal, reused for every entry: encoding runs once per message and leaves no garbage but the
+ * properties JSON of an MQTT 5 message.
+ */
+class EntryLayout {
+  public clientIdLength = 0;
+  public topicLength = 0;
+  public principalLength = 0;
+  public sourceIp = '';
+  public sourceIpLength = 0;
+  public properties = '';
+  public propertiesLength = 0;
+  public bodyLength = 0;
+}
+
+const layout = new EntryLayout();
+
+/** Measures an entry for `writeEntry`; returns its size on disk (header + body). */
+export function measureEntry(e: JournalMessage): number {
+  layout.clientIdLength = Buffer.byteLength(e.clientId, 'utf8');
+  layout.topicLength = Buffer.byteLength(e.topic, 'utf8');
+  layout.principalLength = Buffer.byteLength(e.principal, 'utf8');
+  layout.sourceIp = e.sourceIp ?? '';
+  layout.sourceIpLength = Buffer.byteLength(layout.sourceIp, 'latin1');
+  layout.properties = e.properties ? propertiesJson(e.properties) : '';
+  layout.propertiesLength = Buffer.byteLength(layout.properties, 'utf8');
+  if (layout.principalLength > 0xffff || layout.sourceIpLength > 0xff) throw new RangeError('journal entry: principal or source IP too long');
+  layout.bodyLength = 8 + 8 + 1 + 2 + layout.clientIdLength + 2 + layout.topicLength + 2 + layout.principalLength + 1 + layout.sourceIpLength
+    + 4 + layout.propertiesLength + e.payload.length;
+  return HEADER + layout.bodyLength;
+}
+
+/**
+ * Writes the entry `measureEntry` measured last (the same message, no other entry measured in between) at `offset`
+ * of `buf`, in the current format; returns the offset after it. The journal writes entries straight into its group
+ * buffer this way, so a message costs no buffer of its own.
+ */
+export function writeEntry(buf: Buffer, offset: number, e: JournalMessage, seq: number): number {
+  const start = offset;
+  let o = offset + HEADER;
   o = buf.writeDoubleLE(seq, o);
   o = buf.writeDoubleLE(e.timestamp, o);
   o = buf.writeUInt8(e.qos, o);
-  o = buf.writeUInt16LE(clientIdLength, o);
+  o = buf.writeUInt16LE(layout.clientIdLength, o);
   o += buf.write(e.clientId, o, 'utf8');
-  o = buf.writeUInt16LE(topicLength, o);
+  o = buf.writeUInt16LE(layout.topicLength, o);
   o += buf.write(e.topic, o, 'utf8');
-  o = buf.writeUInt16LE(principalLength, o);
+  o = buf.writeUInt16LE(layout.principalLength, o);
   o += buf.write(e.principal, o, 'utf8');
-  o = buf.writeUInt8(sourceIpLength, o);
-  o += buf.write(sourceIp, o, 'latin1');
-  o = buf.writeUInt32LE(propertiesLength, o);
-  o += buf.write(properties, o, 'utf8');
-  e.payload.copy(buf, o);
-  buf.writeUInt32LE(bodyLength, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER)), 4);
+  o = buf.writeUInt8(layout.sourceIpLength, o);
+  o += buf.write(layout.sourceIp, o, 'latin1');
+  o = buf.writeUInt32LE(layout.propertiesLength, o);
+  o += buf.write(layout.properties, o, 'utf8');
+  o += e.payload.copy(buf, o);
+  buf.writeUInt32LE(layout.bodyLength, start);
+  buf.writeUInt32LE(crc32(buf.subarray(start + HEADER, o)), start + 4);
+  layout.properties = '';
+  return o;
+}
+
+/** Encodes one entry (header + body) in the current format, into a buffer of its own. */
+export function encodeEntry(e: JournalMessage, seq: number = (e as JournalEntry).seq): Buffer {
+  const buf = Buffer.allocUnsafe(measureEntry(e));
+  writeEntry(buf, 0, e, seq);
   return buf;
 }
 

@@ -9,6 +9,8 @@
  * workerData: { file, esm, exportName, functionName, functionArn, memoryMb }
  * first post: { ready: true }  (the handler module is loaded, or failed to load)
  * message:    { id, event, requestId, deadline }  (deadline: epoch ms when the function times out)
+ *             or { id, firehose, requestId, deadline }: a Firehose transformation event still in bytes (runtime.ts,
+ *             packFirehoseBatch), which this thread turns into the event Lambda gives the handler (data in base64)
  */
 'use strict';
 const { parentPort, workerData } = require('worker_threads');
@@ -56,7 +58,28 @@ function call(fn, event, context) {
 // for an invocation only then. A module that fails to load is reported on each invocation, as in Lambda.
 load().then(() => port.postMessage({ ready: true }), () => port.postMessage({ ready: true }));
 
-port.on('message', async (/** @type {{ id: number, event: unknown, requestId: string, deadline: number }} */ msg) => {
+/**
+ * A batch as runtime.ts packs it (packFirehoseBatch).
+ * @typedef {{ invocationId: string, deliveryStreamArn: string, region: string, recordIds: string[], arrivals: Float64Array, lengths: Uint32Array, bytes: Uint8Array }} PackedBatch
+ */
+
+/**
+ * The Firehose transformation event of a packed batch: each record's bytes in base64, as Lambda delivers them.
+ * @param {PackedBatch} f
+ */
+function firehoseEvent(f) {
+  const bytes = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
+  const records = new Array(f.recordIds.length);
+  let offset = 0;
+  for (let i = 0; i < records.length; i++) {
+    const end = offset + f.lengths[i];
+    records[i] = { recordId: f.recordIds[i], approximateArrivalTimestamp: f.arrivals[i], data: bytes.toString('base64', offset, end) };
+    offset = end;
+  }
+  return { invocationId: f.invocationId, deliveryStreamArn: f.deliveryStreamArn, region: f.region, records };
+}
+
+port.on('message', async (/** @type {{ id: number, event?: unknown, firehose?: PackedBatch, requestId: string, deadline: number }} */ msg) => {
   const context = {
     awsRequestId: msg.requestId,
     functionName: workerData.functionName,
@@ -69,7 +92,7 @@ port.on('message', async (/** @type {{ id: number, event: unknown, requestId: st
     getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
   };
   try {
-    const result = await call(await load(), msg.event, context);
+    const result = await call(await load(), msg.firehose ? firehoseEvent(msg.firehose) : msg.event, context);
     port.postMessage({ id: msg.id, ok: true, result: result === undefined ? null : result });
   } catch (e) {
     const error = /** @type {{ name?: string, message?: string } | undefined} */ (e);

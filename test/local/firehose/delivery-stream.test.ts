@@ -4,6 +4,7 @@ import { LocalDeliveryStream, validateResponse } from '../../../local/firehose/d
 import { compileStreamPrefix as compilePrefix } from '../../../local/firehose/keys';
 import { InvocationError, Invoker } from '../../../local/lambda/runtime';
 import type { ObjectSink } from '../../../local/s3/sinks';
+import { RESPONSE_LIMIT_BYTES } from '../../../src/contract';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:parser';
 const bucket = (folder: string): BucketRef => ({ name: folder, folder, endpointName: folder.toLowerCase() });
@@ -98,6 +99,27 @@ describe('processor response validation', () => {
     if (code === undefined) expect('results' in result).toBe(true);
     else expect(result).toEqual({ problem: { errorCode: code, errorMessage: expect.any(String) } });
   });
+});
+
+describe('the response size check', () => {
+  /** A valid response whose JSON is exactly `bytes` long (tuned with a top-level field, which counts too). */
+  function responseOf(bytes: number): object {
+    const response = { records: [{ recordId: 'a', result: 'Ok', data: 'eHh4'.repeat(1_000_000), metadata: { partitionKeys: { d: 'ü' } } }, undefined, { recordId: 'b', result: 'Dropped' }], note: '' };
+    response.note = 'y'.repeat(bytes - Buffer.byteLength(JSON.stringify(response)));
+    expect(Buffer.byteLength(JSON.stringify(response))).toBe(bytes);
+    return response;
+  }
+
+  test.each<[number, boolean]>([[RESPONSE_LIMIT_BYTES, true], [RESPONSE_LIMIT_BYTES + 1, false]])(
+    'GIVEN a response of %i bytes as JSON WHEN validated THEN within the limit: %s', (bytes, within) => {
+      const result = validateResponse(['a', 'b'], responseOf(bytes));
+      // within the limit the next check speaks (the undefined record); beyond it, Lambda's size error
+      expect(result).toEqual({
+        problem: within
+          ? { errorCode: 'Lambda.JsonProcessingException', errorMessage: 'Response record 1 is not an object.' }
+          : { errorCode: 'Lambda.FunctionError', errorMessage: expect.stringContaining(`the response is ${bytes} bytes`) },
+      });
+    });
 });
 
 describe('a local delivery stream', () => {

@@ -89,6 +89,17 @@ describe('AWS IoT policy semantics', () => {
     expect(denied.reason).toMatch(/explicitly denied by p2 statement 0 \(Sid "NoSecrets"\)/);
   });
 
+  test('GIVEN Publish allowed and Receive not on one topic WHEN both are asked again and again THEN each action keeps its own cached decision', () => {
+    const m = model({ p: { Statement: [allow('iot:Publish', `${ARN}:topic/same`), allow('iot:Receive', `${ARN}:topic/other`)] } }, { t: ['p'] });
+    const a = new ConnectionAuthorizer(m, { clientId: 't', certificateThing: 't' });
+    for (let i = 0; i < 3; i++) {
+      expect(a.receive('same').allowed).toBe(false);
+      expect(a.publish('same').allowed).toBe(true);
+      expect(a.publish('other').allowed).toBe(false);
+      expect(a.receive('other').allowed).toBe(true);
+    }
+  });
+
   test('GIVEN IAM wildcards WHEN matching actions and resources THEN * spans levels and ? is one character', () => {
     const m = model({ p: { Statement: [allow('iot:Pub*', [`${ARN}:topic/dev-?/data`, `${ARN}:topic/fleet/*/status`])] } }, { t: ['p'] });
     const a = new ConnectionAuthorizer(m, { clientId: 't', certificateThing: 't' });

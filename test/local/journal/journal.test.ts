@@ -37,6 +37,32 @@ describe('journal', () => {
     await journal.close();
   });
 
+  test('GIVEN groups that outgrow the group buffer and groups written while the next fills WHEN reopened THEN every entry is replayed intact, in order', async () => {
+    // Payloads of 0 to 100 KiB: a group of them outgrows the 64 KiB the group buffer starts with, and the buffers are
+    // reused from group to group, so a stale byte of an earlier group would show up as a wrong payload or CRC.
+    const payload = (i: number) => Buffer.alloc((i * 7919) % (100 * 1024), String.fromCharCode(97 + (i % 26)));
+    const { journal } = Journal.open(dir);
+    const acked: Array<Promise<void>> = [];
+    for (let round = 0; round < 4; round++) {
+      for (let i = round * 15; i < (round + 1) * 15; i++) {
+        const entry = { ...message(i), payload: payload(i) };
+        acked.push(new Promise((resolve, reject) => journal.append(entry, (err) => (err ? reject(err) : resolve()))));
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // the next round fills while this one is written
+    }
+    await Promise.all(acked);
+    expect(journal.commits).toBeGreaterThan(1);
+    await journal.close();
+    const { replay, truncated, journal: reopened } = Journal.open(dir);
+    expect(truncated).toBe(0);
+    expect(replay.map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_v, i) => i + 1));
+    replay.forEach((e, i) => {
+      expect(e.topic).toBe(`t/${i}`);
+      expect(e.payload.equals(payload(i))).toBe(true);
+    });
+    await reopened.close();
+  });
+
   test('GIVEN acknowledged entries, some done, and no clean close (a crash) WHEN reopened THEN exactly the not-done entries are replayed, in order', async () => {
     const { journal } = Journal.open(dir);
     await appendAll(journal, 10);

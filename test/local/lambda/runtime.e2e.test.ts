@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { FunctionModel } from '../../../local/assembly/model';
-import { createInvoker, InvocationError } from '../../../local/lambda/runtime';
+import { createInvoker, FirehoseBatch, firehoseEvent, InvocationError } from '../../../local/lambda/runtime';
 
 jest.setTimeout(60000);
 
@@ -19,6 +19,7 @@ beforeAll(() => {
       if (event.fail) throw new TypeError('bad input');
       return { echo: event.value };
     };
+    exports.echo = async (event) => event;
     exports.withCallback = (event, context, callback) => {
       console.log('log line from node');
       callback(null, { name: context.functionName, arn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis() > 0 });
@@ -30,6 +31,8 @@ beforeAll(() => {
     '    if event.get("fail"):',
     '        raise ValueError("bad input")',
     '    return {"echo": event.get("value")}',
+    'def echo(event, context):',
+    '    return event',
     'def withCallback(event, context):',
     '    print("log line from python")',
     '    return {"name": context.function_name, "arn": context.invoked_function_arn, "remaining": context.get_remaining_time_in_millis() > 0}',
@@ -92,6 +95,30 @@ describe.each([['nodejs22.x'], ['python3.13']])('the %s runtime', (runtime) => {
     }
     expect(readFileSync(join(logs, 'parser.log'), 'utf8')).toContain(`log line from ${runtime.startsWith('python') ? 'python' : 'node'}`);
     rmSync(logs, { recursive: true, force: true });
+  });
+
+  test('GIVEN a Firehose batch of bytes WHEN invoked with it, twice (a retry) THEN the handler gets the event Lambda gives it: every record\'s data in base64', async () => {
+    const invoker = createInvoker(model(runtime, 'index.echo'), dir);
+    // Records from Buffers sharing one pooled slab (as the runner's are), an empty one and bytes that are not UTF-8.
+    const texts = ['{"a":1}\n', '', 'ünïcode\n'];
+    const records = [...texts.map((t) => Buffer.from(t)), Buffer.from([0, 255, 10, 128])]
+      .map((data, i) => ({ recordId: `${String(i).padStart(20, '0')}`, approximateArrivalTimestamp: 1767322800000 + i, data }));
+    const batch: FirehoseBatch = { invocationId: 'i-1', deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/S', region: 'us-east-1', records };
+    const expected = {
+      invocationId: 'i-1',
+      deliveryStreamArn: batch.deliveryStreamArn,
+      region: 'us-east-1',
+      records: records.map((r) => ({ recordId: r.recordId, approximateArrivalTimestamp: r.approximateArrivalTimestamp, data: r.data.toString('base64') })),
+    };
+    try {
+      expect(firehoseEvent(batch)).toEqual(expected);
+      await expect(invoker.invokeFirehose!(batch)).resolves.toEqual(expected);
+      await expect(invoker.invokeFirehose!(batch)).resolves.toEqual(expected);
+      // the records' buffers are the caller's still (the worker got a copy of their bytes)
+      expect(records[0].data.toString()).toBe('{"a":1}\n');
+    } finally {
+      await invoker.close();
+    }
   });
 
   test('GIVEN a module that initializes longer than the function\'s timeout WHEN invoked THEN it answers: only the call counts, as in Lambda', async () => {
