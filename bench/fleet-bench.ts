@@ -44,6 +44,7 @@ import { IotCoreFirehosePipeline } from '../src';
 const BUDGETS = { stormRatioMax: 2, throughputRatioMin: 0.5, kibPerDeviceMax: 64 } as const;
 
 const REPO = resolve(__dirname, '..');
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const TOPIC = 'fleet';
 const THING_PREFIX = 'fleet-';
 const TEMPLATE = 'fleet-bench';
@@ -250,6 +251,8 @@ interface RunnerResult {
   readonly summary: DriverSummary;
   readonly idleRssMiB: number;
   readonly peakRssMiB: number;
+  /** The highest RSS sampled (every 250 ms) from the first connection to the first publish. */
+  readonly connectedRssMiB: number;
   readonly stopExitCode: number | null;
   readonly stopSeconds: number;
   readonly raw: { records: number; missing: number };
@@ -281,6 +284,9 @@ async function runRunner(
   await new Promise((res) => setTimeout(res, 2000));
   const idle = rssMiB(runner.pid!).rss;
   process.stdout.write(`  runner ready on 127.0.0.1:${port}, idle RSS ${idle.toFixed(1)} MiB\n`);
+  // RSS over time, on the driver's clock: what the connections alone cost (before the first publish)
+  const samples: Array<[number, number]> = [];
+  const sampler = setInterval(() => samples.push([monotonicUs(), rssMiB(runner.pid!).rss]), 250);
   const summary = await runDriver(work, {
     label: 'local runner',
     host: '127.0.0.1',
@@ -294,7 +300,10 @@ async function runRunner(
     connectAttempts: 5,
     run: 'runner',
   });
+  clearInterval(sampler);
   const peak = rssMiB(runner.pid!).hwm;
+  const beforePublishing = samples.filter(([us]) => us >= summary.clock.stormUs[0] && us <= summary.clock.publishUs[0]);
+  const connectionsRss = Math.max(idle, ...beforePublishing.map(([, rss]) => rss));
   // SIGTERM: the runner delivers its buffered records, then exits; a bounded wait.
   const stopStart = performance.now();
   runner.kill('SIGTERM');
@@ -342,6 +351,7 @@ async function runRunner(
     summary,
     idleRssMiB: idle,
     peakRssMiB: peak,
+    connectedRssMiB: connectionsRss,
     stopExitCode: exitCode,
     stopSeconds,
     raw: { records: raw.records, missing: rawMissing },
@@ -449,7 +459,7 @@ async function main(): Promise<void> {
     const ours = await runRunner(work, o, fleet, app, policyKey, children);
     const lost = Math.max(ours.raw.missing, ours.parsed.missing);
     process.stdout.write(`  ${describeLoad(ours.summary)}\n`);
-    process.stdout.write(`  RSS idle ${ours.idleRssMiB.toFixed(1)} MiB, peak ${ours.peakRssMiB.toFixed(1)} MiB; SIGTERM → exit ${ours.stopExitCode} in ${ours.stopSeconds.toFixed(1)} s; `
+    process.stdout.write(`  RSS idle ${ours.idleRssMiB.toFixed(1)} MiB, all connected ${ours.connectedRssMiB.toFixed(1)} MiB, peak ${ours.peakRssMiB.toFixed(1)} MiB; SIGTERM → exit ${ours.stopExitCode} in ${ours.stopSeconds.toFixed(1)} s; `
       + `raw backup ${ours.raw.records.toLocaleString('en-US')} records (${ours.raw.missing} PUBACKed missing), parsed ${ours.parsed.records.toLocaleString('en-US')} (${ours.parsed.missing} missing); journal files left ${ours.journalFilesLeft}\n`);
     printProfile('connect storm', ours.storm);
     printProfile('publish phase', ours.publish);
@@ -510,6 +520,8 @@ async function main(): Promise<void> {
         idleRssMiB: round(ours.idleRssMiB, 1),
         peakRssMiB: round(ours.peakRssMiB, 1),
         kibPerConnectedDevice: round(kibPerDevice, 1),
+        connectedRssMiB: round(ours.connectedRssMiB, 1),
+        kibPerConnectionBeforePublishing: connected > 0 ? round(((ours.connectedRssMiB - ours.idleRssMiB) * 1024) / connected, 1) : null,
         stopExitCode: ours.stopExitCode,
         stopSeconds: round(ours.stopSeconds, 1),
         rawRecords: ours.raw.records,

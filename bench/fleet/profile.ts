@@ -4,12 +4,13 @@
  * so the bench can say where the broker spent the connect storm. Timestamps in a `.cpuprofile` are microseconds
  * on the monotonic clock `process.hrtime` reads; the driver reports its phases on the same clock.
  */
-import { readdirSync, readFileSync } from 'fs';
-import { basename, join } from 'path';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { SourceMap } from 'module';
+import { basename, dirname, join, resolve } from 'path';
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number };
 }
 
 interface CpuProfile {
@@ -38,11 +39,41 @@ export interface WindowSummary {
   readonly top: readonly HotFunction[];
 }
 
+/** Source maps of the bundles (the CLI bundle is minified: its names mean nothing without one), by file path. */
+const maps = new Map<string, SourceMap | undefined>();
+
+function sourceMapOf(path: string): SourceMap | undefined {
+  if (!maps.has(path)) {
+    const mapPath = `${path}.map`;
+    maps.set(path, existsSync(mapPath) ? new SourceMap(JSON.parse(readFileSync(mapPath, 'utf8'))) : undefined);
+  }
+  return maps.get(path);
+}
+
+const sources = new Map<string, string[]>();
+
+/** Line `line` (1-based) of a source file, trimmed to 60 characters; undefined when the file is not here. */
+function sourceLine(path: string, line: number): string | undefined {
+  if (!sources.has(path)) sources.set(path, existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []);
+  const text = sources.get(path)![line - 1]?.trim();
+  return text ? text.slice(0, 60) : undefined;
+}
+
 function describe(node: ProfileNode): string {
-  const { functionName, url, lineNumber } = node.callFrame;
-  if (!url) return functionName === '' ? '(anonymous)' : functionName;
-  const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/assets\//, 'assets/');
-  return `${functionName === '' ? '(anonymous)' : functionName} (${file}:${lineNumber + 1})`;
+  const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+  const name = functionName === '' ? '(anonymous)' : functionName;
+  if (!url) return name;
+  const path = url.replace(/^file:\/\//, '');
+  type Entry = { originalSource?: string; originalLine?: number; name?: string };
+  const entry = sourceMapOf(path)?.findEntry(lineNumber, columnNumber) as Entry | undefined;
+  if (entry?.originalSource) {
+    // the bundle's function at its place in the source, named by its source line (the minified name means nothing)
+    const line = (entry.originalLine ?? 0) + 1;
+    const source = entry.originalSource.replace(/^(\.\.\/)+/, '').replace(/^.*node_modules\//, '');
+    return `${entry.name ?? sourceLine(resolve(dirname(path), entry.originalSource), line) ?? name} (${source}:${line})`;
+  }
+  const file = path.replace(/^.*\/node_modules\//, '').replace(/^.*\/assets\//, 'assets/');
+  return `${name} (${file}:${lineNumber + 1})`;
 }
 
 function summarize(path: string, fromUs: number, toUs: number, topN: number): WindowSummary {
