@@ -12,6 +12,7 @@ import { provisionCommand } from './commands/provision';
 import { publishCommand } from './commands/publish';
 import { queryCommand } from './commands/query';
 import { replayCommand } from './commands/replay';
+import { simulateCommand } from './commands/simulate';
 import { CliError } from './errors';
 import { Io, processIo } from './io';
 import type { LocalOptions } from './local/run';
@@ -22,6 +23,7 @@ export type { Io } from './io';
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandModule[] = [
   publishCommand, provisionCommand, doctorCommand, costCommand, localCommand, queryCommand, parserCommand, replayCommand,
+  simulateCommand,
 ];
 
 /** Builds the command tree; every command writes through `context.io` and reports its exit code to `context.setExitCode`. */

@@ -61,8 +61,8 @@ function readPem(path: string, option: string): string {
   return readFileSync(path, 'utf8');
 }
 
-/** One request: the answers are subscribed before the request is published (AWS requires it). */
-async function call(client: MqttClient, topic: string, payload: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
+/** One request: the answers are subscribed before the request is published (AWS requires it). Also used by `simulate --provision`. */
+export async function call(client: MqttClient, topic: string, payload: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
   const accepted = acceptedTopic(topic);
   const rejected = rejectedTopic(topic);
   const granted = await client.subscribeAsync([accepted, rejected], { qos: 1 });
