@@ -33,6 +33,8 @@ export interface FleetCertificates {
   readonly dir: string;
   /** The CA certificate that signed every device certificate. */
   readonly caPath: string;
+  /** The devices' `<thing>.cert.pem` + `<thing>.key.pem` pairs (and a copy of the CA as `ca.pem`). */
+  readonly devicesDir: string;
   readonly devices: readonly FleetDevice[];
   /** RSA 2048 keys generated for this cache (over all runs that filled it). */
   readonly keysGenerated: number;
@@ -121,6 +123,7 @@ export function ensureFleetCertificates(
   return {
     dir,
     caPath: join(dir, 'ca', 'ca.pem'),
+    devicesDir: out,
     devices: list,
     keysGenerated: final.keysGenerated,
     issueSeconds: final.issueSeconds,
