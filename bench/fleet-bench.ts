@@ -34,6 +34,7 @@ import { performance } from 'perf_hooks';
 import { gunzipSync } from 'zlib';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { cacheDir, ensureFleetCertificates, FleetCertificates, registerFleet } from './fleet/certs';
+import { checkOpenFiles, openFilesLimit } from './fleet/limits';
 import { busiestThread, WindowSummary } from './fleet/profile';
 import { monotonicUs, runSimulator, SimulatorRun, SimulatorSummary } from './fleet/simulator';
 import { machine, printJson, round, wantsJson } from './report';
@@ -49,8 +50,6 @@ const THING_PREFIX = 'fleet-';
 const TEMPLATE = 'fleet-bench';
 /** The runner's own default for `--max-connections` (cli/commands/local.ts). */
 const RUNNER_DEFAULT_MAX_CONNECTIONS = 10000;
-/** File descriptors a process needs besides one socket per device (journal, buckets, libraries, stdio). */
-const FD_HEADROOM = 1024;
 
 interface Options {
   readonly devices: number;
@@ -80,24 +79,6 @@ function options(argv: string[]): Options {
     mosquitto: !argv.includes('--no-mosquitto'),
     out: resolve(value('out') ?? join(REPO, 'bench', 'results', 'fleet.json')),
   };
-}
-
-/** The open-files limit child processes inherit (`ulimit -n`). */
-function openFilesLimit(): number {
-  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
-  const text = r.stdout.trim();
-  return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text);
-}
-
-/** Fails with what to change when the runner, Mosquitto or the driver could not hold a socket per device. */
-function checkLimits(devices: number): void {
-  const limit = openFilesLimit();
-  const needed = devices + FD_HEADROOM;
-  if (Number.isFinite(limit) && limit < needed) {
-    throw new Error(`the open-files limit (ulimit -n) is ${limit}, and ${devices} devices need at least ${needed} per process `
-      + `(the runner, Mosquitto and the load driver each hold one socket per device): raise it with \`ulimit -n ${needed}\` `
-      + `in this shell, or run fewer devices (--devices ${Math.max(1, limit - FD_HEADROOM)})`);
-  }
 }
 
 /** The pipeline with fleet provisioning (which brings the fleet policy), synthesized into `outdir`; returns the policy's key. */
@@ -413,7 +394,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = options(argv);
   const json = wantsJson(argv);
-  checkLimits(o.devices);
+  checkOpenFiles(o.devices, openFilesLimit());
   const host = machine();
   const work = mkdtempSync(join(tmpdir(), 'cdk-iot-fleet-bench-'));
   const children: ChildProcess[] = [];
