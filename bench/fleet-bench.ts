@@ -217,6 +217,8 @@ interface RunnerResult {
   readonly raw: { records: number; missing: number };
   readonly parsed: { records: number; missing: number };
   readonly journalFilesLeft: number;
+  /** The broker's log lines, by kind (numbers and names left out), most frequent first. */
+  readonly brokerEvents: Record<string, number>;
   readonly storm?: WindowSummary;
   readonly publish?: WindowSummary;
 }
@@ -234,9 +236,21 @@ async function runRunner(
   const runner = spawn(process.execPath, [...nodeArgs, cliBundle(), 'local', '--app', app, '--data-dir', dataDir, '--port', '0', '--max-connections', String(maxConnections)], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(runner);
   let log = '';
+  // what the broker logged, counted by kind: why connections were refused or dropped during the storm
+  const brokerEvents = new Map<string, number>();
+  let partial = '';
   runner.stderr!.on('data', (d: Buffer) => {
-    log += d.toString();
+    const text = d.toString();
+    log += text;
     if (log.length > 200000) log = log.slice(-100000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /broker: (.*)$/.exec(line);
+      if (!m) continue;
+      const kind = m[1].replace(/"[^"]*"/g, '"…"').replace(/\b(from|client|of|disconnecting) [\w.:-]+/g, '$1 …').replace(/\d+/g, 'N').slice(0, 160);
+      brokerEvents.set(kind, (brokerEvents.get(kind) ?? 0) + 1);
+    }
   });
   const ready = await waitForLine(runner, /^ready /, 180000);
   const port = Number(/:(\d+) /.exec(ready)![1]);
@@ -304,6 +318,7 @@ async function runRunner(
     raw: { records: raw.records, missing: rawMissing },
     parsed: { records: parsed.records, missing: parsedMissing },
     journalFilesLeft,
+    brokerEvents: Object.fromEntries([...brokerEvents.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)),
     storm,
     publish,
   };
@@ -417,6 +432,7 @@ async function main(): Promise<void> {
     process.stdout.write(`  ${describeLoad(ours.summary)}\n`);
     process.stdout.write(`  RSS idle ${ours.idleRssMiB.toFixed(1)} MiB, all connected ${ours.connectedRssMiB.toFixed(1)} MiB, peak ${ours.peakRssMiB.toFixed(1)} MiB; SIGTERM → exit ${ours.stopExitCode} in ${ours.stopSeconds.toFixed(1)} s; `
       + `raw backup ${ours.raw.records.toLocaleString('en-US')} records (${ours.raw.missing} PUBACKed missing), parsed ${ours.parsed.records.toLocaleString('en-US')} (${ours.parsed.missing} missing); journal files left ${ours.journalFilesLeft}\n`);
+    for (const [kind, count] of Object.entries(ours.brokerEvents)) process.stdout.write(`  runner log: ${String(count).padStart(6)} × ${kind}\n`);
     printProfile('connect storm', ours.storm);
     printProfile('publish phase', ours.publish);
 
@@ -496,6 +512,7 @@ async function main(): Promise<void> {
         parsedRecords: ours.parsed.records,
         parsedMissing: ours.parsed.missing,
         journalFilesLeft: ours.journalFilesLeft,
+        brokerLog: ours.brokerEvents,
         ...(ours.storm ? { stormProfile: ours.storm } : {}),
         ...(ours.publish ? { publishProfile: ours.publish } : {}),
       },
