@@ -4,7 +4,7 @@
  * with TLS client certificates (`require_certificate true`), in the same run. Zero loss is checked: every PUBACKed
  * message must be in the raw backup and in the parsed data.
  *
- *   npx projen bench:fleet [-- --devices 5000] [--messages 20] [--json] [--profile] [--connect-rate 500]
+ *   npx projen bench:fleet [-- --devices 5000] [--messages 20] [--json] [--profile] [--connect-rate 100]
  *                          [--out bench/results/fleet.json] [--no-mosquitto]
  *
  * - The app: the library's pipeline with fleet provisioning (its fleet policy, `${iot:Connection.Thing.ThingName}`),
@@ -74,7 +74,7 @@ function options(argv: string[]): Options {
   return {
     devices: positive('devices', 5000),
     messages: positive('messages', 20),
-    connectRate: positive('connect-rate', 500),
+    connectRate: positive('connect-rate', 100),
     profile: argv.includes('--profile'),
     mosquitto: !argv.includes('--no-mosquitto'),
     out: resolve(value('out') ?? join(REPO, 'bench', 'results', 'fleet.json')),
