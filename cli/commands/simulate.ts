@@ -38,6 +38,7 @@ export const simulateCommand: CommandModule = {
       .addOption(new Option('--qos <qos>', 'MQTT QoS').choices(['0', '1'] as const).default('1' as const))
       .addOption(new Option('--mqtt-version <version>', 'MQTT protocol version').choices(['3', '3.1.1', '5'] as const).default('3' as const))
       .option('--connect-rate <n>', 'new connections per second', DEFAULT_CONNECT_RATE)
+      .option('--max-pending <n>', 'connection attempts (and onboardings) under way at once (default 64; 8 with --provision)')
       .option('--max-in-flight <n>', 'unacknowledged messages per device at most', '16')
       .option('--drain-timeout <duration>', 'after the last publish, wait this long for the acknowledgements', '30s')
       .option('--json', 'print the summary as one JSON object on stdout')
@@ -83,9 +84,10 @@ export const simulateCommand: CommandModule = {
           mqttVersion: o.mqttVersion === '5' ? 5 : 3,
           connectRate: parseNumber(o.connectRate, '--connect-rate', 0.01, 100_000),
           maxInFlight: parseNumber(o.maxInFlight, '--max-in-flight', 1, 100, true),
+          maxPending: o.maxPending === undefined ? undefined : parseNumber(o.maxPending, '--max-pending', 1, 100_000, true),
           drainTimeoutMs: parseDuration(o.drainTimeout, '--drain-timeout'),
           json: o.json,
-          live: process.stderr.isTTY === true && o.json !== true,
+          live: process.stderr.isTTY === true,
         }, context);
       });
   },

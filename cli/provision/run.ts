@@ -91,6 +91,8 @@ export async function call(client: MqttClient, topic: string, payload: unknown, 
     client.on('message', onMessage);
     timer = setTimeout(() => reject(new CliError(`no answer on ${accepted} or ${rejected} within ${timeoutMs / 1000} s`)), timeoutMs);
   });
+  // The timeout can fire while the request is still being published: handled below, never an unhandled rejection.
+  answer.catch(() => undefined);
   try {
     await client.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
     return await answer;

@@ -56,6 +56,12 @@ export interface SimulateOptions {
   readonly mqttVersion: 3 | 5;
   /** New connection attempts per second (first attempts; retries are spread by their backoff). */
   readonly connectRate: number;
+  /**
+   * Attempts (onboarding included) under way at once at most: a broker that answers slowly — onboarding makes the
+   * service generate a key pair and run the hook — is not handed more than it can answer before the attempts time out.
+   * @default 64
+   */
+  readonly maxPendingConnects?: number;
   /** Unacknowledged messages per device at most; more wait their turn. @default 16 */
   readonly maxInFlightPerDevice?: number;
   /** @default DEFAULT_BACKOFF (0.5 s doubling to 20 s, 6 attempts) */
@@ -148,7 +154,7 @@ export const MAX_RATE_PER_CONNECTION = 100;
 /** CONNACK return codes (3.1.1) and reason codes (5) that a retry cannot change: bad credentials, not authorized, banned. */
 const PERMANENT_CONNACK = new Set([4, 5, 0x86, 0x87, 0x8a, 0x8c]);
 /** TLS failures about trust that a retry cannot change. */
-const PERMANENT_TLS = /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME/;
+const PERMANENT_TLS = /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|UNKNOWN_CA/;
 
 type DeviceState = 'waiting' | 'connecting' | 'connected' | 'backoff' | 'failed' | 'ended';
 
@@ -187,6 +193,9 @@ function validate(o: SimulateOptions): void {
   if (o.durationMs !== undefined && !(o.durationMs > 0)) throw new Error(`durationMs must be > 0 (got ${o.durationMs})`);
   if (!(o.ratePerDevice > 0)) throw new Error(`ratePerDevice must be > 0 messages per second (got ${o.ratePerDevice})`);
   if (!(o.connectRate > 0)) throw new Error(`connectRate must be > 0 connections per second (got ${o.connectRate})`);
+  if (o.maxPendingConnects !== undefined && !(Number.isInteger(o.maxPendingConnects) && o.maxPendingConnects >= 1)) {
+    throw new Error(`maxPendingConnects must be a whole number ≥ 1 (got ${o.maxPendingConnects})`);
+  }
   if (o.maxInFlightPerDevice !== undefined && !(Number.isInteger(o.maxInFlightPerDevice) && o.maxInFlightPerDevice >= 1)) {
     throw new Error(`maxInFlightPerDevice must be a whole number ≥ 1 (got ${o.maxInFlightPerDevice})`);
   }
@@ -199,6 +208,7 @@ class Simulation {
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly maxInFlight: number;
+  private readonly maxPending: number;
   private readonly histogram: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
   private readonly errors: SimulateError[] = [];
   private errorCount = 0;
@@ -206,6 +216,8 @@ class Simulation {
   private phase: SimulatePhase = 'connecting';
   private start = 0;
   private launched = 0;
+  /** Attempts under way (onboarding or connecting). */
+  private pending = 0;
   /** Devices that are connected or failed for good (the connect phase ends when all are). */
   private settled = 0;
   private connectedNow = 0;
@@ -248,6 +260,7 @@ class Simulation {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
     this.random = o.random ?? Math.random;
     this.maxInFlight = o.maxInFlightPerDevice ?? 16;
+    this.maxPending = o.maxPendingConnects ?? 64;
   }
 
   public async run(): Promise<SimulateSummary> {
@@ -272,14 +285,15 @@ class Simulation {
     const now = performance.now();
     if (this.phase === 'connecting') {
       const allowed = this.o.signal?.aborted ? 0 : Math.min(this.slots.length, Math.floor(((now - this.start) * this.o.connectRate) / 1000) + 1);
-      while (this.launched < allowed) void this.attempt(this.slots[this.launched++]);
+      while (this.launched < allowed && this.pending < this.maxPending) this.launch(this.slots[this.launched++]);
       if (this.settled === this.slots.length || this.o.signal?.aborted) this.startPublishing(now);
     }
     if (this.retries.size > 0 && !this.o.signal?.aborted) {
       for (const [slot, at] of this.retries) {
+        if (this.pending >= this.maxPending) break;
         if (at <= now) {
           this.retries.delete(slot);
-          void this.attempt(slot);
+          this.launch(slot);
         }
       }
     }
@@ -298,20 +312,40 @@ class Simulation {
 
   // ---- connecting ----
 
-  private async attempt(slot: Slot): Promise<void> {
+  /** Starts an attempt; it settles through `connected` or `attemptFailed`, never by throwing. */
+  private launch(slot: Slot): void {
+    this.pending++;
+    let settled = false;
+    const settle = () => {
+      if (!settled) {
+        settled = true;
+        this.pending--;
+      }
+    };
+    this.attempt(slot, settle).catch((e: Error) => {
+      settle();
+      this.attemptFailed(slot, 'connect', e, true);
+    });
+  }
+
+  private async attempt(slot: Slot, settle: () => void): Promise<void> {
     slot.state = 'connecting';
     if (!slot.identity) {
       try {
         slot.identity = this.fixed ? this.fixed[slot.index] : await this.provisioner!.provision(slot.index);
         slot.topic = this.o.topic(slot.identity, slot.index);
       } catch (e) {
+        settle();
         // A provisioner marks the answers a retry cannot change (a rejected request) with `permanent: true`.
         this.attemptFailed(slot, 'provision', e as Error, (e as { permanent?: unknown }).permanent === true);
         return;
       }
     }
     const identity = slot.identity;
-    if (this.closed) return;
+    if (this.closed) {
+      settle();
+      return;
+    }
     const client = connect(this.clientOptions(identity));
     let done = false;
     let lastError: Error | undefined;
@@ -324,6 +358,7 @@ class Simulation {
     const fail = (e: Error) => {
       if (done) return;
       done = true;
+      settle();
       off();
       client.on('error', () => undefined);
       client.end(true);
@@ -336,6 +371,7 @@ class Simulation {
     const onConnect = () => {
       if (done) return;
       done = true;
+      settle();
       off();
       this.connected(slot, client);
     };
@@ -530,7 +566,8 @@ class Simulation {
   private async endAll(): Promise<void> {
     this.closed = true;
     for (const slot of this.backlog) {
-      this.failed += slot.owed; // due but never sent (drain timeout, or aborted)
+      // Due but never sent: failed when the drain timed out; not when the run was stopped (nothing more was to be sent).
+      if (!this.o.signal?.aborted) this.failed += slot.owed;
       slot.owed = 0;
     }
     this.backlog.clear();

@@ -47,6 +47,8 @@ export interface SimulateCommandOptions {
   readonly mqttVersion: 3 | 5;
   readonly connectRate: number;
   readonly maxInFlight: number;
+  /** Default: `DEFAULT_MAX_PENDING`, or `DEFAULT_MAX_PENDING_PROVISIONING` with --provision. */
+  readonly maxPending?: number;
   readonly drainTimeoutMs: number;
   readonly json?: boolean;
   /** A live progress line on stderr (a terminal). */
@@ -55,6 +57,15 @@ export interface SimulateCommandOptions {
 
 /** Messages per second per device when only --messages is given. */
 export const DEFAULT_RATE = 1;
+
+/** Connection attempts under way at once. */
+export const DEFAULT_MAX_PENDING = 64;
+
+/**
+ * Onboardings under way at once: each makes the service create a key pair and run the template's hook, so a local
+ * runner on a small machine answers a few at a time; more would only wait into their 20 s timeout.
+ */
+export const DEFAULT_MAX_PENDING_PROVISIONING = 8;
 
 /** The devices, the topic, and where they connect. */
 interface Plan {
@@ -109,6 +120,7 @@ export async function runSimulate(o: SimulateCommandOptions, context: CommandCon
       qos: o.qos,
       mqttVersion: o.mqttVersion,
       connectRate: o.connectRate,
+      maxPendingConnects: o.maxPending ?? (o.provision !== undefined ? DEFAULT_MAX_PENDING_PROVISIONING : DEFAULT_MAX_PENDING),
       maxInFlightPerDevice: o.maxInFlight,
       drainTimeoutMs: o.drainTimeoutMs,
       onProgress: showProgress,

@@ -29,6 +29,7 @@ beforeEach(() => {
 
 test.each([
   [['--help']], [['publish', '--help']], [['doctor', '--help']], [['cost', '--help']], [['local', '--help']], [['local', 'certs', '--help']],
+  [['simulate', '--help']],
   [['cost', '--devices', '1000', '--interval', '10s', '--payload', '300B']],
 ])('GIVEN %j THEN no AWS SDK client, mqtt or node-forge is loaded', async (args) => {
   // WHEN
