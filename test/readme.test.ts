@@ -55,3 +55,29 @@ test('GIVEN the recorded parser benchmark WHEN the README quotes the bundle size
   expect(Number(row![1])).toBe(Number((recorded.bundle.referenceParserMinifiedBytes / 1024).toFixed(1)));
   expect(Number(row![2])).toBe(Number((recorded.bundle.compare.bytes / 1024).toFixed(1)));
 });
+
+test('GIVEN the recorded fleet benchmark WHEN the README\'s fleet rows quote it THEN they are that run\'s figures', () => {
+  const recorded = JSON.parse(readFileSync(join(REPO, 'bench', 'results', 'fleet.json'), 'utf8')) as {
+    machine: { loadAverage1m: number };
+    devices: number;
+    messagesAcknowledged: number;
+    messagesLost: number;
+    runner: { connectStormSeconds: number; durableMsgPerSecond: number; kibPerConnectedDevice: number };
+    mosquitto: { connectStormSeconds: number; durableMsgPerSecond: number };
+    ratios: { connectStormToMosquitto: number; throughputToMosquitto: number };
+  };
+  const number = (text: string) => Number(text.replace(/,/g, ''));
+  const storm = /\| connect storm, first attempt → last device connected \| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+)× \|/.exec(README);
+  const throughput = /\| durable throughput \| ([\d,]+) msg\/s \| ([\d,]+) msg\/s \| ([\d.]+)× \|/.exec(README);
+  const memory = /\| RSS per connected device above idle \| ([\d.]+) KiB \|/.exec(README);
+  const loss = /\| devices, messages acknowledged, lost \| ([\d,]+), ([\d,]+), (\d+) \|/.exec(README);
+  const load = /fleet run at load average ([\d.]+)/.exec(README);
+  expect([storm, throughput, memory, loss, load]).not.toContain(null);
+  const storms = [recorded.runner.connectStormSeconds, recorded.mosquitto.connectStormSeconds, recorded.ratios.connectStormToMosquitto];
+  expect([Number(storm![1]), Number(storm![2]), Number(storm![3])]).toEqual(storms.map((v) => Number(v.toFixed(2))));
+  expect([number(throughput![1]), number(throughput![2]), Number(throughput![3])])
+    .toEqual([recorded.runner.durableMsgPerSecond, recorded.mosquitto.durableMsgPerSecond, Number(recorded.ratios.throughputToMosquitto.toFixed(2))]);
+  expect(Number(memory![1])).toBe(recorded.runner.kibPerConnectedDevice);
+  expect([number(loss![1]), number(loss![2]), Number(loss![3])]).toEqual([recorded.devices, recorded.messagesAcknowledged, recorded.messagesLost]);
+  expect(Number(load![1])).toBe(recorded.machine.loadAverage1m);
+});
