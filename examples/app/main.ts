@@ -7,7 +7,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ColumnType, IotCoreFirehosePipeline, ParsedFormat, Parser, PipelineEncryption, TableFormat } from 'cdk-iot-core-firehose-pipeline';
+import {
+  ColumnType, IotCoreFirehosePipeline, ParsedFormat, Parser, PayloadDecoder, PayloadFormat, PipelineEncryption, TableFormat,
+} from 'cdk-iot-core-firehose-pipeline';
 
 const app = new App();
 
@@ -140,6 +142,34 @@ plant.addFleetProvisioning('Lathes', {
   thingNamePrefix: 'lathe-',
   attributes: ['Model'],
   preProvisioningHook: lathesHook,
+});
+
+// 5. Devices that do not send JSON: meters sending CBOR, decoded by the reference parser into the same rows a JSON
+//    device gives (queryable as grid.meters), and lathes sending Protobuf, decoded by AWS IoT in the rule with the
+//    FileDescriptorSet in schemas/ (deployed by the construct to a bucket AWS IoT may read). Try them with
+//    `cdk-iot-pipeline publish --cbor` and `--protobuf --descriptor-set schemas/telemetry.binpb --message-type factory.v1.Telemetry`.
+const binary = new Stack(app, 'BinaryDevicesExample', {
+  description: 'Devices that do not send JSON: CBOR decoded by the parser, Protobuf decoded in the rule (cdk-iot-core-firehose-pipeline example)',
+});
+new IotCoreFirehosePipeline(binary, 'Meters', {
+  topic: 'grid/meters',
+  payload: PayloadFormat.binary(),
+  parser: Parser.reference({ decoder: PayloadDecoder.cbor(), format: ParsedFormat.jsonLines({ topicSegmentFields: ['device'] }) }),
+  table: {
+    databaseName: 'grid',
+    tableName: 'meters',
+    columns: [
+      { name: 'kwh', type: ColumnType.DOUBLE, comment: 'energy since the last message' },
+      { name: 'seq', type: ColumnType.BIGINT },
+      { name: 'topic', type: ColumnType.STRING },
+      { name: 'device', type: ColumnType.STRING, comment: 'topic level after the base topic' },
+      { name: 'arrival_timestamp', type: ColumnType.BIGINT },
+    ],
+  },
+});
+new IotCoreFirehosePipeline(binary, 'Lathes', {
+  topic: 'factory/lathes',
+  payload: PayloadFormat.protobuf({ descriptorSet: path.join(__dirname, 'schemas', 'telemetry.binpb'), messageType: 'factory.v1.Telemetry' }),
 });
 
 // Every finding must be fixed or carry a scoped, reasoned suppression: errors fail the synth.

@@ -227,7 +227,7 @@ describe('documented trust only', () => {
     // GIVEN / WHEN
     const app = exampleApp();
     expect(app.node.children.filter(Stack.isStack).map((s) => s.stackName).sort())
-      .toEqual(['IotTelemetryExample', 'QueryableParquetExample', 'TwoCustomersExample']);
+      .toEqual(['BinaryDevicesExample', 'IotTelemetryExample', 'QueryableParquetExample', 'TwoCustomersExample']);
     // THEN
     expect(undocumented(app).findings).toEqual([]);
   });
