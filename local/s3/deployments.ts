@@ -69,9 +69,16 @@ export async function deployToBuckets(
       }
       for (const [key, read] of objects) {
         const body = read();
-        await sink.put(d.bucket, key, body);
+        // The runner's rules read a small deployed file from memory (below), so a bucket that refuses the write
+        // (an --s3-endpoint that is down) costs a warning, not the start: the broker and the journal still take messages.
         if (body.length <= KEPT_BYTES) deployed.set(`${d.bucket.name}\u0000${key}`, body);
-        count++;
+        try {
+          await sink.put(d.bucket, key, body);
+          count++;
+        } catch (e) {
+          log(`warning: ${d.path}: could not write ${key} to ${sink.describe(d.bucket, '')} (${(e as Error).message}); `
+            + `it is not in the bucket${body.length <= KEPT_BYTES ? ', and the rules read it from the stack\'s asset meanwhile' : ''}. Restart the runner when the bucket takes writes.`);
+        }
       }
     }
     log(`s3: ${d.path}: deployed ${count} object(s) to ${sink.describe(d.bucket, d.prefix)}`);

@@ -9,7 +9,9 @@ import { existsSync, readdirSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { promisify } from 'util';
 import * as forge from 'node-forge';
-import { cleanup, connect, exampleAssembly, exampleThing, killRunner, listFiles, readJsonLines, RunnerProcess, runnerScript, spawnRunner, tempDir } from './helpers';
+import {
+  cleanup, connect, exampleAssembly, exampleThing, killRunner, listFiles, readJsonLines, RunnerProcess, runnerScript, spawnRunner, tempDir, waitFor,
+} from './helpers';
 
 jest.setTimeout(240000);
 
@@ -106,7 +108,8 @@ describe('local runner as a process', () => {
     expect(before).toEqual([]); // nothing was delivered before the crash: only the journal has them
 
     runner = await spawnRunner(['--app', app, '--data-dir', dataDir(), '--port', '0', '--buffer-interval', '600s']);
-    expect(runner.stderr()).toMatch(/replaying 300 acknowledged message\(s\)/);
+    // stderr and stdout are separate pipes: the replay line may arrive after the readiness line
+    await waitFor('the replay line', () => /replaying 300 acknowledged message\(s\)/.test(runner!.stderr()));
     runner.child.kill('SIGTERM');
     expect((await runner.exited).code).toBe(0);
 
