@@ -95,6 +95,7 @@ describe('Parser.fromPython', () => {
     // THEN
     expect(assetFiles(app, template)).toEqual([
       'cdk_iot_parser_toolkit/__init__.py',
+      'cdk_iot_parser_toolkit/_binary.py',
       'cdk_iot_parser_toolkit/_contract.py',
       'cdk_iot_parser_toolkit/_csv.py',
       'cdk_iot_parser_toolkit/_observability.py',
