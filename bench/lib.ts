@@ -1,4 +1,5 @@
 /** Shared pieces of the parser benchmark (see parser-bench.ts). */
+import { performance } from 'node:perf_hooks';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from '../lambda/toolkit';
 
 /** A ~200 B telemetry message as the IoT rule emits it (topic first, "\n" separator). */
@@ -56,6 +57,35 @@ export function floor(event: FirehoseTransformationEvent): FirehoseTransformatio
 }
 
 export { median } from './report';
+
+/** Each candidate's wall time per run and its CPU time as a ratio to the first candidate's in the same round. */
+export interface CandidateTimes {
+  readonly times: number[][];
+  readonly cpuRatios: number[][];
+}
+
+/**
+ * Runs every candidate `warmup` times, then `runs` rounds of each in turn, timing wall clock and process CPU; the CPU
+ * of each round is divided by the first candidate's, so a busy machine scales both sides of the ratio alike.
+ */
+export async function timeCandidates(candidates: readonly (() => unknown)[], warmup: number, runs: number): Promise<CandidateTimes> {
+  for (let i = 0; i < warmup; i++) for (const run of candidates) await run();
+  const times: number[][] = candidates.map(() => []);
+  const cpuRatios: number[][] = candidates.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    const cpu: number[] = [];
+    for (let c = 0; c < candidates.length; c++) {
+      const cpu0 = process.cpuUsage();
+      const start = performance.now();
+      await candidates[c]();
+      times[c].push(performance.now() - start);
+      const used = process.cpuUsage(cpu0);
+      cpu.push(used.user + used.system);
+    }
+    cpu.forEach((us, c) => cpuRatios[c].push(us / cpu[0]));
+  }
+  return { times, cpuRatios };
+}
 
 export function fmt(n: number, digits = 1): string {
   return n.toFixed(digits);
