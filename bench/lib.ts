@@ -1,4 +1,12 @@
-/** Shared pieces of the parser benchmark (see parser-bench.ts). */
+/**
+ * Shared pieces of the benchmarks: the parser benchmark's events, floors and timing (parser-bench.ts and its drivers),
+ * and the processes the runner benchmarks start (local-bench.ts, fleet-bench.ts): the shipped CLI, Mosquitto, free
+ * ports, waiting for a child's line or port, memory of a process, and the objects a run wrote.
+ */
+import { ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from '../lambda/toolkit';
 
@@ -99,3 +107,97 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 
 /** The line prefix a child process reports its result with (on stderr; stdout carries the handler's logs). */
 export const RESULT_MARKER = 'BENCH-RESULT ';
+
+const REPO = resolve(__dirname, '..');
+
+/** The shipped CLI (`cdk-iot-pipeline`, assets/cli/index.js), or the bundle `--cli <file>` names: the runner is benchmarked as users run it. */
+export function cliBundle(argv: readonly string[] = []): string {
+  const i = argv.indexOf('--cli');
+  if (i >= 0) {
+    const other = resolve(argv[i + 1] ?? '');
+    if (!existsSync(other)) throw new Error(`--cli ${argv[i + 1] ?? ''}: no such file; give the path of a CLI bundle (index.js next to its node-worker.js)`);
+    return other;
+  }
+  const script = join(REPO, 'assets', 'cli', 'index.js');
+  if (!existsSync(script)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` to build the CLI bundle');
+  return script;
+}
+
+/** The Mosquitto broker binary, if installed. */
+export function findMosquitto(): string | undefined {
+  return ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto', '/opt/homebrew/sbin/mosquitto']
+    .find((p) => existsSync(p)) ?? (spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error ? undefined : 'mosquitto');
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => res(port));
+    });
+  });
+}
+
+/** The first line of the child's `stream` that matches `pattern`; rejects with what it printed if it exits or times out first. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+  return new Promise((res, rej) => {
+    let text = '';
+    const timer = setTimeout(() => rej(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    child[stream]!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        clearTimeout(timer);
+        res(line);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
+    });
+  });
+}
+
+/** Resolves once 127.0.0.1:`port` accepts a connection (Mosquitto prints nothing when it listens). */
+export function waitForPort(port: number, timeoutMs: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((res, rej) => {
+    const attempt = () => {
+      const socket = netConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        res();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) rej(new Error(`mosquitto did not listen on ${port}: ${log()}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Resident set (VmRSS) and its high-water mark (VmHWM) of a process, in MiB (Linux /proc). */
+export function rssMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** Every .gz object under `dir` (none when it does not exist yet). */
+export function listGz(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.gz')) out.push(p);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
