@@ -26,7 +26,7 @@
  * writes its JSON object to bench/results/fleet.json (or `--out`); with `--json` it is also the last line printed.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
 import { performance } from 'perf_hooks';
@@ -36,7 +36,7 @@ import { cacheDir, ensureFleetCertificates, FleetCertificates, registerFleet } f
 import { checkOpenFiles, openFilesLimit } from './fleet/limits';
 import { busiestThread, WindowSummary } from './fleet/profile';
 import { monotonicUs, runSimulator, SimulatorRun, SimulatorSummary } from './fleet/simulator';
-import { cliBundle, findMosquitto, freePort, listGz, rssMiB, waitForLine, waitForPort } from './lib';
+import { cliBundle, findMosquitto, listGz, rssMiB, startMosquitto, waitForLine } from './lib';
 import { machine, printJson, round, wantsJson } from './report';
 import { ensureServerCertificate } from '../local/iot/certs';
 import { IotCoreFirehosePipeline } from '../src';
@@ -258,35 +258,9 @@ async function runMosquitto(
   const ca = { certPem: readFileSync(fleet.caPath, 'utf8'), keyPem: readFileSync(join(fleet.dir, 'ca', 'ca.key.pem'), 'utf8') };
   mkdirSync(join(dir, 'ca'), { recursive: true });
   const server = ensureServerCertificate(dir, ca, '127.0.0.1');
-  writeFileSync(join(dir, 'server.pem'), server.certPem);
-  writeFileSync(join(dir, 'server.key'), server.keyPem);
-  const port = await freePort();
-  writeFileSync(join(dir, 'mosquitto.conf'), [
-    `listener ${port} 127.0.0.1`,
-    `cafile ${join(dir, 'ca.pem')}`,
-    `certfile ${join(dir, 'server.pem')}`,
-    `keyfile ${join(dir, 'server.key')}`,
-    'require_certificate true',
-    'use_identity_as_username true',
-    'allow_anonymous true',
-    `max_connections ${o.devices + 100}`,
-    'persistence false',
-    'max_inflight_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    '',
-  ].join('\n'));
-  for (const path of [work, dir, join(dir, 'ca.pem'), join(dir, 'server.pem'), join(dir, 'server.key'), join(dir, 'mosquitto.conf')]) {
-    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-  }
-  const mosquitto = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(mosquitto);
-  let log = '';
-  mosquitto.stderr!.on('data', (d: Buffer) => {
-    log += d.toString();
+  const { process: mosquitto, port } = await startMosquitto({
+    bin, work, dir, cafile: join(dir, 'ca.pem'), server, maxConnections: o.devices + 100, children,
   });
-  await waitForPort(port, 20000, () => log);
   const { summary } = await simulate(o, work, fleet, port, 'mosquitto', 'mosquitto');
   const peakRssMiB = rssMiB(mosquitto.pid!).hwm;
   mosquitto.kill('SIGTERM');

@@ -3,8 +3,8 @@
  * and the processes the runner benchmarks start (local-bench.ts, fleet-bench.ts): the shipped CLI, Mosquitto, free
  * ports, waiting for a child's line or port, memory of a process, and the objects a run wrote.
  */
-import { ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -200,4 +200,62 @@ export function listGz(dir: string): string[] {
   };
   if (existsSync(dir)) walk(dir);
   return out;
+}
+
+/** How the runner benchmarks start their Mosquitto reference. */
+export interface MosquittoOptions {
+  /** The mosquitto binary (findMosquitto()). */
+  readonly bin: string;
+  /** The bench's work folder, and the folder below it for mosquitto's files. */
+  readonly work: string;
+  readonly dir: string;
+  /** The CA file that signed the devices' certificates (`cafile`). */
+  readonly cafile: string;
+  /** The server certificate and key, PEM. */
+  readonly server: { readonly certPem: string; readonly keyPem: string };
+  /** Further files or folders mosquitto must read (the CA's folder when it is not `dir`). */
+  readonly readable?: readonly string[];
+  /** @default mosquitto's own (no limit) */
+  readonly maxConnections?: number;
+  /** The started process is pushed here, so the bench stops it however it ends. */
+  readonly children: ChildProcess[];
+}
+
+/**
+ * Mosquitto with TLS client certificates on 127.0.0.1 and a free port, without persistence (bench/results/README.md):
+ * resolves with its process and port once it accepts connections.
+ */
+export async function startMosquitto(o: MosquittoOptions): Promise<{ process: ChildProcess; port: number }> {
+  const conf = join(o.dir, 'mosquitto.conf');
+  writeFileSync(join(o.dir, 'server.pem'), o.server.certPem);
+  writeFileSync(join(o.dir, 'server.key'), o.server.keyPem);
+  const port = await freePort();
+  writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`,
+    `cafile ${o.cafile}`,
+    `certfile ${join(o.dir, 'server.pem')}`,
+    `keyfile ${join(o.dir, 'server.key')}`,
+    'require_certificate true',
+    'use_identity_as_username true',
+    'allow_anonymous true',
+    ...(o.maxConnections === undefined ? [] : [`max_connections ${o.maxConnections}`]),
+    'persistence false',
+    'max_inflight_messages 0',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    '',
+  ].join('\n'));
+  // mosquitto drops root privileges to its own user: let it read the generated files
+  for (const path of [o.work, o.dir, ...(o.readable ?? []), o.cafile, join(o.dir, 'server.pem'), join(o.dir, 'server.key'), conf]) {
+    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+  }
+  const mosquitto = spawn(o.bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  o.children.push(mosquitto);
+  let log = '';
+  mosquitto.stderr!.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
+  await waitForPort(port, 20000, () => log);
+  return { process: mosquitto, port };
 }

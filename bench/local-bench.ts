@@ -21,14 +21,14 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
 import { gunzipSync } from 'zlib';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as mqtt from 'mqtt';
-import { cliBundle, findMosquitto, freePort, listGz, rssMiB, waitForLine, waitForPort } from './lib';
+import { cliBundle, findMosquitto, listGz, rssMiB, startMosquitto, waitForLine } from './lib';
 import { machine, printJson, round, wantsJson } from './report';
 import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../local/iot/certs';
 import { DeviceCertificate, IotCoreFirehosePipeline } from '../src';
@@ -254,35 +254,9 @@ async function mosquittoReference(mosquittoBin: string, work: string, o: Options
   const server = ensureServerCertificate(mqDir, ca, '127.0.0.1');
   const mqCerts: IssuedCertificate[] = [];
   for (let i = 0; i < o.devices; i++) mqCerts.push(issueDeviceCertificate(mqDir, thingName(i), join(mqDir, 'certs')));
-  writeFileSync(join(mqDir, 'server.pem'), server.certPem);
-  writeFileSync(join(mqDir, 'server.key'), server.keyPem);
-  const mqPort = await freePort();
-  writeFileSync(join(mqDir, 'mosquitto.conf'), [
-    `listener ${mqPort} 127.0.0.1`,
-    `cafile ${join(mqDir, 'ca', 'ca.pem')}`,
-    `certfile ${join(mqDir, 'server.pem')}`,
-    `keyfile ${join(mqDir, 'server.key')}`,
-    'require_certificate true',
-    'use_identity_as_username true',
-    'allow_anonymous true',
-    'persistence false',
-    'max_inflight_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    '',
-  ].join('\n'));
-  // mosquitto drops root privileges to its own user: let it read the generated files
-  for (const path of [work, mqDir, join(mqDir, 'ca'), join(mqDir, 'ca', 'ca.pem'), join(mqDir, 'server.pem'), join(mqDir, 'server.key'), join(mqDir, 'mosquitto.conf')]) {
-    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-  }
-  const mosquitto = spawn(mosquittoBin, ['-c', join(mqDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(mosquitto);
-  let mqLog = '';
-  mosquitto.stderr!.on('data', (d: Buffer) => {
-    mqLog += d.toString();
+  const { process: mosquitto, port: mqPort } = await startMosquitto({
+    bin: mosquittoBin, work, dir: mqDir, cafile: join(mqDir, 'ca', 'ca.pem'), readable: [join(mqDir, 'ca')], server, children,
   });
-  await waitForPort(mqPort, 20000, () => mqLog);
   await load(mqPort, mqCerts.slice(0, Math.min(4, o.devices)), { ...o, devices: Math.min(4, o.devices), messages: Math.min(200, o.messages) }, 'warm-up (mosquitto)', 'warmup');
   const reference = await load(mqPort, mqCerts, o, 'mosquitto 2 (no persistence)', 'main');
   const rss = rssMiB(mosquitto.pid!).hwm;
