@@ -10,14 +10,13 @@
  * The FileDescriptorSet must also be beside this file as DESCRIPTOR_SET_FILE (the parser reads it there, as in Lambda).
  */
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { create, createFileRegistry, DescMessage, fromBinary, toBinary, toJson } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 // @ts-expect-error -- cborg is ESM-only (TS1479 for this CommonJS file); esbuild bundles it into the driver all the same
 import { decode as cborgDecode } from 'cborg';
 import descriptorExt from 'protobufjs/ext/descriptor';
 import * as protobufjs from 'protobufjs/light';
-import { median, RESULT_MARKER } from './lib';
+import { median, RESULT_MARKER, timeCandidates } from './lib';
 import { createReferenceHandler } from '../lambda/reference-parser';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from '../lambda/toolkit';
 
@@ -123,21 +122,7 @@ async function main(): Promise<void> {
   }
   const handler = createReferenceHandler(env);
   const candidates = [...floors.map(f => async () => f.run(event)), () => handler(event, { awsRequestId: 'bench' })];
-  for (let i = 0; i < warmup; i++) for (const run of candidates) await run();
-  const times: number[][] = candidates.map(() => []);
-  const cpuRatios: number[][] = candidates.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    const cpu: number[] = [];
-    for (let c = 0; c < candidates.length; c++) {
-      const cpu0 = process.cpuUsage();
-      const start = performance.now();
-      await candidates[c]();
-      times[c].push(performance.now() - start);
-      const used = process.cpuUsage(cpu0);
-      cpu.push(used.user + used.system);
-    }
-    cpu.forEach((us, c) => cpuRatios[c].push(us / cpu[0]));
-  }
+  const { times, cpuRatios } = await timeCandidates(candidates, warmup, runs);
   const result = await handler(event);
   const parser = candidates.length - 1;
   process.stderr.write(RESULT_MARKER + JSON.stringify({

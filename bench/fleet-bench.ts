@@ -25,9 +25,8 @@
  * Budgets: storm ≤ 2× Mosquitto's; throughput ≥ 0.5× Mosquitto's; ≤ 64 KiB per connected device above idle. The run
  * writes its JSON object to bench/results/fleet.json (or `--out`); with `--json` it is also the last line printed.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
-import { createServer, connect as netConnect } from 'net';
+import { ChildProcess, spawn } from 'child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
 import { performance } from 'perf_hooks';
@@ -37,6 +36,7 @@ import { cacheDir, ensureFleetCertificates, FleetCertificates, registerFleet } f
 import { checkOpenFiles, openFilesLimit } from './fleet/limits';
 import { busiestThread, WindowSummary } from './fleet/profile';
 import { monotonicUs, runSimulator, SimulatorRun, SimulatorSummary } from './fleet/simulator';
+import { cliBundle, findMosquitto, listGz, rssMiB, startMosquitto, waitForLine } from './lib';
 import { machine, printJson, round, wantsJson } from './report';
 import { ensureServerCertificate } from '../local/iot/certs';
 import { IotCoreFirehosePipeline } from '../src';
@@ -100,86 +100,6 @@ function synthesize(outdir: string): string {
     .find(([id, r]) => r.Type === 'AWS::IoT::Policy' && id.includes('FleetPolicy') && r.Properties?.PolicyName === undefined);
   if (!fleetPolicy) throw new Error('the synthesized FleetBench stack has no fleet policy (AWS::IoT::Policy …FleetPolicy…)');
   return fleetPolicy[0];
-}
-
-function cliBundle(): string {
-  const script = join(REPO, 'assets', 'cli', 'index.js');
-  if (!existsSync(script)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` to build the CLI bundle');
-  return script;
-}
-
-function findMosquitto(): string | undefined {
-  return ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto', '/opt/homebrew/sbin/mosquitto']
-    .find((p) => existsSync(p)) ?? (spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error ? undefined : 'mosquitto');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => res(port));
-    });
-  });
-}
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((res, rej) => {
-    let text = '';
-    const timer = setTimeout(() => rej(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${text}`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        res(line);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
-    });
-  });
-}
-
-function waitForPort(port: number, timeoutMs: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      const socket = netConnect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        res();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) rej(new Error(`mosquitto did not listen on ${port}: ${log()}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-/** Resident set (VmRSS) and its high-water mark (VmHWM) of a process, in MiB. */
-function rssMiB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
-function listGz(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.gz')) out.push(p);
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
 }
 
 /** `<device>/<seq>` of every record of run `run` in the JSON Lines objects under `dir`, and the record count. */
@@ -338,35 +258,9 @@ async function runMosquitto(
   const ca = { certPem: readFileSync(fleet.caPath, 'utf8'), keyPem: readFileSync(join(fleet.dir, 'ca', 'ca.key.pem'), 'utf8') };
   mkdirSync(join(dir, 'ca'), { recursive: true });
   const server = ensureServerCertificate(dir, ca, '127.0.0.1');
-  writeFileSync(join(dir, 'server.pem'), server.certPem);
-  writeFileSync(join(dir, 'server.key'), server.keyPem);
-  const port = await freePort();
-  writeFileSync(join(dir, 'mosquitto.conf'), [
-    `listener ${port} 127.0.0.1`,
-    `cafile ${join(dir, 'ca.pem')}`,
-    `certfile ${join(dir, 'server.pem')}`,
-    `keyfile ${join(dir, 'server.key')}`,
-    'require_certificate true',
-    'use_identity_as_username true',
-    'allow_anonymous true',
-    `max_connections ${o.devices + 100}`,
-    'persistence false',
-    'max_inflight_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    '',
-  ].join('\n'));
-  for (const path of [work, dir, join(dir, 'ca.pem'), join(dir, 'server.pem'), join(dir, 'server.key'), join(dir, 'mosquitto.conf')]) {
-    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-  }
-  const mosquitto = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(mosquitto);
-  let log = '';
-  mosquitto.stderr!.on('data', (d: Buffer) => {
-    log += d.toString();
+  const { process: mosquitto, port } = await startMosquitto({
+    bin, work, dir, cafile: join(dir, 'ca.pem'), server, maxConnections: o.devices + 100, children,
   });
-  await waitForPort(port, 20000, () => log);
   const { summary } = await simulate(o, work, fleet, port, 'mosquitto', 'mosquitto');
   const peakRssMiB = rssMiB(mosquitto.pid!).hwm;
   mosquitto.kill('SIGTERM');

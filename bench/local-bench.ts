@@ -19,16 +19,16 @@
  * with one. With `--json` the last line is one JSON object with every figure, the ratio, the budgets and the machine
  * (CPU count, load).
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
 import { gunzipSync } from 'zlib';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as mqtt from 'mqtt';
+import { cliBundle, findMosquitto, listGz, rssMiB, startMosquitto, waitForLine } from './lib';
 import { machine, printJson, round, wantsJson } from './report';
 import { ensureCa, ensureServerCertificate, issueDeviceCertificate, IssuedCertificate } from '../local/iot/certs';
 import { DeviceCertificate, IotCoreFirehosePipeline } from '../src';
@@ -76,62 +76,6 @@ function synthesize(outdir: string, devices: number): void {
     pipeline.addDevice(`Device${i}`, { thingName: thingName(i), certificate: DeviceCertificate.fromCertificateArn(`arn:aws:iot:us-east-1:123456789012:cert/${id}`) });
   }
   app.synth();
-}
-
-/** The shipped CLI (`cdk-iot-pipeline`): the runner is benchmarked as users run it. */
-function cliBundle(argv: string[]): string {
-  const i = argv.indexOf('--cli');
-  if (i >= 0) {
-    const other = resolve(argv[i + 1] ?? '');
-    if (!existsSync(other)) throw new Error(`--cli ${argv[i + 1] ?? ''}: no such file; give the path of a CLI bundle (index.js next to its node-worker.js)`);
-    return other;
-  }
-  const script = join(REPO, 'assets', 'cli', 'index.js');
-  if (!existsSync(script)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` to build the CLI bundle');
-  return script;
-}
-
-/** The Mosquitto broker binary, if installed. */
-function findMosquitto(): string | undefined {
-  return ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto', '/opt/homebrew/sbin/mosquitto']
-    .find((p) => existsSync(p)) ?? (spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error ? undefined : 'mosquitto');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => res(port));
-    });
-  });
-}
-
-function waitForLine(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr', timeoutMs: number): Promise<string> {
-  return new Promise((res, rej) => {
-    let text = '';
-    const timer = setTimeout(() => rej(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${text}`)), timeoutMs);
-    child[stream]!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        res(line);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
-    });
-  });
-}
-
-/** Peak resident set size (VmHWM) of a process, in MiB. */
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 interface LoadResult {
@@ -188,19 +132,6 @@ async function load(port: number, certs: IssuedCertificate[], o: Options, label:
   return result;
 }
 
-function listGz(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.gz')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = options(argv);
@@ -227,11 +158,11 @@ async function main(): Promise<void> {
     runner.stderr!.on('data', (d: Buffer) => {
       runnerLog += d.toString();
     });
-    const ready = await waitForLine(runner, /^ready /, 'stdout', 120000);
+    const ready = await waitForLine(runner, /^ready /, 120000);
     const port = Number(/:(\d+) /.exec(ready)![1]);
     await load(port, certs.slice(0, Math.min(4, o.devices)), { ...o, devices: Math.min(4, o.devices), messages: Math.min(200, o.messages) }, 'warm-up (runner)', 'warmup');
     const ours = await load(port, certs, o, 'local runner (durable)', 'main');
-    const rss = peakRssMiB(runner.pid!);
+    const rss = rssMiB(runner.pid!).hwm;
     const stopStart = performance.now();
     runner.kill('SIGTERM');
     const exitCode = await new Promise<number | null>((res) => runner.once('exit', (code) => res(code)));
@@ -323,60 +254,14 @@ async function mosquittoReference(mosquittoBin: string, work: string, o: Options
   const server = ensureServerCertificate(mqDir, ca, '127.0.0.1');
   const mqCerts: IssuedCertificate[] = [];
   for (let i = 0; i < o.devices; i++) mqCerts.push(issueDeviceCertificate(mqDir, thingName(i), join(mqDir, 'certs')));
-  writeFileSync(join(mqDir, 'server.pem'), server.certPem);
-  writeFileSync(join(mqDir, 'server.key'), server.keyPem);
-  const mqPort = await freePort();
-  writeFileSync(join(mqDir, 'mosquitto.conf'), [
-    `listener ${mqPort} 127.0.0.1`,
-    `cafile ${join(mqDir, 'ca', 'ca.pem')}`,
-    `certfile ${join(mqDir, 'server.pem')}`,
-    `keyfile ${join(mqDir, 'server.key')}`,
-    'require_certificate true',
-    'use_identity_as_username true',
-    'allow_anonymous true',
-    'persistence false',
-    'max_inflight_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    '',
-  ].join('\n'));
-  // mosquitto drops root privileges to its own user: let it read the generated files
-  for (const path of [work, mqDir, join(mqDir, 'ca'), join(mqDir, 'ca', 'ca.pem'), join(mqDir, 'server.pem'), join(mqDir, 'server.key'), join(mqDir, 'mosquitto.conf')]) {
-    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-  }
-  const mosquitto = spawn(mosquittoBin, ['-c', join(mqDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(mosquitto);
-  let mqLog = '';
-  mosquitto.stderr!.on('data', (d: Buffer) => {
-    mqLog += d.toString();
+  const { process: mosquitto, port: mqPort } = await startMosquitto({
+    bin: mosquittoBin, work, dir: mqDir, cafile: join(mqDir, 'ca', 'ca.pem'), readable: [join(mqDir, 'ca')], server, children,
   });
-  await waitForPort(mqPort, 20000, () => mqLog);
   await load(mqPort, mqCerts.slice(0, Math.min(4, o.devices)), { ...o, devices: Math.min(4, o.devices), messages: Math.min(200, o.messages) }, 'warm-up (mosquitto)', 'warmup');
   const reference = await load(mqPort, mqCerts, o, 'mosquitto 2 (no persistence)', 'main');
-  const rss = peakRssMiB(mosquitto.pid!);
+  const rss = rssMiB(mosquitto.pid!).hwm;
   mosquitto.kill('SIGTERM');
   return { ...reference, rss };
-}
-
-function waitForPort(port: number, timeoutMs: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const socket = (require('net') as typeof import('net')).connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        res();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) rej(new Error(`mosquitto did not listen on ${port}: ${log()}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 main().catch((e) => {

@@ -8,8 +8,7 @@
  * run's CPU time (process.cpuUsage, all threads) is divided by the floor's in the same round: that paired ratio
  * moves far less with the load of a shared machine. Reports one JSON line on stderr.
  */
-import { performance } from 'node:perf_hooks';
-import { buildEvent, floor, median, RESULT_MARKER } from './lib';
+import { buildEvent, floor, median, RESULT_MARKER, timeCandidates } from './lib';
 import { handler } from '../lambda/reference-parser';
 
 async function main(): Promise<void> {
@@ -22,21 +21,7 @@ async function main(): Promise<void> {
     const compare = (require(compareFile) as { handler: typeof handler }).handler;
     candidates.push(() => compare(event, { awsRequestId: 'bench' }));
   }
-  for (let i = 0; i < warmup; i++) for (const run of candidates) await run();
-  const times: number[][] = candidates.map(() => []);
-  const cpuRatios: number[][] = candidates.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    const cpu: number[] = [];
-    for (let c = 0; c < candidates.length; c++) {
-      const cpu0 = process.cpuUsage();
-      const start = performance.now();
-      await candidates[c]();
-      times[c].push(performance.now() - start);
-      const used = process.cpuUsage(cpu0);
-      cpu.push(used.user + used.system);
-    }
-    cpu.forEach((us, c) => cpuRatios[c].push(us / cpu[0]));
-  }
+  const { times, cpuRatios } = await timeCandidates(candidates, warmup, runs);
   const result = await handler(event);
   process.stderr.write(RESULT_MARKER + JSON.stringify({
     records: event.records.length,

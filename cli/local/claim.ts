@@ -1,9 +1,10 @@
 /** `cdk-iot-pipeline local certs --claim <template>`: a fleet claim certificate from the local CA. */
 import { resolve } from 'path';
-import { DEFAULT_DATA_DIR, issueClaimCertificate, prepareDataDir } from '../../local';
+import { issueClaimCertificate } from '../../local';
 import { TEMPLATE_NAME_PATTERN } from '../../src/contract';
 import type { CommandContext } from '../command';
 import { UsageError } from '../errors';
+import { issueAndPrint } from './issued';
 
 export interface LocalClaimCertsOptions {
   readonly template: string;
@@ -21,15 +22,5 @@ export function runLocalClaimCerts(opts: LocalClaimCertsOptions, context: Comman
   if (!TEMPLATE_NAME_PATTERN.test(opts.template)) {
     throw new UsageError(`--claim "${opts.template}" is not a provisioning template name (1-36 of letters, digits, '_', '-').`);
   }
-  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
-  prepareDataDir(dataDir, (line) => context.io.stderr(`[local] ${line}\n`));
-  const issued = issueClaimCertificate(dataDir, opts.template, resolve(opts.out));
-  context.io.stdout([
-    `ca       ${issued.caPath}`,
-    `cert     ${issued.certPath}`,
-    `key      ${issued.keyPath}`,
-    `claim    ${opts.template}`,
-    `id       ${issued.fingerprint}`,
-  ].join('\n') + '\n');
-  context.setExitCode(0);
+  issueAndPrint(opts.dataDir, (dataDir) => issueClaimCertificate(dataDir, opts.template, resolve(opts.out)), () => ['claim', opts.template], context);
 }

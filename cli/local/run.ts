@@ -5,13 +5,14 @@
  */
 import { resolve } from 'path';
 import {
-  AssemblyError, CertificateStatus, CertificateStatusError, DEFAULT_DATA_DIR, issueDeviceCertificate, listCertificates, LocalRunner, prepareDataDir,
+  AssemblyError, CertificateStatus, CertificateStatusError, DEFAULT_DATA_DIR, issueDeviceCertificate, listCertificates, LocalRunner,
   setCertificateStatus, validThingName,
 } from '../../local';
 import { BUFFERING_LIMITS } from '../../src/contract';
 import type { CommandContext } from '../command';
 import { CliError, UsageError } from '../errors';
 import { parseDuration } from '../units';
+import { issueAndPrint } from './issued';
 import { onForwardedStopSignal } from './thread';
 
 /** The `local` command's options as given (strings). */
@@ -159,18 +160,7 @@ export function runLocalCerts(opts: LocalCertsOptions, context: CommandContext):
   if (!validThingName(opts.thing)) {
     throw new UsageError(`--thing "${opts.thing}" is not a valid thing name (1-128 characters: letters, digits, ':', '_', '-').`);
   }
-  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
-  // The same data dir the runner makes: for the user only, with a .gitignore (the CA key is created here on first use).
-  prepareDataDir(dataDir, (line) => context.io.stderr(`[local] ${line}\n`));
-  const issued = issueDeviceCertificate(dataDir, opts.thing, resolve(opts.out));
-  context.io.stdout([
-    `ca       ${issued.caPath}`,
-    `cert     ${issued.certPath}`,
-    `key      ${issued.keyPath}`,
-    `thing    ${issued.thing}`,
-    `id       ${issued.fingerprint}`,
-  ].join('\n') + '\n');
-  context.setExitCode(0);
+  issueAndPrint(opts.dataDir, (dataDir) => issueDeviceCertificate(dataDir, opts.thing, resolve(opts.out)), (issued) => ['thing', issued.thing], context);
 }
 
 /** The `local certs status` command's options as given. */

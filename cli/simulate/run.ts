@@ -8,8 +8,8 @@ import { connect as netConnect } from 'net';
 import { join, resolve } from 'path';
 import { DeviceProvisioner, MAX_RATE_PER_CONNECTION, simulate, SimulatedDevice, SimulateProgress, SimulateSummary } from './engine';
 import {
-  certsFolderDevices, checkSerialPattern, claimProvisioner, DEFAULT_SERIAL_PATTERN, defaultTopicPattern, deviceParameters, localFleetDevices,
-  parseTemplateParams, selectTemplate, topicOf,
+  certsFolderDevices, checkSerialPattern, claimProvisioner, ClaimProvisionerOptions, DEFAULT_SERIAL_PATTERN, defaultTopicPattern, deviceParameters,
+  localFleetDevices, parseTemplateParams, selectTemplate, topicOf,
 } from './fleet';
 import { formatSummary, progressLine } from './format';
 import { DEFAULT_DATA_DIR, issueClaimCertificate } from '../../local';
@@ -176,24 +176,16 @@ function localPlan(o: SimulateCommandOptions, note: (line: string) => void): Pla
     const claimDir = join(dataDir, 'simulate', 'claim');
     const claim = issueClaimCertificate(dataDir, template.name, claimDir);
     note(`devices onboard themselves with template ${template.name} and the claim certificate ${claim.certPath}`);
-    return {
+    return claimPlan({
       host,
       port,
       caPem,
-      devices: {
-        count: o.devices,
-        provision: claimProvisioner({
-          host,
-          port,
-          caPem,
-          claimCertPem: readFileSync(claim.certPath, 'utf8'),
-          claimKeyPem: readFileSync(claim.keyPath, 'utf8'),
-          template: template.name,
-          parameters: (index) => deviceParameters(o.serial, index, given, template),
-        }),
-      },
-      topicPattern: o.topic ?? defaultTopicPattern(model, template),
-    };
+      count: o.devices,
+      claimCertPem: readFileSync(claim.certPath, 'utf8'),
+      claimKeyPem: readFileSync(claim.keyPath, 'utf8'),
+      template: template.name,
+      parameters: (index) => deviceParameters(o.serial, index, given, template),
+    }, o.topic ?? defaultTopicPattern(model, template));
   }
   const template: ProvisioningTemplateModel = selectTemplate(model, o.fleet, '--fleet');
   note(`issuing device certificates under the fleet policy of template ${template.name} (reused by later runs)`);
@@ -224,24 +216,22 @@ function awsPlan(o: SimulateCommandOptions): Plan {
     throw new UsageError('--provision against AWS needs the claim certificate: --claim-cert <file> and --claim-key <file> (the FleetClaimSecretArnOutput secret of a generated claim holds them)');
   }
   const given = parseTemplateParams(o.params);
-  return {
+  return claimPlan({
     host,
     port,
     caPem,
-    devices: {
-      count: o.devices,
-      provision: claimProvisioner({
-        host,
-        port,
-        caPem,
-        claimCertPem: readPemFile(o.claimCert, '--claim-cert'),
-        claimKeyPem: readPemFile(o.claimKey, '--claim-key'),
-        template: o.provision,
-        parameters: (index) => deviceParameters(o.serial, index, given),
-      }),
-    },
-    topicPattern: o.topic,
-  };
+    count: o.devices,
+    claimCertPem: readPemFile(o.claimCert, '--claim-cert'),
+    claimKeyPem: readPemFile(o.claimKey, '--claim-key'),
+    template: o.provision,
+    parameters: (index) => deviceParameters(o.serial, index, given),
+  }, o.topic);
+}
+
+/** A plan whose devices onboard themselves by fleet provisioning with the claim certificate, on the broker they publish to. */
+function claimPlan(o: ClaimProvisionerOptions & { readonly count: number }, topicPattern: string): Plan {
+  const { count, ...claim } = o;
+  return { host: o.host, port: o.port, caPem: o.caPem, devices: { count, provision: claimProvisioner(claim) }, topicPattern };
 }
 
 function readPemFile(path: string, option: string): string {

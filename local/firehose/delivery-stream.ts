@@ -25,7 +25,7 @@ import { gzip as gzipCallback } from 'zlib';
 import { compileConversion, ConversionError, RecordConverter } from './conversion';
 import { ErrorOutputType, ErrorRecord, formatConversionFailedRecord, partitionKeyMissingRecord, ProcessingProblem, processingFailedRecord } from './error-records';
 import { objectName } from './keys';
-import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
+import { compressionExtension, decodeBase64Strict, DELIVERY_OBJECT_KINDS, DeliveryObjectKind, RECORD_RESULT, RECORD_RESULTS, RecordResult, RESPONSE_LIMIT_BYTES } from '../../src/contract';
 import type { BufferingModel, S3TargetModel, StreamModel } from '../assembly/model';
 import { FirehoseBatch, firehoseEvent, InvocationError, Invoker } from '../lambda/runtime';
 import type { ObjectSink } from '../s3/sinks';
@@ -181,7 +181,7 @@ export function validateResponse(
       return json(`Record ${r.recordId} has result ${JSON.stringify(r.result)}; it must be one of ${RECORD_RESULTS.join(', ')}.`);
     }
     let data: Buffer = EMPTY;
-    if (r.result === 'Ok') {
+    if (r.result === RECORD_RESULT.ok) {
       const decoded = typeof r.data === 'string' ? decodeBase64Strict(r.data) : undefined;
       if (!decoded) return json(`Record ${r.recordId} is Ok but its data is not standard, padded base64 text.`);
       data = decoded;
@@ -391,10 +391,10 @@ export class LocalDeliveryStream {
     const ending = Date.now();
     records.forEach((r, i) => {
       const result = results.get(ids[i])!;
-      if (result.result === 'Ok') {
+      if (result.result === RECORD_RESULT.ok) {
         this.stats.recordsOk++;
         this.destination.add({ data: result.data, arrival: r.arrival, source: r.source, partitionKeys: result.partitionKeys });
-      } else if (result.result === 'Dropped') {
+      } else if (result.result === RECORD_RESULT.dropped) {
         this.stats.recordsDropped++;
         r.source.delivered();
       } else {

@@ -2,38 +2,12 @@
  * The shipped CLI (`assets/cli/`, built by `npx projen pre-compile` with projenrc/bundle-cli.ts): the program file
  * plus one vendor file per heavy package group, each read only by the commands that use it, minified, with source maps.
  */
-import { spawnSync } from 'child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
+import { SHIPPED_CLI_ASSETS as ASSETS, SHIPPED_CLI_PROGRAM as PROGRAM, useShippedCli } from '../support/shipped-cli';
 
-const ASSETS = join(__dirname, '..', '..', 'assets', 'cli');
-const PROGRAM = join(ASSETS, 'index.js');
-
-let dir: string;
-let preload: string;
-beforeAll(() => {
-  if (!existsSync(PROGRAM)) throw new Error('assets/cli/index.js is missing: run `npx projen pre-compile` (or `npx projen bundle:cli`)');
-  dir = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
-  // Reports, at exit, which files of assets/cli/ the process loaded.
-  preload = join(dir, 'loaded.js');
-  writeFileSync(preload, [
-    `const dir = ${JSON.stringify(ASSETS + '/')};`,
-    'process.on("exit", () => {',
-    '  const files = Object.keys(require.cache).filter((f) => f.startsWith(dir)).map((f) => f.slice(dir.length)).sort();',
-    '  process.stderr.write("\\nLOADED " + JSON.stringify(files) + "\\n");',
-    '});',
-  ].join('\n'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the shipped program; returns its exit code, output and the assets/cli files it loaded. */
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
-  const r = spawnSync(process.execPath, ['--require', preload, PROGRAM, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AWS_REGION: 'us-east-1' } });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
-  if (!line) throw new Error(`no LOADED line: ${r.stderr}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\n?LOADED .*\n/, ''), loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
-}
+const cli = useShippedCli('cli-bundle-');
+const run = cli.run;
 
 test('GIVEN --help and cost THEN only the program file is read', () => {
   // WHEN
@@ -50,7 +24,7 @@ test('GIVEN --help and cost THEN only the program file is read', () => {
 
 test('GIVEN local certs THEN node-forge\'s vendor file is read, and no other', () => {
   // WHEN
-  const r = run('local', 'certs', '--thing', 'bundle-test', '--out', join(dir, 'certs'), '--data-dir', join(dir, 'data'));
+  const r = run('local', 'certs', '--thing', 'bundle-test', '--out', join(cli.dir(), 'certs'), '--data-dir', join(cli.dir(), 'data'));
   // THEN
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('bundle-test.cert.pem');

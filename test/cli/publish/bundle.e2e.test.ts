@@ -2,40 +2,15 @@
  * The shipped CLI (`assets/cli/`, `npx projen bundle:cli`) with the payload options: cbor-x and @bufbuild/protobuf work
  * from their own vendor files, and only the option that needs one reads it.
  */
-import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
+import { useShippedCli } from '../../support/shipped-cli';
 
-const ASSETS = join(__dirname, '..', '..', '..', 'assets', 'cli');
-const PROGRAM = join(ASSETS, 'index.js');
 const DESCRIPTOR_SET = join(__dirname, '..', '..', 'fixtures', 'protobuf', 'telemetry.binpb');
 /** Options that get publish as far as the certificate check, after the payload was built and checked. */
 const NO_CERTIFICATE = ['--endpoint', 'h', '--client-id', 'c', '--topic', 't'];
 
-let dir: string;
-let preload: string;
-beforeAll(() => {
-  if (!existsSync(PROGRAM)) throw new Error('assets/cli/index.js is missing: run `npx projen bundle:cli`');
-  dir = mkdtempSync(join(tmpdir(), 'cli-publish-bundle-'));
-  // Reports, at exit, which files of assets/cli/ the process loaded.
-  preload = join(dir, 'loaded.js');
-  writeFileSync(preload, [
-    `const dir = ${JSON.stringify(ASSETS + '/')};`,
-    'process.on("exit", () => {',
-    '  const files = Object.keys(require.cache).filter((f) => f.startsWith(dir)).map((f) => f.slice(dir.length)).sort();',
-    '  process.stderr.write("\\nLOADED " + JSON.stringify(files) + "\\n");',
-    '});',
-  ].join('\n'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
-  const r = spawnSync(process.execPath, ['--require', preload, PROGRAM, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AWS_REGION: 'us-east-1' } });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
-  if (!line) throw new Error(`no LOADED line: ${r.stderr}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\n?LOADED .*\n/, ''), loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
-}
+const cli = useShippedCli('cli-publish-bundle-');
+const run = cli.run;
 
 test('GIVEN publish --help THEN it lists the payload options and reads the program file only', () => {
   // WHEN
