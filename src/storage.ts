@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { REJECTED_MESSAGES_PREFIX, RULE_ERRORS_PREFIX } from './contract';
 import { createAccessLogsBucket, logInto } from './private/access-logs';
 import { addCheckovSkips } from './private/checkov';
+import { hardenedBucketProps } from './private/hardened-bucket';
 import { invalid } from './private/validation';
 
 /**
@@ -109,18 +110,9 @@ export class PipelineStorage extends Construct {
     }
 
     const hardened = (bucketId: string, prefix: string, rules: s3.LifecycleRule[]): s3.IBucket => {
-      const bucket = new s3.Bucket(this, bucketId, {
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
-        encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-        encryptionKey: props.encryptionKey,
-        bucketKeyEnabled: props.encryptionKey ? true : undefined,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        versioned: true,
-        removalPolicy,
-        autoDeleteObjects,
-        lifecycleRules: [noncurrentVersions, ...rules],
-      });
+      const bucket = new s3.Bucket(this, bucketId, hardenedBucketProps({
+        removalPolicy, encryptionKey: props.encryptionKey, lifecycleRules: [noncurrentVersions, ...rules],
+      }));
       logInto(bucket, logs!, prefix);
       return bucket;
     };

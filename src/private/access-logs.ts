@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { addCheckovSkips } from './checkov';
+import { hardenedBucketProps } from './hardened-bucket';
 import { addNagSuppressions } from './nag';
 
 /** What an access-log bucket keeps, and what happens to it with the stack. */
@@ -19,19 +20,13 @@ export interface AccessLogsBucketProps {
  * with the logs and their old versions expiring, emptied on delete with `RemovalPolicy.DESTROY`.
  */
 export function createAccessLogsBucket(scope: Construct, id: string, props: AccessLogsBucketProps): s3.Bucket {
-  const logs = new s3.Bucket(scope, id, {
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: true,
+  const logs = new s3.Bucket(scope, id, hardenedBucketProps({
     removalPolicy: props.removalPolicy,
-    autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     lifecycleRules: [
       { id: 'expire-access-logs', expiration: props.expiration },
       props.noncurrentVersions,
     ],
-  });
+  }));
   addNagSuppressions(logs, [
     { id: 'AwsSolutions-S1', reason: 'This is the server-access-log bucket itself; logging it into itself would loop.' },
   ]);

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, LIFECYCLE_DEFAULT_DAYS } from '../storage';
 import { WorkGroupOptions } from '../table';
 import { createAccessLogsBucket, logInto } from './access-logs';
+import { hardenedBucketProps } from './hardened-bucket';
 import { workGroupNameProblem } from './names';
 import { ATHENA_MIN_BYTES_SCANNED_CUTOFF } from './table-layout';
 import { invalid } from './validation';
@@ -92,23 +93,16 @@ function resultsBucketOf(pipeline: Construct, props: QueryWorkGroupProps, expira
     },
   });
   const key = props.encryptionKey;
-  const results = new s3.Bucket(pipeline, 'QueryResultsBucket', {
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-    encryptionKey: key,
-    bucketKeyEnabled: key ? true : undefined,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: true,
+  const results = new s3.Bucket(pipeline, 'QueryResultsBucket', hardenedBucketProps({
     removalPolicy: props.removalPolicy,
-    autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
+    encryptionKey: key,
     lifecycleRules: [{
       id: 'expire-query-results',
       expiration,
       noncurrentVersionExpiration: Duration.days(1),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     }],
-  });
+  }));
   logInto(results, accessLogs, 'query-results-bucket/');
   return results;
 }

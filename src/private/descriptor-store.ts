@@ -10,6 +10,7 @@ import { Construct, IDependable } from 'constructs';
 import { DESCRIPTOR_SET_PREFIX } from '../contract';
 import { createAccessLogsBucket, logInto } from './access-logs';
 import { addFunctionCheckovSkips, loggingRole, STACK_LOG_GROUP_WITHOUT_KEY } from './functions';
+import { hardenedBucketProps } from './hardened-bucket';
 import { addNagSuppressions, NAG_BUCKET_ARN } from './nag';
 import { CheckedDescriptorSet } from './payload-schema';
 
@@ -70,16 +71,8 @@ export function createDescriptorStore(scope: Construct, id: string, props: Descr
     expiredObjectDeleteMarker: true,
     abortIncompleteMultipartUploadAfter: Duration.days(7),
   };
-  const bucket = new s3.Bucket(store, 'Bucket', {
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: true,
-    removalPolicy: props.removalPolicy,
-    autoDeleteObjects,
-    lifecycleRules: [noncurrentVersions],
-  });
+  // SSE-S3: AWS IoT reads the descriptor with no key policy (binary-payloads.html)
+  const bucket = new s3.Bucket(store, 'Bucket', hardenedBucketProps({ removalPolicy: props.removalPolicy, lifecycleRules: [noncurrentVersions] }));
   const logsBucket = props.accessLogsBucket ?? createAccessLogsBucket(store, 'AccessLogsBucket', {
     removalPolicy: props.removalPolicy,
     expiration: Duration.days(365),
