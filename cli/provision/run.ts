@@ -34,14 +34,20 @@ export interface ProvisionOptions {
   readonly timeoutMs: number;
 }
 
-/** Parses `--param K=V` values (SerialNumber comes from --serial). */
-export function parseParams(params: readonly string[], serial: string): Record<string, string> {
+/** Parses `--param NAME=VALUE` values (the value may hold `=`). */
+export function parseNameValues(params: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of params) {
     const at = p.indexOf('=');
     if (at <= 0) throw new UsageError(`--param "${p}" is not NAME=VALUE; write e.g. --param Model=L-200`);
     out[p.slice(0, at)] = p.slice(at + 1);
   }
+  return out;
+}
+
+/** Parses `--param K=V` values (SerialNumber comes from --serial). */
+export function parseParams(params: readonly string[], serial: string): Record<string, string> {
+  const out = parseNameValues(params);
   if (out[SERIAL_NUMBER_PARAMETER] !== undefined && out[SERIAL_NUMBER_PARAMETER] !== serial) {
     throw new UsageError(`--param ${SERIAL_NUMBER_PARAMETER}=… differs from --serial; give the serial number once, with --serial`);
   }

@@ -23,7 +23,7 @@ import type { ProvisioningRecord } from '../../local/iot/provisioning/store';
 import { evaluateTemplate, parseTemplateBody, requiredParameters, TemplateEvaluationError } from '../../local/iot/provisioning/template-body';
 import { fleetRequestTopics, SERIAL_NUMBER_PARAMETER } from '../../src/contract';
 import { CliError, UsageError } from '../errors';
-import { call } from '../provision/run';
+import { call, parseNameValues } from '../provision/run';
 
 /** The placeholder of the device number in `--serial` patterns. */
 const NUMBER_PLACEHOLDER = /\{\{\s*n\s*\}\}/g;
@@ -70,27 +70,25 @@ export function selectTemplate(model: LocalModel, name: string | undefined, opti
 
 /** Parses `--param NAME=VALUE` values. */
 export function parseTemplateParams(params: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of params) {
-    const at = p.indexOf('=');
-    if (at <= 0) throw new UsageError(`--param "${p}" is not NAME=VALUE; write e.g. --param Model=L-200`);
-    out[p.slice(0, at)] = p.slice(at + 1);
-  }
+  const out = parseNameValues(params);
   if (out[SERIAL_NUMBER_PARAMETER] !== undefined) throw new UsageError(`--param ${SERIAL_NUMBER_PARAMETER}=… is set per device from --serial; leave it out`);
   return out;
 }
 
+/** The parameters a template requires (no Default), read once for the whole fleet. */
+export function templateRequiredParameters(template: ProvisioningTemplateModel): string[] {
+  return requiredParameters(parseTemplateBody(template.body, template.name));
+}
+
 /**
  * The parameters of device `index`'s request: its serial number, the `--param`s, and `simulated` for every other
- * parameter the template requires (when the template is known).
+ * parameter the template requires (`required`, from `templateRequiredParameters`, when the template is known).
  */
 export function deviceParameters(
-  serialPattern: string, index: number, given: Readonly<Record<string, string>>, template?: ProvisioningTemplateModel,
+  serialPattern: string, index: number, given: Readonly<Record<string, string>>, required: readonly string[] = [],
 ): Record<string, string> {
   const filled: Record<string, string> = {};
-  if (template) {
-    for (const name of requiredParameters(parseTemplateBody(template.body, template.name))) filled[name] = FILLED_PARAMETER_VALUE;
-  }
+  for (const name of required) filled[name] = FILLED_PARAMETER_VALUE;
   return { ...filled, ...given, [SERIAL_NUMBER_PARAMETER]: serialNumberOf(serialPattern, index) };
 }
 
@@ -120,11 +118,12 @@ export function simulatedDevicesDir(dataDir: string): string {
 export function localFleetDevices(o: LocalFleetOptions): SimulatedDevice[] {
   const pattern = o.serialPattern ?? DEFAULT_SERIAL_PATTERN;
   const body = parseTemplateBody(o.template.body, o.template.name);
+  const required = requiredParameters(body);
   const dir = simulatedDevicesDir(o.dataDir);
   const devices: SimulatedDevice[] = [];
   let issued = 0;
   for (let index = 0; index < o.count; index++) {
-    const parameters = deviceParameters(pattern, index, o.params ?? {}, o.template);
+    const parameters = deviceParameters(pattern, index, o.params ?? {}, required);
     let plan;
     try {
       // The certificate id only checks the template's certificate resource; the thing name and policies do not use it.

@@ -9,7 +9,7 @@ import { join, resolve } from 'path';
 import { DeviceProvisioner, MAX_RATE_PER_CONNECTION, simulate, SimulatedDevice, SimulateProgress, SimulateSummary } from './engine';
 import {
   certsFolderDevices, checkSerialPattern, claimProvisioner, ClaimProvisionerOptions, DEFAULT_SERIAL_PATTERN, defaultTopicPattern, deviceParameters,
-  localFleetDevices, parseTemplateParams, selectTemplate, topicOf,
+  localFleetDevices, parseTemplateParams, selectTemplate, templateRequiredParameters, topicOf,
 } from './fleet';
 import { formatSummary, progressLine } from './format';
 import { DEFAULT_DATA_DIR, issueClaimCertificate } from '../../local';
@@ -176,6 +176,7 @@ function localPlan(o: SimulateCommandOptions, note: (line: string) => void): Pla
     const claimDir = join(dataDir, 'simulate', 'claim');
     const claim = issueClaimCertificate(dataDir, template.name, claimDir);
     note(`devices onboard themselves with template ${template.name} and the claim certificate ${claim.certPath}`);
+    const required = templateRequiredParameters(template);
     return claimPlan({
       host,
       port,
@@ -184,7 +185,7 @@ function localPlan(o: SimulateCommandOptions, note: (line: string) => void): Pla
       claimCertPem: readFileSync(claim.certPath, 'utf8'),
       claimKeyPem: readFileSync(claim.keyPath, 'utf8'),
       template: template.name,
-      parameters: (index) => deviceParameters(o.serial, index, given, template),
+      parameters: (index) => deviceParameters(o.serial, index, given, required),
     }, o.topic ?? defaultTopicPattern(model, template));
   }
   const template: ProvisioningTemplateModel = selectTemplate(model, o.fleet, '--fleet');

@@ -10,7 +10,8 @@ import { backoffDelayMs, DEFAULT_BACKOFF } from '../../cli/simulate/backoff';
 import { simulate } from '../../cli/simulate/engine';
 import type { SimulateSummary } from '../../cli/simulate/engine';
 import {
-  certsFolderDevices, checkSerialPattern, defaultTopicPattern, deviceParameters, localFleetDevices, parseTemplateParams, serialNumberOf, topicOf,
+  certsFolderDevices, checkSerialPattern, defaultTopicPattern, deviceParameters, localFleetDevices, parseTemplateParams, serialNumberOf,
+  templateRequiredParameters, topicOf,
 } from '../../cli/simulate/fleet';
 import { formatSummary, progressLine } from '../../cli/simulate/format';
 import type { LocalModel, ProvisioningTemplateModel } from '../../local/assembly/model';
@@ -94,8 +95,8 @@ describe('serial numbers and template parameters', () => {
   });
 
   test('GIVEN a template with a required parameter not given THEN it is "simulated", a given one wins, one with a Default is left to it', () => {
-    expect(deviceParameters('SIM-{{n}}', 2, {}, TEMPLATE)).toEqual({ Model: 'simulated', SerialNumber: 'SIM-000003' });
-    expect(deviceParameters('SIM-{{n}}', 0, { Model: 'TX-200' }, TEMPLATE)).toEqual({ Model: 'TX-200', SerialNumber: 'SIM-000001' });
+    expect(deviceParameters('SIM-{{n}}', 2, {}, templateRequiredParameters(TEMPLATE))).toEqual({ Model: 'simulated', SerialNumber: 'SIM-000003' });
+    expect(deviceParameters('SIM-{{n}}', 0, { Model: 'TX-200' }, templateRequiredParameters(TEMPLATE))).toEqual({ Model: 'TX-200', SerialNumber: 'SIM-000001' });
   });
 });
 
